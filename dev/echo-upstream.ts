@@ -1,0 +1,71 @@
+// An upstream that answers every request with what it received, as JSON:
+// {method, url, headers, rawHeaders, body}. It counts requests so tests can assert that a
+// refused request never reached the upstream.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface EchoUpstream {
+  url: string;
+  port: number;
+  /** Requests received since start (or since the last reset). */
+  count(): number;
+  /** The requests received, oldest first. */
+  received(): EchoRecord[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface EchoRecord {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: string;
+}
+
+export async function startEchoUpstream(port = 0, host = '127.0.0.1'): Promise<EchoUpstream> {
+  let records: EchoRecord[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const record: EchoRecord = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      records.push(record);
+      const body = JSON.stringify(record);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${actualPort}`,
+    port: actualPort,
+    count: () => records.length,
+    received: () => records.slice(),
+    reset: () => {
+      records = [];
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+if (require.main === module) {
+  const port = Number(process.env.PORT ?? 8080);
+  const host = process.env.HOST ?? '0.0.0.0';
+  startEchoUpstream(port, host).then((u) => console.log(`echo upstream listening on ${host}:${u.port}`));
+}

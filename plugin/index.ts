@@ -1,0 +1,3 @@
+import { jwtVerify } from 'jose';
+export const Name = 'okta-jwt';
+export const x = typeof jwtVerify;
