@@ -1,3 +1,33 @@
-import { jwtVerify } from 'jose';
+// The module kong-js-pluginserver loads: Name, Version, Priority, Schema and the Plugin class.
+import { normaliseConfig } from './config/normalise';
+import { configFields } from './config/schema';
+import type { PluginConfig } from './config/types';
+import { keySetFor, type KeySet } from './keys';
+import { queueWarning } from './log/deferred-log';
+import { handleAccess } from './handler/access';
+import type { Pdk } from './handler/pdk';
+import { packageVersion } from './version';
+
 export const Name = 'okta-jwt';
-export const x = typeof jwtVerify;
+export const Version = packageVersion();
+// Runs after cors (2000), so CORS preflights are answered first, and before acl (950) and
+// rate-limiting (910), so they see the consumer this plugin authenticates. It sits with Kong's
+// other token plugins (openid-connect 1050, jwt 1450).
+export const Priority = 1060;
+export const Schema = configFields;
+
+export class Plugin {
+  private readonly config: PluginConfig;
+  private readonly keySet: KeySet;
+
+  /** Throws ConfigError for a config Kong's schema could not fully check: Kong then answers 500 (closed). */
+  constructor(rawConfig: unknown) {
+    this.config = normaliseConfig(rawConfig);
+    this.keySet = keySetFor(this.config.keys, { warn: queueWarning });
+    this.keySet.warm();
+  }
+
+  async access(kong: Pdk): Promise<void> {
+    await handleAccess(kong, this.config, this.keySet);
+  }
+}

@@ -1,0 +1,26 @@
+// Stage 1: find exactly one bearer token in the configured header (RFC 6750 §2.1).
+import { headerValues, type HeaderMap } from '../core/request';
+
+export type Extraction =
+  | { kind: 'token'; token: string }
+  /** No credentials for this scheme: answer with a bare challenge (RFC 6750 §3.1). */
+  | { kind: 'absent' }
+  /** Credentials present but not usable as one bearer token: 400 invalid_request. */
+  | { kind: 'invalid_request'; description: string };
+
+// credentials = auth-scheme 1*SP token68; the scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^bearer(?=$|[ \t])([ \t]*)(.*)$/i;
+const OWS = /^[ \t]+|[ \t]+$/g;
+
+export function extractBearerToken(headers: HeaderMap, headerName: string): Extraction {
+  const values = headerValues(headers, headerName).filter((v) => v !== true && v.replace(OWS, '') !== '');
+  if (values.length === 0) return { kind: 'absent' };
+  if (values.length > 1) return { kind: 'invalid_request', description: 'More than one credential was sent' };
+
+  const match = BEARER.exec((values[0] as string).replace(OWS, ''));
+  if (match === null) return { kind: 'absent' };
+  const [, separator, token] = match;
+  if (token === '') return { kind: 'invalid_request', description: 'The bearer token is empty' };
+  if (separator.includes('\t') || /[ \t]/.test(token)) return { kind: 'invalid_request', description: 'The authorization header must hold exactly one bearer token' };
+  return { kind: 'token', token };
+}

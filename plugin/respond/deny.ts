@@ -1,0 +1,68 @@
+// Stage 5: refusals as RFC 6750 answers: a WWW-Authenticate challenge and a small JSON body.
+// Descriptions are fixed strings chosen here, never derived from the token or an exception.
+import type { Deny, ReasonCode } from '../core/decision';
+
+type Challenge = { status: 400 | 401 | 403; error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null };
+
+const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_error'>, Challenge> = {
+  token_missing: { status: 401, error: null },
+  request_invalid: { status: 400, error: 'invalid_request' },
+  token_malformed: { status: 401, error: 'invalid_token' },
+  token_expired: { status: 401, error: 'invalid_token' },
+  token_not_yet_valid: { status: 401, error: 'invalid_token' },
+  token_too_old: { status: 401, error: 'invalid_token' },
+  bad_signature: { status: 401, error: 'invalid_token' },
+  unknown_key: { status: 401, error: 'invalid_token' },
+  bad_algorithm: { status: 401, error: 'invalid_token' },
+  bad_issuer: { status: 401, error: 'invalid_token' },
+  bad_audience: { status: 401, error: 'invalid_token' },
+  bad_token_type: { status: 401, error: 'invalid_token' },
+  claim_unsafe: { status: 401, error: 'invalid_token' },
+  client_not_allowed: { status: 403, error: 'insufficient_scope' },
+  scope_missing: { status: 403, error: 'insufficient_scope' },
+};
+
+const MESSAGES: Record<Challenge['status'], string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+};
+
+/** A refusal with its challenge. `scope` lists the scopes that would satisfy the request (403 only). */
+export function challenge(realm: string, reason: keyof typeof CHALLENGES, description: string, scope?: readonly string[]): Deny {
+  const { status, error } = CHALLENGES[reason];
+  const params = [`realm="${realm}"`];
+  if (error !== null) {
+    params.push(`error="${error}"`, `error_description="${description}"`);
+    if (scope !== undefined && scope.length > 0) params.push(`scope="${scope.join(' ')}"`);
+  }
+  return {
+    kind: 'deny',
+    status,
+    body: { message: error === null ? MESSAGES[status] : description },
+    headers: { 'WWW-Authenticate': `Bearer ${params.join(', ')}` },
+    reason,
+  };
+}
+
+/** The issuer's keys cannot be had and none are cached: never proxy, ask the client to retry. */
+export function keysUnavailable(retryAfterSeconds: number): Deny {
+  return {
+    kind: 'deny',
+    status: 503,
+    body: { message: 'The token issuer is unavailable; try again later' },
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    reason: 'keys_unavailable',
+  };
+}
+
+/** Any unexpected failure: fail closed without saying why (the log says why). */
+export function internalError(): Deny {
+  return {
+    kind: 'deny',
+    status: 500,
+    body: { message: 'An unexpected error occurred' },
+    headers: {},
+    reason: 'internal_error',
+  };
+}

@@ -1,0 +1,23 @@
+// Claims are hostile input: read them by own property only, so names such as __proto__ or
+// constructor can never reach an object's prototype.
+export type Claims = Readonly<Record<string, unknown>>;
+
+/** The value at a dot path (already split), or undefined when any segment is missing. */
+export function claimAt(claims: Claims, path: readonly string[]): unknown {
+  let current: unknown = claims;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    if (!Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+/** Freezes a parsed JSON value in place so a cached verification cannot be altered by a later request. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,138 @@
+// Stage 2: verify an access token with jose against the issuer's key set, plus the checks jose
+// leaves to the caller (security-catalog §K): exp required and finite, exp >= iat, bounded
+// lifetime, no future iat, an access-token type policy, and a canonical token grammar.
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import type { PluginConfig } from '../config/types';
+import { KeySetError, type KeySet } from '../keys';
+import { getVerified, putVerified } from '../cache/verified-tokens';
+import { deepFreeze, type Claims } from '../util/claims';
+import type { ReasonCode } from '../core/decision';
+import { isCanonicalCompactJws } from './token-grammar';
+
+export type VerifyFailureReason = Exclude<ReasonCode, 'token_missing' | 'request_invalid' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'internal_error'>;
+
+export type Verification =
+  | { ok: true; claims: Claims }
+  | { ok: false; reason: VerifyFailureReason; description: string; retryAfterSeconds?: number };
+
+const DESCRIPTIONS: Record<VerifyFailureReason, string> = {
+  token_malformed: 'The access token is malformed',
+  token_expired: 'The access token expired',
+  token_not_yet_valid: 'The access token is not valid yet',
+  token_too_old: 'The access token is too old',
+  bad_signature: 'The access token signature is invalid',
+  unknown_key: 'The access token signature is invalid',
+  bad_algorithm: 'The access token signature is invalid',
+  bad_issuer: 'The access token was issued by another issuer',
+  bad_audience: 'The access token is not meant for this API',
+  bad_token_type: 'The token is not an access token',
+  keys_unavailable: 'The token issuer is unavailable',
+};
+
+function fail(reason: VerifyFailureReason, retryAfterSeconds?: number): Verification {
+  return { ok: false, reason, description: DESCRIPTIONS[reason], retryAfterSeconds };
+}
+
+/** Token types accepted for access tokens: none (Okta's default), RFC 9068's at+jwt, or plain JWT. */
+const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt']);
+
+export async function verifyAccessToken(token: string, config: PluginConfig, keySet: KeySet): Promise<Verification> {
+  if (token.length > config.maxTokenBytes || !isCanonicalCompactJws(token)) return fail('token_malformed');
+
+  const cached = getVerified(token, config.identity);
+  if (cached !== undefined && Date.now() / 1000 < cached.expiresAt && keySet.stillTrusts(cached.kid)) {
+    return { ok: true, claims: cached.claims };
+  }
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    return fail('token_malformed');
+  }
+  if (typeof header.alg !== 'string' || !config.allowedAlgorithms.includes(header.alg)) return fail('bad_algorithm');
+  if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase()))) {
+    return fail('bad_token_type');
+  }
+  if (header.kid !== undefined && typeof header.kid !== 'string') return fail('token_malformed');
+
+  let claims: Claims;
+  try {
+    const result = await jwtVerify(token, (h) => keySet.getKey(h), {
+      issuer: config.issuer,
+      audience: config.audiences,
+      algorithms: config.allowedAlgorithms,
+      clockTolerance: config.leewaySeconds,
+      maxTokenAge: config.maxTokenAgeSeconds,
+      requiredClaims: ['exp', 'iat'],
+    });
+    claims = result.payload;
+  } catch (err) {
+    return failureOf(err);
+  }
+
+  const exp = claims.exp as number;
+  const iat = claims.iat as number;
+  if (!Number.isFinite(exp) || !Number.isFinite(iat)) return fail('token_malformed');
+  if (exp < iat || exp - iat > config.maxTokenAgeSeconds) return fail('token_malformed');
+  if (looksLikeIdToken(claims)) return fail('bad_token_type');
+
+  deepFreeze(claims);
+  putVerified(
+    token,
+    config.identity,
+    { claims, kid: header.kid, expiresAt: Math.min(exp, iat + config.maxTokenAgeSeconds) },
+    config.tokenCache,
+  );
+  return { ok: true, claims };
+}
+
+/** Okta ID tokens carry nonce / at_hash and a jti starting "ID."; they must not open an API. */
+function looksLikeIdToken(claims: Claims): boolean {
+  if (Object.hasOwn(claims, 'nonce') || Object.hasOwn(claims, 'at_hash')) return true;
+  const jti = Object.hasOwn(claims, 'jti') ? claims.jti : undefined;
+  return typeof jti === 'string' && jti.startsWith('ID.');
+}
+
+/** Maps jose's and the key set's errors to reason codes; anything else is re-thrown (fail closed upstream). */
+function failureOf(err: unknown): Verification {
+  if (err instanceof KeySetError) {
+    return err.code === 'keys_unavailable' ? fail('keys_unavailable', err.retryAfterSeconds ?? 30) : fail('unknown_key');
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      // jose reports an iat older than maxTokenAge with this code too.
+      return fail((err as { claim?: string }).claim === 'iat' ? 'token_too_old' : 'token_expired');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return claimFailure(err as { claim?: string; reason?: string });
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return fail('bad_signature');
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return fail('unknown_key');
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return fail('bad_algorithm');
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return fail('token_malformed');
+    default:
+      throw err;
+  }
+}
+
+function claimFailure(err: { claim?: string; reason?: string }): Verification {
+  if (err.reason === 'missing') return fail('token_malformed');
+  switch (err.claim) {
+    case 'iss':
+      return fail('bad_issuer');
+    case 'aud':
+      return fail('bad_audience');
+    case 'nbf':
+    case 'iat': // an iat in the future, beyond the leeway
+      return fail('token_not_yet_valid');
+    default:
+      return fail('token_malformed');
+  }
+}

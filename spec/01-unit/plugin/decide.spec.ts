@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import { CompactSign, SignJWT } from 'jose';
+import { decide } from '../../../plugin/core/decide';
+import type { Allow, Decision, Deny } from '../../../plugin/core/decision';
+import { normaliseConfig } from '../../../plugin/config/normalise';
+import { resetVerifiedTokens } from '../../../plugin/cache/verified-tokens';
+import { newSigner, oktaClaims, signToken, staticKeySet, TEST_AUDIENCE, TEST_ISSUER, type TestSigner } from '../../support/test-keys';
+
+function config(extra: Record<string, unknown> = {}) {
+  return normaliseConfig({
+    issuer: TEST_ISSUER,
+    audiences: [TEST_AUDIENCE],
+    scopes_required: ['orders:read'],
+    claims_to_headers: [
+      { claim: 'sub', header: 'X-User-Sub' },
+      { claim: 'scp', header: 'X-Token-Scopes' },
+      { claim: 'profile.email', header: 'X-User-Email' },
+    ],
+    ...extra,
+  });
+}
+
+const bearer = (token: string, more: Record<string, string[]> = {}) => ({ headers: { authorization: [`Bearer ${token}`], ...more }, method: null });
+
+function expectDeny(d: Decision, status: number, error: string | null, reason: string): Deny {
+  expect(d.kind, JSON.stringify(d)).to.equal('deny');
+  const deny = d as Deny;
+  expect(deny.status).to.equal(status);
+  expect(deny.reason).to.equal(reason);
+  const challenge = deny.headers['WWW-Authenticate'];
+  expect(challenge).to.match(/^Bearer realm="okta-jwt"/);
+  if (error === null) expect(challenge).to.not.include('error=');
+  else expect(challenge).to.include(`error="${error}"`);
+  expect(deny.body).to.have.keys(['message']);
+  return deny;
+}
+
+describe('deciding on a request (pure core, real keys)', () => {
+  let signer: TestSigner;
+  let keys: ReturnType<typeof staticKeySet>;
+
+  before(async () => {
+    signer = await newSigner();
+  });
+  beforeEach(() => {
+    resetVerifiedTokens();
+    keys = staticKeySet([signer.publicJwk]);
+  });
+
+  it('allows a valid Okta access token and maps its claims to headers', async () => {
+    const token = await signToken(signer, oktaClaims());
+    const d = (await decide(bearer(token), config(), keys)) as Allow;
+    expect(d.kind).to.equal('allow');
+    expect(d.setHeaders).to.deep.equal({ 'X-User-Sub': 'alice@example.com', 'X-Token-Scopes': 'orders:read, openid' });
+    expect(d.clearHeaders).to.deep.equal([]);
+  });
+
+  it('clears a client-sent copy of a mapped header whose claim is absent', async () => {
+    const token = await signToken(signer, oktaClaims());
+    const d = (await decide(bearer(token, { 'x-user-email': ['spoofed@evil'] }), config(), keys)) as Allow;
+    expect(d.clearHeaders).to.deep.equal(['X-User-Email']);
+    expect(d.setHeaders).to.not.have.property('X-User-Email');
+  });
+
+  it('removes the token from the upstream request when hide_credentials is on', async () => {
+    const token = await signToken(signer, oktaClaims());
+    const d = (await decide(bearer(token), config({ hide_credentials: true }), keys)) as Allow;
+    expect(d.clearHeaders).to.deep.equal(['authorization']);
+  });
+
+  it('answers a bare challenge when no token is sent', async () => {
+    expectDeny(await decide({ headers: {}, method: null }, config(), keys), 401, null, 'token_missing');
+  });
+
+  it('answers 400 invalid_request for two Authorization headers', async () => {
+    const token = await signToken(signer, oktaClaims());
+    expectDeny(await decide({ headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] }, method: null }, config(), keys), 400, 'invalid_request', 'request_invalid');
+  });
+
+  const invalid: Array<[string, () => Promise<string>, string]> = [
+    ['an expired token', () => signToken(signer, oktaClaims({ iat: now() - 7200, exp: now() - 3600 })), 'token_expired'],
+    ['a token not valid yet', () => signToken(signer, oktaClaims({ nbf: now() + 600 })), 'token_not_yet_valid'],
+    ['a token issued in the future', () => signToken(signer, oktaClaims({ iat: now() + 600, exp: now() + 4000 })), 'token_not_yet_valid'],
+    ['a token older than max_token_age_seconds', () => signToken(signer, oktaClaims({ iat: now() - 90000, exp: now() + 60 })), 'token_too_old'],
+    ['another audience', () => signToken(signer, oktaClaims({ aud: 'api://other' })), 'bad_audience'],
+    ['another issuer', () => signToken(signer, oktaClaims({ iss: 'https://dev-1.okta.com/oauth2/other' })), 'bad_issuer'],
+    ['the org authorization server issuer', () => signToken(signer, oktaClaims({ iss: 'https://dev-123.okta.com' })), 'bad_issuer'],
+    ['an issuer with a trailing slash', () => signToken(signer, oktaClaims({ iss: `${TEST_ISSUER}/` })), 'bad_issuer'],
+    ['a missing exp', () => signToken(signer, oktaClaims({ exp: undefined })), 'token_malformed'],
+    ['a string exp', () => signToken(signer, oktaClaims({ exp: String(now() + 60) })), 'token_malformed'],
+    ['exp before iat', () => signToken(signer, oktaClaims({ iat: now() + 10, exp: now() + 5 })), 'token_malformed'],
+    ['a lifetime longer than max_token_age_seconds', () => signToken(signer, oktaClaims({ exp: now() + 86400 * 30 })), 'token_malformed'],
+    ['an absurd exp (1e309 = Infinity)', () => rawSigned(signer, `{"iss":"${TEST_ISSUER}","aud":"${TEST_AUDIENCE}","iat":${now()},"exp":1e309,"scp":["orders:read"]}`), 'token_malformed'],
+    ['an ID token (nonce)', () => signToken(signer, oktaClaims({ nonce: 'n' })), 'bad_token_type'],
+    ['an ID token (jti ID.)', () => signToken(signer, oktaClaims({ jti: 'ID.abc' })), 'bad_token_type'],
+    ['a dpop+jwt typed token', () => signToken(signer, oktaClaims(), { typ: 'dpop+jwt' }), 'bad_token_type'],
+    ['a tampered payload', async () => tamper(await signToken(signer, oktaClaims())), 'bad_signature'],
+    ['a key the issuer never published, with its kid', async () => signToken({ ...(await newSigner()), kid: signer.kid }, oktaClaims()), 'bad_signature'],
+    ['an unknown kid', async () => signToken(await newSigner(), oktaClaims()), 'unknown_key'],
+    ['alg none with an empty signature', async () => unsigned(oktaClaims()), 'token_malformed'],
+    ['alg none with a leftover signature', async () => unsigned(oktaClaims()) + 'c2ln', 'bad_algorithm'],
+    ['RS512 when only RS256 is allowed', async () => signToken({ ...(await newSigner('RS512')), kid: signer.kid }, oktaClaims()), 'bad_algorithm'],
+    ['HS256 keyed with the public key', async () => hs256WithPublicKey(signer), 'bad_algorithm'],
+    ['garbage', async () => 'not-a-jwt', 'token_malformed'],
+    ['a padded signature', async () => (await signToken(signer, oktaClaims())) + '==', 'token_malformed'],
+    ['a token over max_token_bytes', async () => signToken(signer, oktaClaims({ pad: 'x'.repeat(9000) })), 'token_malformed'],
+  ];
+  for (const [what, make, reason] of invalid) {
+    it(`refuses ${what} with 401 invalid_token (${reason})`, async () => {
+      const d = await decide(bearer(await make()), config(), keys);
+      const deny = expectDeny(d, 401, 'invalid_token', reason);
+      expect(deny.headers['WWW-Authenticate']).to.match(/error_description="[^"\\]+"/);
+    });
+  }
+
+  it('refuses a missing scope with 403 insufficient_scope naming the scope', async () => {
+    const token = await signToken(signer, oktaClaims({ scp: ['profile'] }));
+    const deny = expectDeny(await decide(bearer(token), config(), keys), 403, 'insufficient_scope', 'scope_missing');
+    expect(deny.headers['WWW-Authenticate']).to.include('scope="orders:read"');
+  });
+
+  it('refuses a token whose mapped claim holds CR/LF instead of writing it', async () => {
+    const token = await signToken(signer, oktaClaims({ sub: 'alice\r\nX-Admin: true' }));
+    expectDeny(await decide(bearer(token), config(), keys), 401, 'invalid_token', 'claim_unsafe');
+  });
+
+  it('answers 503 with Retry-After when no keys can be had', async () => {
+    const token = await signToken(signer, oktaClaims());
+    const d = (await decide(bearer(token), config(), staticKeySet([], { unavailable: true }))) as Deny;
+    expect(d).to.deep.include({ kind: 'deny', status: 503, reason: 'keys_unavailable' });
+    expect(d.headers['Retry-After']).to.equal('7');
+  });
+
+  it('lets a CORS preflight through when run_on_preflight is off, and only a real one', async () => {
+    const preflight = { origin: ['https://app'], 'access-control-request-method': ['GET'] };
+    expect((await decide({ headers: preflight, method: 'OPTIONS' }, config({ run_on_preflight: false }), keys)).kind).to.equal('pass');
+    expect((await decide({ headers: preflight, method: 'GET' }, config({ run_on_preflight: false }), keys)).kind).to.equal('deny');
+    expect((await decide({ headers: preflight, method: 'OPTIONS' }, config(), keys)).kind).to.equal('deny');
+  });
+
+  it('answers a repeated token from the verified-token cache without a key lookup', async () => {
+    const token = await signToken(signer, oktaClaims());
+    await decide(bearer(token), config(), keys);
+    const lookups = keys.lookups;
+    expect((await decide(bearer(token), config(), keys)).kind).to.equal('allow');
+    expect(keys.lookups).to.equal(lookups);
+  });
+
+  it('re-verifies a cached token once its key leaves the key set', async () => {
+    const token = await signToken(signer, oktaClaims());
+    expect((await decide(bearer(token), config(), keys)).kind).to.equal('allow');
+    expectDeny(await decide(bearer(token), config(), staticKeySet([])), 401, 'invalid_token', 'unknown_key');
+  });
+
+  it('verifies every time when the token cache is disabled', async () => {
+    const token = await signToken(signer, oktaClaims());
+    const c = config({ token_cache: { max_entries: 0 } });
+    await decide(bearer(token), c, keys);
+    await decide(bearer(token), c, keys);
+    expect(keys.lookups).to.equal(2);
+  });
+});
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+async function rawSigned(signer: TestSigner, payloadJson: string): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payloadJson)).setProtectedHeader({ alg: signer.alg, kid: signer.kid }).sign(signer.privateKey);
+}
+
+function tamper(token: string): string {
+  const [h, , s] = token.split('.');
+  const payload = Buffer.from(JSON.stringify(oktaClaims({ sub: 'admin@example.com' }))).toString('base64url');
+  return `${h}.${payload}.${s}`;
+}
+
+function unsigned(claims: object): string {
+  const h = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+  return `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+}
+
+async function hs256WithPublicKey(signer: TestSigner): Promise<string> {
+  const secret = new TextEncoder().encode(JSON.stringify(signer.publicJwk));
+  return new SignJWT(oktaClaims()).setProtectedHeader({ alg: 'HS256', kid: signer.kid }).sign(secret);
+}

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { ConfigError, normaliseConfig } from '../../../plugin/config/normalise';
+
+const base = { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api://default'] };
+
+describe('normalising the plugin config', () => {
+  it('applies the schema defaults and ignores Kong\'s extra keys', () => {
+    const c = normaliseConfig({ ...base, __plugin_id: 'x', __seq__: 3, __key__: 'k', route_id: 'r', __ws_id: 'w' });
+    expect(c).to.deep.include({
+      issuer: base.issuer,
+      allowedAlgorithms: ['RS256'],
+      leewaySeconds: 30,
+      maxTokenAgeSeconds: 86400,
+      clientIds: null,
+      scopesRequired: [],
+      scopesMatch: 'all',
+      tokenHeader: 'authorization',
+      hideCredentials: false,
+      realm: 'okta-jwt',
+      runOnPreflight: true,
+      maxTokenBytes: 8192,
+    });
+    expect(c.keys).to.deep.include({ jwksUri: null, unknownKidCooldownSeconds: 30, maxStaleSeconds: 86400, maxBodyBytes: 262144 });
+    expect(c.tokenCache).to.deep.equal({ maxEntries: 10000, maxTtlSeconds: 300 });
+  });
+
+  it('accepts config as Kong sends it, with null for unset optionals', () => {
+    const c = normaliseConfig({ ...base, jwks_uri: null, client_ids: null, key_set: null });
+    expect(c.keys.jwksUri).to.equal(null);
+    expect(c.clientIds).to.equal(null);
+  });
+
+  it('splits claim paths and keeps header names as configured', () => {
+    const c = normaliseConfig({ ...base, claims_to_headers: [{ claim: 'profile.email', header: 'X-Email' }] });
+    expect(c.claimsToHeaders).to.deep.equal([{ claim: 'profile.email', path: ['profile', 'email'], header: 'X-Email' }]);
+  });
+
+  it('gives the same identity to equal verification settings and another to different ones', () => {
+    const a = normaliseConfig({ ...base, scopes_required: ['x'] });
+    const b = normaliseConfig({ ...base, scopes_required: ['y'] });
+    const c = normaliseConfig({ ...base, audiences: ['api://other'] });
+    expect(a.identity).to.equal(b.identity);
+    expect(a.identity).to.not.equal(c.identity);
+  });
+
+  const refusals: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a missing issuer', { audiences: ['a'] }, /issuer must be a non-empty string/],
+    ['an http issuer on a public host', { ...base, issuer: 'http://dev-1.okta.com/oauth2/default' }, /issuer must use https/],
+    ['an issuer with credentials', { ...base, issuer: 'https://u:p@dev-1.okta.com/oauth2/default' }, /credentials/],
+    ['an http jwks_uri', { ...base, jwks_uri: 'http://evil.example/keys' }, /jwks_uri must use https/],
+    ['no audiences', { ...base, audiences: [] }, /audiences/],
+    ['HS256', { ...base, allowed_algorithms: ['HS256'] }, /unsupported HS256/],
+    ['none', { ...base, allowed_algorithms: ['none'] }, /unsupported none/],
+    ['a reserved header target', { ...base, claims_to_headers: [{ claim: 'sub', header: 'Host' }] }, /reserved/],
+    ['the token header as a target', { ...base, claims_to_headers: [{ claim: 'sub', header: 'Authorization' }] }, /reserved/],
+    ['a header mapped twice', { ...base, claims_to_headers: [{ claim: 'sub', header: 'X-A' }, { claim: 'cid', header: 'x-a' }] }, /twice/],
+    ['an empty claim path segment', { ...base, claims_to_headers: [{ claim: 'a..b', header: 'X-A' }] }, /empty path segment/],
+    ['a header name with a space', { ...base, claims_to_headers: [{ claim: 'sub', header: 'X A' }] }, /not a valid header name/],
+    ['min ttl above max ttl', { ...base, key_set: { min_ttl_seconds: 5000, max_ttl_seconds: 60 } }, /min_ttl_seconds/],
+    ['a non-boolean flag', { ...base, hide_credentials: 'yes' }, /hide_credentials must be a boolean/],
+  ];
+  for (const [what, raw, message] of refusals) {
+    it(`refuses ${what} with a clear message`, () => {
+      expect(() => normaliseConfig(raw)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('allows plain http for a localhost development issuer, and elsewhere only when asked to', () => {
+    expect(normaliseConfig({ ...base, issuer: 'http://127.0.0.1:9000/oauth2/default' }).issuer).to.equal('http://127.0.0.1:9000/oauth2/default');
+    expect(normaliseConfig({ ...base, issuer: 'http://issuer:9000/oauth2/default', allow_insecure_issuer: true }).issuer).to.equal('http://issuer:9000/oauth2/default');
+  });
+});
