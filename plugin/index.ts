@@ -2,9 +2,10 @@
 import { normaliseConfig } from './config/normalise';
 import { configFields } from './config/schema';
 import type { PluginConfig } from './config/types';
-import { keySetFor, type KeySet } from './keys';
+import { keySetFor } from './keys';
 import { queueWarning } from './log/deferred-log';
 import { handleAccess } from './handler/access';
+import type { KeySets } from './verify/verify-token';
 import type { Pdk } from './handler/pdk';
 import { packageVersion } from './version';
 
@@ -18,16 +19,16 @@ export const Schema = configFields;
 
 export class Plugin {
   private readonly config: PluginConfig;
-  private readonly keySet: KeySet;
+  private readonly keySets: KeySets;
 
   /** Throws ConfigError for a config Kong's schema could not fully check: Kong then answers 500 (closed). */
   constructor(rawConfig: unknown) {
     this.config = normaliseConfig(rawConfig);
-    this.keySet = keySetFor(this.config.keys, { warn: queueWarning });
-    this.keySet.warm();
+    this.keySets = new Map(this.config.issuers.map((issuer) => [issuer.issuer, keySetFor(issuer.keys, { warn: queueWarning })]));
+    for (const keySet of this.keySets.values()) keySet.warm();
   }
 
   async access(kong: Pdk): Promise<void> {
-    await handleAccess(kong, this.config, this.keySet);
+    await handleAccess(kong, this.config, this.keySets);
   }
 }

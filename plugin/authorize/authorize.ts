@@ -1,10 +1,23 @@
-// Stage 3: what a verified token may do here: the Okta client allow-list and the required scopes.
-import type { PluginConfig } from '../config/types';
-import type { Claims } from '../util/claims';
+// Stage 3: what a verified token may do here: the Okta client allow-list, then the access policy
+// of the first rule matching the request (or the default policy): scopes, required claim values
+// and authentication strength (RFC 9470 step-up).
+import type { AccessPolicy, ClaimRule, PluginConfig } from '../config/types';
+import type { ChallengeParams, ChallengeReason } from '../respond/deny';
+import { claimAt, type Claims } from '../util/claims';
 
 export type Authorization =
   | { ok: true }
-  | { ok: false; reason: 'client_not_allowed' | 'scope_missing'; description: string; scope?: readonly string[] };
+  | { ok: false; reason: ChallengeReason; description: string; params?: ChallengeParams };
+
+/** The policy of the first rule whose methods and paths match, else the default policy. */
+export function selectPolicy(config: PluginConfig, method: string | null, path: string | null): AccessPolicy {
+  for (const rule of config.rules) {
+    if (rule.methods !== null && (method === null || !rule.methods.has(method))) continue;
+    if (rule.paths !== null && (path === null || !rule.paths.some((p) => p.regex.test(path)))) continue;
+    return rule.policy;
+  }
+  return config.defaultPolicy;
+}
 
 /** Okta puts scopes in `scp` (an array); RFC 9068 issuers use `scope` (space-separated). Non-strings are ignored. */
 export function grantedScopes(claims: Claims): Set<string> {
@@ -14,18 +27,60 @@ export function grantedScopes(claims: Claims): Set<string> {
   return new Set(typeof source === 'string' ? source.split(' ').filter((s) => s !== '') : []);
 }
 
-export function authorize(claims: Claims, config: PluginConfig): Authorization {
+/** The string values a claim holds: itself if a string, its string members if an array. */
+function claimStrings(claims: Claims, path: readonly string[]): Set<string> {
+  const value = claimAt(claims, path);
+  if (typeof value === 'string') return new Set([value]);
+  if (Array.isArray(value)) return new Set(value.filter((v): v is string => typeof v === 'string'));
+  return new Set();
+}
+
+function holds(claims: Claims, rule: ClaimRule): boolean {
+  const present = claimStrings(claims, rule.path);
+  return matches(rule.values, rule.match, (v) => present.has(v));
+}
+
+/** Nothing required always matches; otherwise every (all) or at least one (any) item must pass. */
+function matches<T>(required: readonly T[], mode: 'all' | 'any', test: (item: T) => boolean): boolean {
+  if (required.length === 0) return true;
+  return mode === 'all' ? required.every(test) : required.some(test);
+}
+
+function authenticationFailure(claims: Claims, policy: AccessPolicy, leewaySeconds: number, nowSeconds: number): Authorization | null {
+  const { amrValues, acrValues, maxAgeSeconds } = policy.authentication;
+  const description = 'A stronger or more recent authentication is required';
+  if (amrValues.length > 0 && !amrValues.some((v) => claimStrings(claims, ['amr']).has(v))) {
+    return { ok: false, reason: 'step_up_required', description, params: { acrValues } };
+  }
+  if (acrValues.length > 0 && !acrValues.some((v) => claimStrings(claims, ['acr']).has(v))) {
+    return { ok: false, reason: 'step_up_required', description, params: { acrValues } };
+  }
+  if (maxAgeSeconds !== null) {
+    const authTime = claimAt(claims, ['auth_time']);
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || nowSeconds - authTime > maxAgeSeconds + leewaySeconds) {
+      return { ok: false, reason: 'step_up_required', description, params: { acrValues, maxAge: maxAgeSeconds } };
+    }
+  }
+  return null;
+}
+
+export function authorize(claims: Claims, policy: AccessPolicy, config: PluginConfig, nowSeconds = Date.now() / 1000): Authorization {
   if (config.clientIds !== null) {
-    const cid = Object.hasOwn(claims, 'cid') ? claims.cid : undefined;
+    const cid = claimAt(claims, ['cid']);
     if (typeof cid !== 'string' || !config.clientIds.has(cid)) {
       return { ok: false, reason: 'client_not_allowed', description: 'The token was issued to a client that is not allowed' };
     }
   }
-  const required = config.scopesRequired;
-  if (required.length === 0) return { ok: true };
+  const authentication = authenticationFailure(claims, policy, config.leewaySeconds, nowSeconds);
+  if (authentication !== null) return authentication;
+
   const granted = grantedScopes(claims);
-  const satisfied = config.scopesMatch === 'all' ? required.every((s) => granted.has(s)) : required.some((s) => granted.has(s));
-  if (satisfied) return { ok: true };
-  // RFC 6750 §3: the scope attribute names what the resource needs (with "any", one of them suffices).
-  return { ok: false, reason: 'scope_missing', description: 'The access token lacks a required scope', scope: required };
+  if (!matches(policy.scopesRequired, policy.scopesMatch, (s) => granted.has(s))) {
+    // RFC 6750 §3: the scope attribute names what the resource needs (with "any", one of them suffices).
+    return { ok: false, reason: 'scope_missing', description: 'The access token lacks a required scope', params: { scope: policy.scopesRequired } };
+  }
+  if (!matches(policy.claimsRequired, policy.claimsMatch, (rule) => holds(claims, rule))) {
+    return { ok: false, reason: 'claim_mismatch', description: 'The access token lacks a required claim value' };
+  }
+  return { ok: true };
 }

@@ -4,7 +4,7 @@
 // through Kong (unit tests, the doctor) is read the same way. Cross-field rules Kong cannot
 // express from a JS schema are enforced here and reported as ConfigError.
 import { configFields, SUPPORTED_ALGORITHMS } from './schema';
-import type { ClaimHeaderMapping, PluginConfig } from './types';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PathPattern, PluginConfig } from './types';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -31,8 +31,11 @@ function withDefaults(fields: FieldList, raw: Raw): Raw {
   for (const entry of fields) {
     const [name, spec] = Object.entries(entry)[0];
     const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+    const elements = spec.elements as { type?: string; fields?: FieldList } | undefined;
     if (spec.type === 'record') {
       out[name] = withDefaults(spec.fields as FieldList, isObject(value) ? value : {});
+    } else if (elements?.type === 'record' && Array.isArray(value)) {
+      out[name] = value.map((item) => (isObject(item) ? withDefaults(elements.fields as FieldList, item) : item));
     } else if (value === undefined || value === null) {
       out[name] = spec.default ?? null;
     } else {
@@ -91,23 +94,91 @@ function checkUrl(name: string, value: string, allowInsecure: boolean): void {
   throw new ConfigError(`${name} must use https (plain http is accepted only for localhost or 127.0.0.1)`);
 }
 
+function records(raw: Raw, name: string): Raw[] {
+  const list = raw[name];
+  if (!Array.isArray(list) || !list.every(isObject)) throw new ConfigError(`${name} must be a list of records`);
+  return list;
+}
+
+function claimPath(claim: string, where: string): string[] {
+  const path = claim.split('.');
+  if (path.some((segment) => segment === '')) throw new ConfigError(`${where} "${claim}" has an empty path segment`);
+  return path;
+}
+
+function oneOf<T extends string>(raw: Raw, name: string, allowed: readonly T[]): T {
+  const v = str(raw, name);
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
 function claimMappings(raw: Raw, tokenHeader: string): ClaimHeaderMapping[] {
-  const list = raw.claims_to_headers;
-  if (!Array.isArray(list)) throw new ConfigError('claims_to_headers must be a list');
   const seen = new Set<string>();
-  return list.map((item: unknown, i: number) => {
-    if (!isObject(item)) throw new ConfigError(`claims_to_headers[${i + 1}] must be a {claim, header} record`);
+  return records(raw, 'claims_to_headers').map((item, i) => {
+    const where = `claims_to_headers[${i + 1}]`;
     const claim = str(item, 'claim');
     const header = str(item, 'header');
-    const path = claim.split('.');
-    if (path.some((segment) => segment === '')) throw new ConfigError(`claims_to_headers[${i + 1}].claim "${claim}" has an empty path segment`);
     const lower = header.toLowerCase();
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError(`claims_to_headers[${i + 1}].header is not a valid header name`);
-    if (RESERVED_HEADERS.has(lower) || lower === tokenHeader) throw new ConfigError(`claims_to_headers[${i + 1}].header "${header}" is reserved and cannot be mapped`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError(`${where}.header is not a valid header name`);
+    if (RESERVED_HEADERS.has(lower) || lower === tokenHeader) throw new ConfigError(`${where}.header "${header}" is reserved and cannot be mapped`);
     if (seen.has(lower)) throw new ConfigError(`claims_to_headers maps header "${header}" twice`);
     seen.add(lower);
-    return { claim, path, header };
+    return { claim, path: claimPath(claim, `${where}.claim`), header };
   });
+}
+
+function accessPolicy(raw: Raw, where: string): AccessPolicy {
+  const authentication = isObject(raw.authentication) ? raw.authentication : {};
+  const maxAge = authentication.max_age_seconds;
+  return {
+    scopesRequired: strings(raw, 'scopes_required'),
+    scopesMatch: oneOf(raw, 'scopes_match', ['all', 'any'] as const),
+    claimsRequired: records(raw, 'claims_required').map((rule, i) => {
+      const claim = str(rule, 'claim');
+      return {
+        claim,
+        path: claimPath(claim, `${where}claims_required[${i + 1}].claim`),
+        values: strings(rule, 'values'),
+        match: oneOf(rule, 'match', ['any', 'all'] as const),
+      };
+    }),
+    claimsMatch: oneOf(raw, 'claims_match', ['all', 'any'] as const),
+    authentication: {
+      amrValues: strings(authentication, 'amr_values'),
+      acrValues: strings(authentication, 'acr_values'),
+      maxAgeSeconds: maxAge === null || maxAge === undefined ? null : int(authentication, 'max_age_seconds'),
+    },
+  };
+}
+
+/** `*` matches within one path segment; a `*` at the very end matches any rest, slashes included. */
+function pathPattern(source: string): PathPattern {
+  if (!source.startsWith('/')) throw new ConfigError(`rule path "${source}" must start with /`);
+  const body = source.endsWith('*') ? source.slice(0, -1) : source;
+  const escaped = body.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
+  return { source, regex: new RegExp(`^${escaped}${source.endsWith('*') ? '.*' : ''}$`) };
+}
+
+function accessRules(raw: Raw): AccessRule[] {
+  return records(raw, 'rules').map((rule, i) => {
+    const methods = rule.methods === null || rule.methods === undefined ? null : new Set(strings(rule, 'methods').map((m) => m.toUpperCase()));
+    const paths = rule.paths === null || rule.paths === undefined ? null : strings(rule, 'paths').map(pathPattern);
+    return { methods, paths, policy: accessPolicy(rule, `rules[${i + 1}].`) };
+  });
+}
+
+/** The issuer must be an Okta custom authorization server: the org AS issues tokens for Okta's own APIs. */
+function issuerSettings(issuer: string, jwksUri: string | null, audiences: string[], allowInsecure: boolean, keys: Omit<KeySetSettings, 'issuer' | 'jwksUri'>, where: string): IssuerSettings {
+  checkUrl(`${where}issuer`, issuer, allowInsecure);
+  if (!/^[^/]+\/\/[^/]+\/oauth2\/[^/]+$/.test(issuer)) {
+    throw new ConfigError(
+      `${where}issuer "${issuer}" is not an Okta custom authorization server (https://<org>/oauth2/<id>). ` +
+        'Tokens of the org authorization server are meant for Okta\'s own APIs; create a custom authorization server (e.g. "default") for your API.',
+    );
+  }
+  if (jwksUri !== null) checkUrl(`${where}jwks_uri`, jwksUri, allowInsecure);
+  if (audiences.length === 0) throw new ConfigError(`${where}audiences must name at least one audience`);
+  return { issuer, audiences, keys: { ...keys, issuer, jwksUri } };
 }
 
 export function normaliseConfig(input: unknown): PluginConfig {
@@ -117,13 +188,29 @@ export function normaliseConfig(input: unknown): PluginConfig {
   const tokenCache = raw.token_cache as Raw;
 
   const allowInsecure = bool(raw, 'allow_insecure_issuer');
-  const issuer = str(raw, 'issuer');
-  checkUrl('issuer', issuer, allowInsecure);
-  const jwksUri = optionalStr(raw, 'jwks_uri');
-  if (jwksUri !== null) checkUrl('jwks_uri', jwksUri, allowInsecure);
+  const minTtl = int(keySet, 'min_ttl_seconds');
+  const maxTtl = int(keySet, 'max_ttl_seconds');
+  if (minTtl > maxTtl) throw new ConfigError('key_set.min_ttl_seconds must not exceed key_set.max_ttl_seconds');
+  const connectTimeoutMs = int(keySet, 'connect_timeout_ms');
+  const timeoutMs = int(keySet, 'timeout_ms');
+  if (connectTimeoutMs > timeoutMs) throw new ConfigError('key_set.connect_timeout_ms must not exceed key_set.timeout_ms');
+  const keyPolicy = {
+    minTtlSeconds: minTtl,
+    maxTtlSeconds: maxTtl,
+    unknownKidCooldownSeconds: int(keySet, 'unknown_kid_cooldown_seconds'),
+    maxStaleSeconds: int(keySet, 'max_stale_seconds'),
+    connectTimeoutMs,
+    timeoutMs,
+    maxBodyBytes: int(keySet, 'max_body_bytes'),
+  };
 
-  const audiences = strings(raw, 'audiences');
-  if (audiences.length === 0) throw new ConfigError('audiences must name at least one audience');
+  const issuers = [
+    issuerSettings(str(raw, 'issuer'), optionalStr(raw, 'jwks_uri'), strings(raw, 'audiences'), allowInsecure, keyPolicy, ''),
+    ...records(raw, 'additional_issuers').map((extra, i) =>
+      issuerSettings(str(extra, 'issuer'), optionalStr(extra, 'jwks_uri'), strings(extra, 'audiences'), allowInsecure, keyPolicy, `additional_issuers[${i + 1}].`),
+    ),
+  ];
+  if (new Set(issuers.map((i) => i.issuer)).size !== issuers.length) throw new ConfigError('the same issuer is configured twice');
 
   const allowedAlgorithms = strings(raw, 'allowed_algorithms');
   const supported: readonly string[] = SUPPORTED_ALGORITHMS;
@@ -131,59 +218,52 @@ export function normaliseConfig(input: unknown): PluginConfig {
   if (unsupported.length > 0) throw new ConfigError(`allowed_algorithms contains unsupported ${unsupported.join(', ')} (none and HS* are never accepted)`);
   if (allowedAlgorithms.length === 0) throw new ConfigError('allowed_algorithms must name at least one algorithm');
 
-  const scopesMatch = str(raw, 'scopes_match');
-  if (scopesMatch !== 'all' && scopesMatch !== 'any') throw new ConfigError('scopes_match must be "all" or "any"');
-
   const tokenHeader = str(raw, 'token_header').toLowerCase();
-  const minTtl = int(keySet, 'min_ttl_seconds');
-  const maxTtl = int(keySet, 'max_ttl_seconds');
-  if (minTtl > maxTtl) throw new ConfigError('key_set.min_ttl_seconds must not exceed key_set.max_ttl_seconds');
-  const connectTimeoutMs = int(keySet, 'connect_timeout_ms');
-  const timeoutMs = int(keySet, 'timeout_ms');
-  if (connectTimeoutMs > timeoutMs) throw new ConfigError('key_set.connect_timeout_ms must not exceed key_set.timeout_ms');
-
+  const consumerClaim = optionalStr(raw, 'consumer_claim');
   const clientIds = raw.client_ids === null ? null : new Set(strings(raw, 'client_ids'));
   const config: Omit<PluginConfig, 'identity'> = {
-    issuer,
-    audiences,
+    issuers,
     allowedAlgorithms,
     leewaySeconds: int(raw, 'leeway_seconds'),
     maxTokenAgeSeconds: int(raw, 'max_token_age_seconds'),
     clientIds,
-    scopesRequired: strings(raw, 'scopes_required'),
-    scopesMatch,
+    defaultPolicy: accessPolicy(raw, ''),
+    rules: accessRules(raw),
     claimsToHeaders: claimMappings(raw, tokenHeader),
     tokenHeader,
+    tokenSources: { queryParam: optionalStr(raw, 'token_query_param'), cookie: optionalStr(raw, 'token_cookie') },
     hideCredentials: bool(raw, 'hide_credentials'),
     realm: str(raw, 'realm'),
     runOnPreflight: bool(raw, 'run_on_preflight'),
     maxTokenBytes: int(raw, 'max_token_bytes'),
-    keys: {
-      issuer,
-      jwksUri,
-      minTtlSeconds: minTtl,
-      maxTtlSeconds: maxTtl,
-      unknownKidCooldownSeconds: int(keySet, 'unknown_kid_cooldown_seconds'),
-      maxStaleSeconds: int(keySet, 'max_stale_seconds'),
-      connectTimeoutMs,
-      timeoutMs,
-      maxBodyBytes: int(keySet, 'max_body_bytes'),
+    consumer: {
+      claim: consumerClaim === null ? null : claimPath(consumerClaim, 'consumer_claim'),
+      claimName: consumerClaim,
+      lookup: oneOf(raw, 'consumer_lookup', ['username', 'id'] as const),
+      required: bool(raw, 'consumer_required'),
+      anonymous: optionalStr(raw, 'anonymous'),
     },
+    sharedClaimsKey: optionalStr(raw, 'shared_claims_key'),
+    dryRun: bool(raw, 'dry_run'),
     tokenCache: {
       maxEntries: int(tokenCache, 'max_entries'),
       maxTtlSeconds: int(tokenCache, 'max_ttl_seconds'),
     },
   };
+  if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
   return { ...config, identity: configIdentity(config) };
 }
 
 /**
- * Everything that can change whether a token is accepted, serialised in a fixed order. Two
- * instances with equal identities may share verified-token cache entries.
+ * Everything that can change whether a token verifies, serialised in a fixed order. Two instances
+ * with equal identities may share verified-token cache entries.
  */
 function configIdentity(c: Omit<PluginConfig, 'identity'>): string {
   return JSON.stringify([
-    c.issuer, c.keys.jwksUri, [...c.audiences].sort(), [...c.allowedAlgorithms].sort(), c.leewaySeconds,
-    c.maxTokenAgeSeconds, c.clientIds === null ? null : [...c.clientIds].sort(), c.maxTokenBytes,
+    c.issuers.map((i) => [i.issuer, i.keys.jwksUri, [...i.audiences].sort()]),
+    [...c.allowedAlgorithms].sort(),
+    c.leewaySeconds,
+    c.maxTokenAgeSeconds,
+    c.maxTokenBytes,
   ]);
 }

@@ -14,7 +14,7 @@ type Field = Record<string, Record<string, unknown>>;
 
 const keySetFields: Field[] = [
   { min_ttl_seconds: { type: 'integer', default: 300, between: [0, 86400], description: 'Lower bound applied to the issuer\'s Cache-Control max-age for the key set.' } },
-  { max_ttl_seconds: { type: 'integer', default: 86400, between: [60, 604800], description: 'Upper bound applied to the issuer\'s Cache-Control max-age for the key set.' } },
+  { max_ttl_seconds: { type: 'integer', default: 3600, between: [60, 604800], description: 'Upper bound applied to the issuer\'s Cache-Control max-age for the key set.' } },
   { unknown_kid_cooldown_seconds: { type: 'integer', default: 30, between: [1, 3600], description: 'At most one key-set refetch per this many seconds when tokens carry an unknown kid.' } },
   { max_stale_seconds: { type: 'integer', default: 86400, between: [0, 604800], description: 'How long the last good key set keeps verifying tokens while the issuer is failing.' } },
   { connect_timeout_ms: { type: 'integer', default: 2000, between: [50, 60000], description: 'Connect timeout for discovery and key-set requests, in milliseconds.' } },
@@ -27,17 +27,94 @@ const tokenCacheFields: Field[] = [
   { max_ttl_seconds: { type: 'integer', default: 300, between: [1, 86400], description: 'Longest time a verified token is trusted without re-verification; never beyond its exp.' } },
 ];
 
+/** No space, quote, backslash or control character: such values are quoted into WWW-Authenticate (RFC 6750 §3). */
+const CHALLENGE_TOKEN = '^[^%s%c"\\\\]+$';
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+const CLAIM_PATH = { type: 'string', required: true, match: '^[^.%c][^%c]*$', description: 'Dot path into the claims, e.g. sub, groups or profile.email.' };
+const URL_PATTERN = '^https?://[^/%s]+';
+/** Okta custom authorization servers live under /oauth2/<id>; the org authorization server (no /oauth2/) issues tokens APIs must not accept. */
+const OKTA_CUSTOM_AS_ISSUER = '^https?://[^/%s]+/oauth2/[^/%s]+$';
+const ISSUER_DESCRIPTION = 'Okta custom authorization server issuer, e.g. https://dev-123.okta.com/oauth2/default (the org authorization server is refused). Must equal the token iss exactly.';
+
+/** The access policy fields, used at the top level (the default) and in each rule. */
+function policyFields(): Field[] {
+  return [
+    { scopes_required: { type: 'set', required: true, default: [], elements: { type: 'string', match: CHALLENGE_TOKEN }, description: 'Scopes the token must carry (Okta scp array or space-separated scope string).' } },
+    { scopes_match: { type: 'string', required: true, default: 'all', one_of: ['all', 'any'], description: 'all: every required scope must be present; any: at least one.' } },
+    {
+      claims_required: {
+        type: 'array',
+        required: true,
+        default: [],
+        description: 'Required claim values, e.g. groups contains Admins, or cid is one of a list.',
+        elements: {
+          type: 'record',
+          fields: [
+            { claim: CLAIM_PATH },
+            { values: { type: 'array', required: true, len_min: 1, elements: { type: 'string' }, description: 'Accepted values; the claim (a string or an array) must hold them.' } },
+            { match: { type: 'string', required: true, default: 'any', one_of: ['any', 'all'], description: 'any: one of the values suffices; all: every value must be present.' } },
+          ],
+        },
+      },
+    },
+    { claims_match: { type: 'string', required: true, default: 'all', one_of: ['all', 'any'], description: 'all: every claims_required entry must hold; any: one suffices.' } },
+    {
+      authentication: {
+        type: 'record',
+        required: true,
+        description: 'Step-up requirements (RFC 9470): MFA via amr, assurance level via acr, recent login via auth_time.',
+        fields: [
+          { amr_values: { type: 'set', required: true, default: [], elements: { type: 'string', match: CHALLENGE_TOKEN }, description: 'The amr claim must contain one of these, e.g. mfa, otp, hwk.' } },
+          { acr_values: { type: 'set', required: true, default: [], elements: { type: 'string', match: CHALLENGE_TOKEN }, description: 'The acr claim must be one of these, e.g. urn:okta:loa:2fa:any.' } },
+          { max_age_seconds: { type: 'integer', required: false, between: [0, 31536000], description: 'The login (auth_time) must be at most this many seconds old.' } },
+        ],
+      },
+    },
+  ];
+}
+
 export const configFields: Field[] = [
-  { issuer: { type: 'string', required: true, match: '^https?://[^/%s]+', description: 'Okta custom authorization server issuer, e.g. https://dev-123.okta.com/oauth2/default. Must equal the token iss exactly.' } },
-  { jwks_uri: { type: 'string', required: false, match: '^https?://[^/%s]+', description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
-  { allow_insecure_issuer: { type: 'boolean', required: true, default: false, description: 'Development only: allow a plain-http issuer on a host other than localhost.' } },
+  { issuer: { type: 'string', required: true, match: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
+  { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
   { audiences: { type: 'array', required: true, len_min: 1, elements: { type: 'string' }, description: 'Accepted audiences; the token aud must contain one of them (e.g. api://default).' } },
+  {
+    additional_issuers: {
+      type: 'array',
+      required: true,
+      default: [],
+      description: 'More trusted issuers (another Okta org, or a custom domain alias), each with its own key set and audiences.',
+      elements: {
+        type: 'record',
+        fields: [
+          { issuer: { type: 'string', required: true, match: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
+          { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, description: 'Key-set URL of this issuer; discovered when unset.' } },
+          { audiences: { type: 'array', required: true, len_min: 1, elements: { type: 'string' }, description: 'Audiences accepted from this issuer.' } },
+        ],
+      },
+    },
+  },
+  { allow_insecure_issuer: { type: 'boolean', required: true, default: false, description: 'Development only: allow a plain-http issuer on a host other than localhost.' } },
   { allowed_algorithms: { type: 'set', required: true, default: ['RS256'], len_min: 1, elements: { type: 'string', one_of: [...SUPPORTED_ALGORITHMS] }, description: 'Signature algorithms accepted. none and HS* are never accepted.' } },
-  { leeway_seconds: { type: 'integer', required: true, default: 30, between: [0, 300], description: 'Clock skew tolerated for exp, nbf and iat, in seconds.' } },
+  { leeway_seconds: { type: 'integer', required: true, default: 30, between: [0, 300], description: 'Clock skew tolerated for exp, nbf, iat and auth_time, in seconds.' } },
   { max_token_age_seconds: { type: 'integer', required: true, default: 86400, between: [60, 604800], description: 'Oldest iat accepted, and the longest lifetime (exp - iat) accepted, in seconds.' } },
   { client_ids: { type: 'set', required: false, elements: { type: 'string' }, description: 'When set, only tokens whose Okta cid claim is in this list are accepted.' } },
-  { scopes_required: { type: 'set', required: true, default: [], elements: { type: 'string', match: '^[^%s%c"\\\\]+$' }, description: 'Scopes the token must carry (Okta scp array or space-separated scope string).' } },
-  { scopes_match: { type: 'string', required: true, default: 'all', one_of: ['all', 'any'], description: 'all: every required scope must be present; any: at least one.' } },
+  ...policyFields(),
+  {
+    rules: {
+      type: 'array',
+      required: true,
+      default: [],
+      description: 'Policies per method and path, tried in order; the first match wins, and the top-level policy applies when none matches.',
+      elements: {
+        type: 'record',
+        fields: [
+          { methods: { type: 'set', required: false, elements: { type: 'string', one_of: HTTP_METHODS }, description: 'Methods this rule applies to; unset: any method.' } },
+          { paths: { type: 'array', required: false, len_min: 1, elements: { type: 'string', match: '^/' }, description: 'Path patterns (Kong-normalised path): * matches within a segment, a trailing * matches the rest.' } },
+          ...policyFields(),
+        ],
+      },
+    },
+  },
   {
     claims_to_headers: {
       type: 'array',
@@ -47,17 +124,25 @@ export const configFields: Field[] = [
       elements: {
         type: 'record',
         fields: [
-          { claim: { type: 'string', required: true, match: '^[^.%c][^%c]*$', description: 'Dot path into the claims, e.g. sub or profile.email.' } },
+          { claim: CLAIM_PATH },
           { header: { type: 'string', required: true, match: HEADER_NAME_PATTERN, description: 'Upstream request header name, e.g. X-User-Sub.' } },
         ],
       },
     },
   },
   { token_header: { type: 'string', required: true, default: 'authorization', match: HEADER_NAME_PATTERN, description: 'Request header carrying the token with the Bearer scheme.' } },
+  { token_query_param: { type: 'string', required: false, match: '^[%w_.~-]+$', description: 'Also accept the token from this query parameter (off by default: URLs end up in logs).' } },
+  { token_cookie: { type: 'string', required: false, match: HEADER_NAME_PATTERN, description: 'Also accept the token from this cookie (off by default).' } },
   { hide_credentials: { type: 'boolean', required: true, default: false, description: 'Remove the token header from the request sent upstream.' } },
   { realm: { type: 'string', required: true, default: 'okta-jwt', match: '^[%w%-%._ :/]+$', description: 'Realm announced in the WWW-Authenticate challenge.' } },
   { run_on_preflight: { type: 'boolean', required: true, default: true, description: 'When false, CORS preflight requests (OPTIONS with Origin and Access-Control-Request-Method) pass untouched.' } },
   { max_token_bytes: { type: 'integer', required: true, default: 8192, between: [256, 65536], description: 'Longest token accepted, checked before any parsing.' } },
+  { consumer_claim: { type: 'string', required: false, match: '^[^.%c][^%c]*$', description: 'Claim naming the Kong consumer to authenticate (e.g. sub, or cid for machine clients).' } },
+  { consumer_lookup: { type: 'string', required: true, default: 'username', one_of: ['username', 'id'], description: 'Whether the consumer_claim value is a consumer username or a consumer id.' } },
+  { consumer_required: { type: 'boolean', required: true, default: false, description: 'Refuse (403) a valid token whose consumer does not exist.' } },
+  { anonymous: { type: 'string', required: false, description: 'Consumer id or username to authenticate when the token is missing or invalid, instead of refusing.' } },
+  { shared_claims_key: { type: 'string', required: false, match: '^[%w_.:-]+$', description: 'Share the verified claims with later plugins under this kong.ctx.shared key.' } },
+  { dry_run: { type: 'boolean', required: true, default: false, description: 'Decide and log, but let every request through. For rollout only.' } },
   { key_set: { type: 'record', required: true, fields: keySetFields } },
   { token_cache: { type: 'record', required: true, fields: tokenCacheFields } },
 ];

@@ -37,24 +37,96 @@ export interface TokenCacheSettings {
   maxTtlSeconds: number;
 }
 
-export interface PluginConfig {
+/** A required value at a claim path: the claim (a string, or an array of them) must hold any/all of `values`. */
+export interface ClaimRule {
+  claim: string;
+  path: string[];
+  values: string[];
+  match: 'any' | 'all';
+}
+
+/** Authentication strength (RFC 9470): the token must show MFA (amr), a level (acr) or a recent login (auth_time). */
+export interface AuthenticationPolicy {
+  /** Empty: not checked. Otherwise `amr` must contain one of these. */
+  amrValues: string[];
+  /** Empty: not checked. Otherwise `acr` must be one of these. */
+  acrValues: string[];
+  /** null: not checked. Otherwise auth_time must be at most this many seconds ago. */
+  maxAgeSeconds: number | null;
+}
+
+/** What a verified token must carry to be let through. */
+export interface AccessPolicy {
+  scopesRequired: string[];
+  scopesMatch: ScopesMatch;
+  claimsRequired: ClaimRule[];
+  claimsMatch: 'all' | 'any';
+  authentication: AuthenticationPolicy;
+}
+
+/** A compiled path pattern: `*` matches within one segment, a trailing `*` matches any rest. */
+export interface PathPattern {
+  source: string;
+  regex: RegExp;
+}
+
+/** Access policy for requests matching methods and paths (null: any); the first matching rule wins. */
+export interface AccessRule {
+  methods: ReadonlySet<string> | null;
+  paths: PathPattern[] | null;
+  policy: AccessPolicy;
+}
+
+/** One trusted issuer: its exact iss string, accepted audiences and key-set settings. */
+export interface IssuerSettings {
   issuer: string;
   audiences: string[];
+  keys: KeySetSettings;
+}
+
+/** Mapping a claim to a Kong consumer, so consumer-based plugins (acl, rate-limiting) apply. */
+export interface ConsumerSettings {
+  /** Claim path whose value names the consumer (e.g. sub, or cid for machine clients); null: no mapping. */
+  claim: ClaimHeaderMapping['path'] | null;
+  claimName: string | null;
+  /** How the value is looked up: the consumer's username, or its id (a UUID). */
+  lookup: 'username' | 'id';
+  /** When true, a token whose consumer does not exist is refused (403). */
+  required: boolean;
+  /** Consumer (id or username) to authenticate when the token is missing or invalid; null: refuse instead. */
+  anonymous: string | null;
+}
+
+/** Where a token may come from besides the header (all off by default: RFC 6750 §2.3, §5.3). */
+export interface TokenSources {
+  queryParam: string | null;
+  cookie: string | null;
+}
+
+export interface PluginConfig {
+  /** Trusted issuers; the token's iss picks one (the first is the primary `issuer` field). */
+  issuers: IssuerSettings[];
   allowedAlgorithms: string[];
   leewaySeconds: number;
   maxTokenAgeSeconds: number;
   /** null: any client. */
   clientIds: ReadonlySet<string> | null;
-  scopesRequired: string[];
-  scopesMatch: ScopesMatch;
+  /** Applies when no rule matches. */
+  defaultPolicy: AccessPolicy;
+  rules: AccessRule[];
   claimsToHeaders: ClaimHeaderMapping[];
   /** Lower-cased request header that carries the token. */
   tokenHeader: string;
+  tokenSources: TokenSources;
   hideCredentials: boolean;
   realm: string;
   runOnPreflight: boolean;
   maxTokenBytes: number;
-  keys: KeySetSettings;
+  consumer: ConsumerSettings;
+  /** kong.ctx.shared key under which the verified claims are shared with later plugins; null: not shared. */
+  sharedClaimsKey: string | null;
+  /** Decide and log, but let every request through (rollout only). */
+  dryRun: boolean;
   tokenCache: TokenCacheSettings;
   /** A stable string identifying every setting that influences a verification decision. */
   identity: string;

@@ -1,57 +1,114 @@
 // The pure core: request view + normalised config in, decision out. No Kong I/O happens here;
-// the only outside world is the key set (and its HTTP fetches) behind verifyAccessToken.
+// the only outside world is the key sets (and their HTTP fetches) behind verifyAccessToken.
 import type { PluginConfig } from '../config/types';
-import type { KeySet } from '../keys';
-import { extractBearerToken } from '../extract/bearer-token';
-import { verifyAccessToken } from '../verify/verify-token';
-import { authorize } from '../authorize/authorize';
+import { extractToken } from '../extract/token-sources';
+import { verifyAccessToken, type KeySets } from '../verify/verify-token';
+import { authorize, selectPolicy } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
+import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
+import { claimAt, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
-import type { Decision } from './decision';
+import type { Allow, ConsumerRequest, Decision, Deny } from './decision';
+
+/** Which request values beyond the headers decide() needs: each costs the handler one PDK call. */
+export interface RequestNeeds {
+  method: boolean;
+  path: boolean;
+  queryToken: boolean;
+  credential: boolean;
+}
 
 /** A CORS preflight: OPTIONS carrying both Origin and Access-Control-Request-Method. */
 function hasPreflightHeaders(headers: HeaderMap): boolean {
   return headerValues(headers, 'origin').length > 0 && headerValues(headers, 'access-control-request-method').length > 0;
 }
 
-/** True when decide() needs the request method (costs the handler one more PDK call). */
-export function needsMethod(config: PluginConfig, headers: HeaderMap): boolean {
-  return !config.runOnPreflight && hasPreflightHeaders(headers);
+export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestNeeds {
+  return {
+    method: (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null),
+    path: config.rules.some((r) => r.paths !== null),
+    queryToken: config.tokenSources.queryParam !== null,
+    credential: config.consumer.anonymous !== null,
+  };
 }
 
-export async function decide(request: RequestView, config: PluginConfig, keySet: KeySet): Promise<Decision> {
-  if (!config.runOnPreflight && request.method === 'OPTIONS' && hasPreflightHeaders(request.headers)) {
-    return { kind: 'pass' };
-  }
+/** Headers a client could use to impersonate: mapped claim headers and, when we manage consumers, Kong's consumer headers. */
+function spoofableHeaders(config: PluginConfig): string[] {
+  const names = config.claimsToHeaders.map((m) => m.header);
+  if (config.consumer.claim !== null || config.consumer.anonymous !== null) names.push(...CONSUMER_HEADERS);
+  return names;
+}
 
-  const extraction = extractBearerToken(request.headers, config.tokenHeader);
-  if (extraction.kind === 'absent') return challenge(config.realm, 'token_missing', 'No bearer token');
+/** The subset of `names` the client actually sent: clearing costs a PDK call each, so only those. */
+function sentByClient(headers: HeaderMap, names: readonly string[]): string[] {
+  return names.filter((name) => headerValues(headers, name.toLowerCase()).length > 0);
+}
+
+export async function decide(request: RequestView, config: PluginConfig, keySets: KeySets): Promise<Decision> {
+  if (!config.runOnPreflight && request.method === 'OPTIONS' && hasPreflightHeaders(request.headers)) return { kind: 'pass' };
+  // Logical OR with other auth plugins (as Kong's own do): someone already authenticated the request.
+  if (config.consumer.anonymous !== null && request.alreadyAuthenticated) return { kind: 'pass' };
+
+  const outcome = await judge(request, config, keySets);
+  if (outcome.kind === 'deny' && config.dryRun) {
+    return { kind: 'observe', wouldDeny: outcome, clearHeaders: sentByClient(request.headers, spoofableHeaders(config)) };
+  }
+  return outcome;
+}
+
+async function judge(request: RequestView, config: PluginConfig, keySets: KeySets): Promise<Allow | Deny> {
+  const extraction = extractToken(request.headers, config.tokenHeader, config.tokenSources, request.queryToken);
+  if (extraction.kind === 'absent') return anonymousOr(request, config, challenge(config.realm, 'token_missing', 'No bearer token'));
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
 
-  const verification = await verifyAccessToken(extraction.token, config, keySet);
+  const verification = await verifyAccessToken(extraction.token, config, keySets);
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return keysUnavailable(verification.retryAfterSeconds ?? 30);
-    return challenge(config.realm, verification.reason, verification.description);
+    return anonymousOr(request, config, challenge(config.realm, verification.reason, verification.description));
   }
+  const { claims } = verification;
 
-  const authorization = authorize(verification.claims, config);
-  if (!authorization.ok) {
-    return challenge(config.realm, authorization.reason, authorization.description, authorization.scope);
-  }
+  const authorization = authorize(claims, selectPolicy(config, request.method, request.path), config);
+  if (!authorization.ok) return challenge(config.realm, authorization.reason, authorization.description, authorization.params);
 
   const setHeaders: Record<string, string> = {};
   const clearHeaders: string[] = [];
   for (const mapping of config.claimsToHeaders) {
-    const value = headerValueFor(verification.claims, mapping);
-    if (value.kind === 'unsafe') {
-      return challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded');
-    }
+    const value = headerValueFor(claims, mapping);
+    if (value.kind === 'unsafe') return challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded');
     if (value.kind === 'value') setHeaders[mapping.header] = value.value;
-    // Absent claim: remove any client-sent copy. Only needed when the client sent one, which
-    // keeps the common path free of extra PDK calls.
-    else if (headerValues(request.headers, mapping.header.toLowerCase()).length > 0) clearHeaders.push(mapping.header);
+    else clearHeaders.push(...sentByClient(request.headers, [mapping.header]));
   }
+  const consumer = consumerFor(claims, config);
+  if (consumer === 'unsafe') return challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded');
+  if (consumer !== null) clearHeaders.push(...sentByClient(request.headers, CONSUMER_HEADERS));
   if (config.hideCredentials) clearHeaders.push(config.tokenHeader);
-  return { kind: 'allow', setHeaders, clearHeaders, claims: verification.claims };
+  return { kind: 'allow', setHeaders, clearHeaders, claims, consumer, sharedClaimsKey: config.sharedClaimsKey };
+}
+
+/** The consumer named by the configured claim; 'unsafe' when its value cannot name one. */
+function consumerFor(claims: Claims, config: PluginConfig): ConsumerRequest | null | 'unsafe' {
+  const { claim, lookup, required } = config.consumer;
+  if (claim === null) return null;
+  const value = claimAt(claims, claim);
+  if (typeof value !== 'string' || value === '') return required ? 'unsafe' : null;
+  if (!/^[\x21-\x7e]+$/.test(value) || value.length > 256) return 'unsafe';
+  return { value, lookup, required, anonymous: false, credential: value };
+}
+
+/** With `anonymous` configured, a missing or invalid token is let through as the anonymous consumer. */
+function anonymousOr(request: RequestView, config: PluginConfig, denial: Deny): Allow | Deny {
+  const anonymous = config.consumer.anonymous;
+  if (anonymous === null) return denial;
+  const clearHeaders = sentByClient(request.headers, spoofableHeaders(config));
+  if (config.hideCredentials) clearHeaders.push(config.tokenHeader);
+  return {
+    kind: 'allow',
+    setHeaders: {},
+    clearHeaders,
+    claims: {},
+    consumer: { value: anonymous, lookup: 'any', required: true, anonymous: true, credential: null },
+    sharedClaimsKey: null,
+  };
 }

@@ -17,6 +17,9 @@ export type ReasonCode =
   | 'bad_token_type'
   | 'client_not_allowed'
   | 'scope_missing'
+  | 'claim_mismatch'
+  | 'step_up_required'
+  | 'consumer_not_found'
   | 'claim_unsafe'
   | 'keys_unavailable'
   | 'internal_error';
@@ -28,6 +31,31 @@ export interface Allow {
   /** Upstream headers to remove (client-sent copies of mapped headers, the token when hidden). */
   clearHeaders: string[];
   claims: Claims;
+  /** The consumer to look up and authenticate (the handler does the Kong I/O), or null. */
+  consumer: ConsumerRequest | null;
+  /** Share the claims with later plugins under this kong.ctx.shared key, or null. */
+  sharedClaimsKey: string | null;
+}
+
+/**
+ * Which Kong consumer to authenticate. `lookup` 'any' (for `anonymous`) takes a UUID as an id and
+ * anything else as a username. `credential` is the token's identifier for X-Credential-Identifier
+ * (null for the anonymous consumer).
+ */
+export interface ConsumerRequest {
+  value: string;
+  lookup: 'username' | 'id' | 'any';
+  /** A token whose consumer does not exist is refused (403) rather than let through without one. */
+  required: boolean;
+  anonymous: boolean;
+  credential: string | null;
+}
+
+/** Dry-run: the request would have been refused; log it, strip spoofable headers and let it through. */
+export interface Observe {
+  kind: 'observe';
+  wouldDeny: Deny;
+  clearHeaders: string[];
 }
 
 export interface Deny {
@@ -38,9 +66,12 @@ export interface Deny {
   reason: ReasonCode;
 }
 
-/** The request is not ours to judge (a CORS preflight with run_on_preflight off). */
+/**
+ * The request is not ours to judge: a CORS preflight with run_on_preflight off, or a request that
+ * another auth plugin already authenticated while `anonymous` is configured (logical OR).
+ */
 export interface Pass {
   kind: 'pass';
 }
 
-export type Decision = Allow | Deny | Pass;
+export type Decision = Allow | Deny | Pass | Observe;

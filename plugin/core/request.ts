@@ -1,11 +1,18 @@
 // What the core sees of a request: lower-cased header names mapped to all their values (the shape
-// kong.request.get_headers returns), and the method only when the decision needs it.
+// kong.request.get_headers returns), plus the few values that cost the handler an extra PDK call
+// each and are therefore read only when the config needs them (see requestNeeds in decide.ts).
 export type HeaderMap = Readonly<Record<string, ReadonlyArray<string | true>>>;
 
 export interface RequestView {
   headers: HeaderMap;
-  /** Upper-case method, or null when the handler did not need to read it. */
+  /** Upper-case method, or null when not read. */
   method: string | null;
+  /** Kong's normalised path (kong.request.get_path), or null when not read. */
+  path: string | null;
+  /** The configured token query parameter (kong.request.get_query_arg), or null when absent or not read. */
+  queryToken: string | true | null;
+  /** Whether another plugin already authenticated a credential (kong.client.get_credential), when read. */
+  alreadyAuthenticated: boolean;
 }
 
 /** Own-property lookup, so hostile header names such as __proto__ never reach the prototype. */

@@ -1,14 +1,19 @@
-// The Kong edge of the access phase: read the request in one PDK call, decide, apply the decision
-// in as few calls as possible. Every PDK call is a socket round trip to Kong.
+// The Kong edge of the access phase: read the request in as few PDK calls as possible (one on the
+// common path), decide, apply the decision in as few as possible (one set_headers on the common
+// path). Every PDK call is a socket round trip to Kong.
 //
 // Fail closed: the plugin server reports a thrown handler to Kong as success and Kong then proxies
 // the request, so everything here is caught and answered with kong.response.exit.
 import type { PluginConfig } from '../config/types';
-import type { KeySet } from '../keys';
-import { decide, needsMethod } from '../core/decide';
-import type { Decision } from '../core/decision';
+import { decide, requestNeeds } from '../core/decide';
+import type { Allow, Decision, Observe } from '../core/decision';
+import type { RequestView } from '../core/request';
+import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
 import { takeQueuedWarnings } from '../log/deferred-log';
+import { stableUuid } from '../util/stable-uuid';
+import type { KeySets } from '../verify/verify-token';
+import { lookUpConsumer } from './consumer-lookup';
 import type { HeaderMultiMap, Pdk } from './pdk';
 
 /** Kong's ceiling for get_headers. A request reaching it may hide a second credential: refused. */
@@ -20,7 +25,34 @@ function headerCount(headers: HeaderMultiMap): number {
   return count;
 }
 
-async function applyDecision(kong: Pdk, decision: Decision): Promise<void> {
+async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMultiMap): Promise<RequestView> {
+  const needs = requestNeeds(config, headers);
+  return {
+    headers,
+    method: needs.method ? await kong.request.getMethod() : null,
+    path: needs.path ? await kong.request.getPath() : null,
+    queryToken: needs.queryToken ? await kong.request.getQueryArg(config.tokenSources.queryParam as string) : null,
+    alreadyAuthenticated: needs.credential ? (await kong.client.getCredential()) != null : false,
+  };
+}
+
+export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: KeySets): Promise<void> {
+  try {
+    const headers = await kong.request.getHeaders(MAX_HEADERS);
+    if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
+    const decision: Decision =
+      headerCount(headers) >= MAX_HEADERS
+        ? challenge(config.realm, 'request_invalid', 'The request has too many headers')
+        : await decide(await readRequest(kong, config, headers), config, keySets);
+    const warnings = takeQueuedWarnings();
+    if (warnings !== null) await kong.log.warn(warnings);
+    await applyDecision(kong, decision, config);
+  } catch (err) {
+    refuseAfterInternalError(kong, err);
+  }
+}
+
+async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig): Promise<void> {
   switch (decision.kind) {
     case 'pass':
       return;
@@ -28,35 +60,45 @@ async function applyDecision(kong: Pdk, decision: Decision): Promise<void> {
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
       return;
+    case 'observe':
+      return observe(kong, decision);
     case 'allow':
-      if (Object.keys(decision.setHeaders).length > 0) await kong.service.request.setHeaders(decision.setHeaders);
-      for (const name of decision.clearHeaders) await kong.service.request.clearHeader(name);
-      return;
+      return allow(kong, decision, config);
   }
 }
 
-export async function handleAccess(kong: Pdk, config: PluginConfig, keySet: KeySet): Promise<void> {
-  let decision: Decision;
-  try {
-    const headers = await kong.request.getHeaders(MAX_HEADERS);
-    if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
-    if (headerCount(headers) >= MAX_HEADERS) {
-      decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
-    } else {
-      const method = needsMethod(config, headers) ? await kong.request.getMethod() : null;
-      decision = await decide({ headers, method }, config, keySet);
+/** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
+async function observe(kong: Pdk, decision: Observe): Promise<void> {
+  const { status, reason } = decision.wouldDeny;
+  await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
+  await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
+  for (const name of decision.clearHeaders) await kong.service.request.clearHeader(name);
+}
+
+async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<void> {
+  const setHeaders = { ...decision.setHeaders };
+  if (decision.consumer !== null) {
+    const request = decision.consumer;
+    const consumer = await lookUpConsumer(kong, request);
+    if (consumer === null && request.anonymous) throw new Error('the anonymous consumer configured for okta-jwt does not exist');
+    if (consumer === null && request.required) {
+      const denial = challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token');
+      void kong.response.exit(denial.status, denial.body, denial.headers);
+      return;
     }
-    const warnings = takeQueuedWarnings();
-    if (warnings !== null) await kong.log.warn(warnings);
-  } catch (err) {
-    refuseAfterInternalError(kong, err);
-    return;
+    if (consumer !== null) {
+      if (request.credential === null) await kong.client.authenticate(consumer);
+      else await kong.client.authenticate(consumer, { id: stableUuid(`${config.identity}\n${request.credential}`), consumer_id: consumer.id });
+      Object.assign(setHeaders, consumerHeaders(consumer, request.credential, request.anonymous));
+    }
   }
-  try {
-    await applyDecision(kong, decision);
-  } catch (err) {
-    refuseAfterInternalError(kong, err);
+  if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
+  // set_headers already replaced every value of the names it set; clearing them again would undo it.
+  const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
+  for (const name of decision.clearHeaders) {
+    if (!setNames.has(name.toLowerCase())) await kong.service.request.clearHeader(name);
   }
+  if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
 }
 
 /**

@@ -1,13 +1,27 @@
-// The few PDK calls the plugin makes, typed as they really behave over the plugin-server bridge
-// (kong-protocol.md §3): missing values arrive as null, header maps as {name: [values]}, only the
-// first return value survives, and exit resolves at once without a reply. kong-pdk's own typings
-// (generated from Kong's Lua docs) declare tuples and Buffer bodies that do not match runtime.
+// The PDK calls the plugin makes, typed as they really behave over the plugin-server bridge
+// (kong-protocol.md §3, kong-transcripts/batch2): missing values arrive as null, header maps as
+// {name: [values]}, only the first return value survives, and exit resolves at once without a
+// reply. kong-pdk's own typings (generated from Kong's Lua docs) declare tuples and Buffer bodies
+// that do not match the runtime, so they are not used.
 export type HeaderMultiMap = Record<string, Array<string | true>>;
 
 export interface Pdk {
   request: {
     getHeaders(maxHeaders?: number): Promise<HeaderMultiMap | null>;
     getMethod(): Promise<string | null>;
+    getPath(): Promise<string | null>;
+    getQueryArg(name: string): Promise<string | true | null>;
+  };
+  client: {
+    getCredential(): Promise<unknown>;
+    loadConsumer(id: string, byUsername?: true): Promise<unknown>;
+    /** Only trailing nulls are safe in PDK arguments: call with the consumer alone for "no credential". */
+    authenticate(consumer: object | null, credential?: object): Promise<unknown>;
+  };
+  ctx: {
+    shared: {
+      set(key: string, value: unknown): Promise<unknown>;
+    };
   };
   service: {
     request: {
@@ -21,5 +35,7 @@ export interface Pdk {
   log: {
     err(...args: string[]): Promise<unknown>;
     warn(...args: string[]): Promise<unknown>;
+    notice(...args: string[]): Promise<unknown>;
+    setSerializeValue(key: string, value: unknown): Promise<unknown>;
   };
 }

@@ -2,7 +2,17 @@
 // Descriptions are fixed strings chosen here, never derived from the token or an exception.
 import type { Deny, ReasonCode } from '../core/decision';
 
-type Challenge = { status: 400 | 401 | 403; error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null };
+type Challenge = {
+  status: 400 | 401 | 403;
+  error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | null;
+};
+
+/** Extra challenge parameters: RFC 6750 §3 scope, RFC 9470 §3 acr_values and max_age. */
+export interface ChallengeParams {
+  scope?: readonly string[];
+  acrValues?: readonly string[];
+  maxAge?: number;
+}
 
 const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_error'>, Challenge> = {
   token_missing: { status: 401, error: null },
@@ -20,6 +30,9 @@ const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_erro
   claim_unsafe: { status: 401, error: 'invalid_token' },
   client_not_allowed: { status: 403, error: 'insufficient_scope' },
   scope_missing: { status: 403, error: 'insufficient_scope' },
+  claim_mismatch: { status: 403, error: 'insufficient_scope' },
+  consumer_not_found: { status: 403, error: 'insufficient_scope' },
+  step_up_required: { status: 401, error: 'insufficient_user_authentication' },
 };
 
 const MESSAGES: Record<Challenge['status'], string> = {
@@ -28,19 +41,23 @@ const MESSAGES: Record<Challenge['status'], string> = {
   403: 'Forbidden',
 };
 
-/** A refusal with its challenge. `scope` lists the scopes that would satisfy the request (403 only). */
-export function challenge(realm: string, reason: keyof typeof CHALLENGES, description: string, scope?: readonly string[]): Deny {
+export type ChallengeReason = keyof typeof CHALLENGES;
+
+/** A refusal with its challenge. Values in params come from the config, whose schema keeps quotes out. */
+export function challenge(realm: string, reason: ChallengeReason, description: string, params: ChallengeParams = {}): Deny {
   const { status, error } = CHALLENGES[reason];
-  const params = [`realm="${realm}"`];
+  const attributes = [`realm="${realm}"`];
   if (error !== null) {
-    params.push(`error="${error}"`, `error_description="${description}"`);
-    if (scope !== undefined && scope.length > 0) params.push(`scope="${scope.join(' ')}"`);
+    attributes.push(`error="${error}"`, `error_description="${description}"`);
+    if (params.scope !== undefined && params.scope.length > 0) attributes.push(`scope="${params.scope.join(' ')}"`);
+    if (params.acrValues !== undefined && params.acrValues.length > 0) attributes.push(`acr_values="${params.acrValues.join(' ')}"`);
+    if (params.maxAge !== undefined) attributes.push(`max_age=${params.maxAge}`);
   }
   return {
     kind: 'deny',
     status,
     body: { message: error === null ? MESSAGES[status] : description },
-    headers: { 'WWW-Authenticate': `Bearer ${params.join(', ')}` },
+    headers: { 'WWW-Authenticate': `Bearer ${attributes.join(', ')}` },
     reason,
   };
 }

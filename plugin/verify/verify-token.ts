@@ -1,7 +1,7 @@
 // Stage 2: verify an access token with jose against the issuer's key set, plus the checks jose
 // leaves to the caller (security-catalog §K): exp required and finite, exp >= iat, bounded
 // lifetime, no future iat, an access-token type policy, and a canonical token grammar.
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { PluginConfig } from '../config/types';
 import { KeySetError, type KeySet } from '../keys';
 import { getVerified, putVerified } from '../cache/verified-tokens';
@@ -9,7 +9,10 @@ import { deepFreeze, type Claims } from '../util/claims';
 import type { ReasonCode } from '../core/decision';
 import { isCanonicalCompactJws } from './token-grammar';
 
-export type VerifyFailureReason = Exclude<ReasonCode, 'token_missing' | 'request_invalid' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'internal_error'>;
+export type VerifyFailureReason = Exclude<
+  ReasonCode,
+  'token_missing' | 'request_invalid' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error'
+>;
 
 export type Verification =
   | { ok: true; claims: Claims }
@@ -36,11 +39,14 @@ function fail(reason: VerifyFailureReason, retryAfterSeconds?: number): Verifica
 /** Token types accepted for access tokens: none (Okta's default), RFC 9068's at+jwt, or plain JWT. */
 const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt']);
 
-export async function verifyAccessToken(token: string, config: PluginConfig, keySet: KeySet): Promise<Verification> {
+/** The key set of each trusted issuer, by its exact iss string. */
+export type KeySets = ReadonlyMap<string, KeySet>;
+
+export async function verifyAccessToken(token: string, config: PluginConfig, keySets: KeySets): Promise<Verification> {
   if (token.length > config.maxTokenBytes || !isCanonicalCompactJws(token)) return fail('token_malformed');
 
   const cached = getVerified(token, config.identity);
-  if (cached !== undefined && Date.now() / 1000 < cached.expiresAt && keySet.stillTrusts(cached.kid)) {
+  if (cached !== undefined && Date.now() / 1000 < cached.expiresAt && keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) {
     return { ok: true, claims: cached.claims };
   }
 
@@ -56,11 +62,24 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   }
   if (header.kid !== undefined && typeof header.kid !== 'string') return fail('token_malformed');
 
+  // The unverified iss only selects which issuer's keys to try; jwtVerify then checks it exactly.
+  // An unknown issuer is refused before any key fetch.
+  let unverifiedIss: unknown;
+  try {
+    unverifiedIss = decodeJwt(token).iss;
+  } catch {
+    return fail('token_malformed');
+  }
+  const issuer = config.issuers.find((candidate) => candidate.issuer === unverifiedIss);
+  if (issuer === undefined) return fail('bad_issuer');
+  const keySet = keySets.get(issuer.issuer);
+  if (keySet === undefined) throw new Error(`no key set for issuer ${issuer.issuer}`);
+
   let claims: Claims;
   try {
     const result = await jwtVerify(token, (h) => keySet.getKey(h), {
-      issuer: config.issuer,
-      audience: config.audiences,
+      issuer: issuer.issuer,
+      audience: issuer.audiences,
       algorithms: config.allowedAlgorithms,
       clockTolerance: config.leewaySeconds,
       maxTokenAge: config.maxTokenAgeSeconds,

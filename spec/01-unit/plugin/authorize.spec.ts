@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { authorize, grantedScopes } from '../../../plugin/authorize/authorize';
+import { authorize as authorizeWith, grantedScopes, selectPolicy } from '../../../plugin/authorize/authorize';
+import type { PluginConfig } from '../../../plugin/config/types';
 import { normaliseConfig } from '../../../plugin/config/normalise';
 
 const config = (extra: Record<string, unknown> = {}) =>
   normaliseConfig({ issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api://default'], ...extra });
+/** Authorizes against the default policy. */
+const authorize = (claims: Record<string, unknown>, c: PluginConfig) => authorizeWith(claims, c.defaultPolicy, c);
 
 describe('authorizing a verified token', () => {
   it('reads Okta scp arrays and space-separated scope strings', () => {
@@ -16,7 +19,7 @@ describe('authorizing a verified token', () => {
   it('requires every scope with scopes_match "all"', () => {
     const c = config({ scopes_required: ['orders:read', 'orders:write'] });
     expect(authorize({ scp: ['orders:read', 'orders:write'] }, c)).to.deep.equal({ ok: true });
-    expect(authorize({ scp: ['orders:read'] }, c)).to.deep.include({ ok: false, reason: 'scope_missing', scope: ['orders:read', 'orders:write'] });
+    expect(authorize({ scp: ['orders:read'] }, c)).to.deep.include({ ok: false, reason: 'scope_missing', params: { scope: ['orders:read', 'orders:write'] } });
   });
 
   it('requires one scope with scopes_match "any"', () => {
@@ -37,5 +40,70 @@ describe('authorizing a verified token', () => {
     expect(authorize({ cid: '0oaGood' }, c).ok).to.equal(true);
     expect(authorize({ cid: '0oaOther' }, c)).to.deep.include({ ok: false, reason: 'client_not_allowed' });
     expect(authorize({}, c).ok).to.equal(false);
+  });
+
+  it('requires claim values: any value of one claim, all values, and all or any of several rules', () => {
+    const groups = { claim: 'groups', values: ['Admins', 'Ops'] };
+    expect(authorize({ groups: ['Ops'] }, config({ claims_required: [groups] })).ok).to.equal(true);
+    expect(authorize({ groups: 'Ops' }, config({ claims_required: [groups] })).ok).to.equal(true);
+    expect(authorize({ groups: ['Dev'] }, config({ claims_required: [groups] }))).to.deep.include({ ok: false, reason: 'claim_mismatch' });
+    expect(authorize({ groups: ['Ops'] }, config({ claims_required: [{ ...groups, match: 'all' }] })).ok).to.equal(false);
+    const two = [groups, { claim: 'cid', values: ['0oaGood'] }];
+    expect(authorize({ groups: ['Ops'], cid: '0oaOther' }, config({ claims_required: two })).ok).to.equal(false);
+    expect(authorize({ groups: ['Ops'], cid: '0oaOther' }, config({ claims_required: two, claims_match: 'any' })).ok).to.equal(true);
+    expect(authorize({ org: { tier: 'gold' } }, config({ claims_required: [{ claim: 'org.tier', values: ['gold'] }] })).ok).to.equal(true);
+  });
+
+  it('demands MFA through amr and answers insufficient_user_authentication with acr_values', () => {
+    const c = config({ authentication: { amr_values: ['mfa', 'hwk'], acr_values: [] } });
+    expect(authorize({ amr: ['pwd', 'mfa'] }, c).ok).to.equal(true);
+    expect(authorize({ amr: ['pwd'] }, c)).to.deep.include({ ok: false, reason: 'step_up_required' });
+    expect(authorize({}, c).ok).to.equal(false);
+  });
+
+  it('demands an acr level and names it in the challenge parameters', () => {
+    const c = config({ authentication: { acr_values: ['urn:okta:loa:2fa:any'] } });
+    expect(authorize({ acr: 'urn:okta:loa:2fa:any' }, c).ok).to.equal(true);
+    expect(authorize({ acr: 'urn:okta:loa:1fa:any' }, c)).to.deep.include({ ok: false, reason: 'step_up_required', params: { acrValues: ['urn:okta:loa:2fa:any'] } });
+  });
+
+  it('demands a recent login through auth_time and announces max_age', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const c = config({ leeway_seconds: 0, authentication: { max_age_seconds: 300 } });
+    expect(authorize({ auth_time: now - 100 }, c).ok).to.equal(true);
+    expect(authorize({ auth_time: now - 400 }, c)).to.deep.include({ ok: false, reason: 'step_up_required', params: { acrValues: [], maxAge: 300 } });
+    expect(authorize({}, c).ok).to.equal(false);
+    expect(authorize({ auth_time: 'yesterday' }, c).ok).to.equal(false);
+  });
+
+  describe('rules per method and path', () => {
+    const c = config({
+      scopes_required: ['default:scope'],
+      rules: [
+        { methods: ['GET'], paths: ['/orders/*'], scopes_required: ['orders:read'] },
+        { methods: ['POST'], paths: ['/orders'], scopes_required: ['orders:write'], authentication: { amr_values: ['mfa'] } },
+        { paths: ['/reports/*/summary'], scopes_required: ['reports:read'] },
+      ],
+    });
+
+    it('picks the first rule matching method and path', () => {
+      expect(selectPolicy(c, 'GET', '/orders/42').scopesRequired).to.deep.equal(['orders:read']);
+      expect(selectPolicy(c, 'GET', '/orders/42/items').scopesRequired).to.deep.equal(['orders:read']);
+      expect(selectPolicy(c, 'POST', '/orders').scopesRequired).to.deep.equal(['orders:write']);
+      expect(selectPolicy(c, 'DELETE', '/reports/2024/summary').scopesRequired).to.deep.equal(['reports:read']);
+    });
+
+    it('falls back to the top-level policy when no rule matches', () => {
+      expect(selectPolicy(c, 'GET', '/orders').scopesRequired).to.deep.equal(['default:scope']);
+      expect(selectPolicy(c, 'POST', '/orders/42').scopesRequired).to.deep.equal(['default:scope']);
+      expect(selectPolicy(c, 'GET', '/reports/2024/x/summary').scopesRequired).to.deep.equal(['default:scope']);
+      expect(selectPolicy(c, 'GET', '/ordersX/1').scopesRequired).to.deep.equal(['default:scope']);
+    });
+
+    it('applies the matched rule\'s step-up requirement', () => {
+      const policy = selectPolicy(c, 'POST', '/orders');
+      expect(authorizeWith({ scp: ['orders:write'], amr: ['pwd'] }, policy, c).ok).to.equal(false);
+      expect(authorizeWith({ scp: ['orders:write'], amr: ['mfa'] }, policy, c).ok).to.equal(true);
+    });
   });
 });

@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import { CompactSign, SignJWT } from 'jose';
 import { decide } from '../../../plugin/core/decide';
 import type { Allow, Decision, Deny } from '../../../plugin/core/decision';
+import type { RequestView } from '../../../plugin/core/request';
+import type { KeySet } from '../../../plugin/keys';
+import type { KeySets } from '../../../plugin/verify/verify-token';
 import { normaliseConfig } from '../../../plugin/config/normalise';
 import { resetVerifiedTokens } from '../../../plugin/cache/verified-tokens';
 import { newSigner, oktaClaims, signToken, staticKeySet, TEST_AUDIENCE, TEST_ISSUER, type TestSigner } from '../../support/test-keys';
@@ -20,7 +23,11 @@ function config(extra: Record<string, unknown> = {}) {
   });
 }
 
-const bearer = (token: string, more: Record<string, string[]> = {}) => ({ headers: { authorization: [`Bearer ${token}`], ...more }, method: null });
+function view(headers: Record<string, string[]>, extra: Partial<RequestView> = {}): RequestView {
+  return { headers, method: null, path: null, queryToken: null, alreadyAuthenticated: false, ...extra };
+}
+const bearer = (token: string, more: Record<string, string[]> = {}, extra: Partial<RequestView> = {}) => view({ authorization: [`Bearer ${token}`], ...more }, extra);
+const only = (keySet: KeySet): KeySets => new Map([[TEST_ISSUER, keySet]]);
 
 function expectDeny(d: Decision, status: number, error: string | null, reason: string): Deny {
   expect(d.kind, JSON.stringify(d)).to.equal('deny');
@@ -38,6 +45,7 @@ function expectDeny(d: Decision, status: number, error: string | null, reason: s
 describe('deciding on a request (pure core, real keys)', () => {
   let signer: TestSigner;
   let keys: ReturnType<typeof staticKeySet>;
+  let sets: KeySets;
 
   before(async () => {
     signer = await newSigner();
@@ -45,11 +53,12 @@ describe('deciding on a request (pure core, real keys)', () => {
   beforeEach(() => {
     resetVerifiedTokens();
     keys = staticKeySet([signer.publicJwk]);
+    sets = only(keys);
   });
 
   it('allows a valid Okta access token and maps its claims to headers', async () => {
     const token = await signToken(signer, oktaClaims());
-    const d = (await decide(bearer(token), config(), keys)) as Allow;
+    const d = (await decide(bearer(token), config(), sets)) as Allow;
     expect(d.kind).to.equal('allow');
     expect(d.setHeaders).to.deep.equal({ 'X-User-Sub': 'alice@example.com', 'X-Token-Scopes': 'orders:read, openid' });
     expect(d.clearHeaders).to.deep.equal([]);
@@ -57,24 +66,24 @@ describe('deciding on a request (pure core, real keys)', () => {
 
   it('clears a client-sent copy of a mapped header whose claim is absent', async () => {
     const token = await signToken(signer, oktaClaims());
-    const d = (await decide(bearer(token, { 'x-user-email': ['spoofed@evil'] }), config(), keys)) as Allow;
+    const d = (await decide(bearer(token, { 'x-user-email': ['spoofed@evil'] }), config(), sets)) as Allow;
     expect(d.clearHeaders).to.deep.equal(['X-User-Email']);
     expect(d.setHeaders).to.not.have.property('X-User-Email');
   });
 
   it('removes the token from the upstream request when hide_credentials is on', async () => {
     const token = await signToken(signer, oktaClaims());
-    const d = (await decide(bearer(token), config({ hide_credentials: true }), keys)) as Allow;
+    const d = (await decide(bearer(token), config({ hide_credentials: true }), sets)) as Allow;
     expect(d.clearHeaders).to.deep.equal(['authorization']);
   });
 
   it('answers a bare challenge when no token is sent', async () => {
-    expectDeny(await decide({ headers: {}, method: null }, config(), keys), 401, null, 'token_missing');
+    expectDeny(await decide(view({}), config(), sets), 401, null, 'token_missing');
   });
 
   it('answers 400 invalid_request for two Authorization headers', async () => {
     const token = await signToken(signer, oktaClaims());
-    expectDeny(await decide({ headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] }, method: null }, config(), keys), 400, 'invalid_request', 'request_invalid');
+    expectDeny(await decide(view({ authorization: [`Bearer ${token}`, `Bearer ${token}`] }), config(), sets), 400, 'invalid_request', 'request_invalid');
   });
 
   const invalid: Array<[string, () => Promise<string>, string]> = [
@@ -107,7 +116,7 @@ describe('deciding on a request (pure core, real keys)', () => {
   ];
   for (const [what, make, reason] of invalid) {
     it(`refuses ${what} with 401 invalid_token (${reason})`, async () => {
-      const d = await decide(bearer(await make()), config(), keys);
+      const d = await decide(bearer(await make()), config(), sets);
       const deny = expectDeny(d, 401, 'invalid_token', reason);
       expect(deny.headers['WWW-Authenticate']).to.match(/error_description="[^"\\]+"/);
     });
@@ -115,48 +124,48 @@ describe('deciding on a request (pure core, real keys)', () => {
 
   it('refuses a missing scope with 403 insufficient_scope naming the scope', async () => {
     const token = await signToken(signer, oktaClaims({ scp: ['profile'] }));
-    const deny = expectDeny(await decide(bearer(token), config(), keys), 403, 'insufficient_scope', 'scope_missing');
+    const deny = expectDeny(await decide(bearer(token), config(), sets), 403, 'insufficient_scope', 'scope_missing');
     expect(deny.headers['WWW-Authenticate']).to.include('scope="orders:read"');
   });
 
   it('refuses a token whose mapped claim holds CR/LF instead of writing it', async () => {
     const token = await signToken(signer, oktaClaims({ sub: 'alice\r\nX-Admin: true' }));
-    expectDeny(await decide(bearer(token), config(), keys), 401, 'invalid_token', 'claim_unsafe');
+    expectDeny(await decide(bearer(token), config(), sets), 401, 'invalid_token', 'claim_unsafe');
   });
 
   it('answers 503 with Retry-After when no keys can be had', async () => {
     const token = await signToken(signer, oktaClaims());
-    const d = (await decide(bearer(token), config(), staticKeySet([], { unavailable: true }))) as Deny;
+    const d = (await decide(bearer(token), config(), only(staticKeySet([], { unavailable: true })))) as Deny;
     expect(d).to.deep.include({ kind: 'deny', status: 503, reason: 'keys_unavailable' });
     expect(d.headers['Retry-After']).to.equal('7');
   });
 
   it('lets a CORS preflight through when run_on_preflight is off, and only a real one', async () => {
     const preflight = { origin: ['https://app'], 'access-control-request-method': ['GET'] };
-    expect((await decide({ headers: preflight, method: 'OPTIONS' }, config({ run_on_preflight: false }), keys)).kind).to.equal('pass');
-    expect((await decide({ headers: preflight, method: 'GET' }, config({ run_on_preflight: false }), keys)).kind).to.equal('deny');
-    expect((await decide({ headers: preflight, method: 'OPTIONS' }, config(), keys)).kind).to.equal('deny');
+    expect((await decide(view(preflight, { method: 'OPTIONS' }), config({ run_on_preflight: false }), sets)).kind).to.equal('pass');
+    expect((await decide(view(preflight, { method: 'GET' }), config({ run_on_preflight: false }), sets)).kind).to.equal('deny');
+    expect((await decide(view(preflight, { method: 'OPTIONS' }), config(), sets)).kind).to.equal('deny');
   });
 
   it('answers a repeated token from the verified-token cache without a key lookup', async () => {
     const token = await signToken(signer, oktaClaims());
-    await decide(bearer(token), config(), keys);
+    await decide(bearer(token), config(), sets);
     const lookups = keys.lookups;
-    expect((await decide(bearer(token), config(), keys)).kind).to.equal('allow');
+    expect((await decide(bearer(token), config(), sets)).kind).to.equal('allow');
     expect(keys.lookups).to.equal(lookups);
   });
 
   it('re-verifies a cached token once its key leaves the key set', async () => {
     const token = await signToken(signer, oktaClaims());
-    expect((await decide(bearer(token), config(), keys)).kind).to.equal('allow');
-    expectDeny(await decide(bearer(token), config(), staticKeySet([])), 401, 'invalid_token', 'unknown_key');
+    expect((await decide(bearer(token), config(), sets)).kind).to.equal('allow');
+    expectDeny(await decide(bearer(token), config(), only(staticKeySet([]))), 401, 'invalid_token', 'unknown_key');
   });
 
   it('verifies every time when the token cache is disabled', async () => {
     const token = await signToken(signer, oktaClaims());
     const c = config({ token_cache: { max_entries: 0 } });
-    await decide(bearer(token), c, keys);
-    await decide(bearer(token), c, keys);
+    await decide(bearer(token), c, sets);
+    await decide(bearer(token), c, sets);
     expect(keys.lookups).to.equal(2);
   });
 });

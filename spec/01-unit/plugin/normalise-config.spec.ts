@@ -6,27 +6,37 @@ const base = { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api
 describe('normalising the plugin config', () => {
   it('applies the schema defaults and ignores Kong\'s extra keys', () => {
     const c = normaliseConfig({ ...base, __plugin_id: 'x', __seq__: 3, __key__: 'k', route_id: 'r', __ws_id: 'w' });
+    expect(c.issuers.map((i) => [i.issuer, i.audiences])).to.deep.equal([[base.issuer, base.audiences]]);
+    expect(c.defaultPolicy).to.deep.equal({
+      scopesRequired: [],
+      scopesMatch: 'all',
+      claimsRequired: [],
+      claimsMatch: 'all',
+      authentication: { amrValues: [], acrValues: [], maxAgeSeconds: null },
+    });
+    expect(c.consumer).to.deep.equal({ claim: null, claimName: null, lookup: 'username', required: false, anonymous: null });
     expect(c).to.deep.include({
-      issuer: base.issuer,
       allowedAlgorithms: ['RS256'],
       leewaySeconds: 30,
       maxTokenAgeSeconds: 86400,
       clientIds: null,
-      scopesRequired: [],
-      scopesMatch: 'all',
+      rules: [],
+      tokenSources: { queryParam: null, cookie: null },
+      sharedClaimsKey: null,
+      dryRun: false,
       tokenHeader: 'authorization',
       hideCredentials: false,
       realm: 'okta-jwt',
       runOnPreflight: true,
       maxTokenBytes: 8192,
     });
-    expect(c.keys).to.deep.include({ jwksUri: null, unknownKidCooldownSeconds: 30, maxStaleSeconds: 86400, maxBodyBytes: 262144 });
+    expect(c.issuers[0].keys).to.deep.include({ jwksUri: null, unknownKidCooldownSeconds: 30, maxStaleSeconds: 86400, maxBodyBytes: 262144 });
     expect(c.tokenCache).to.deep.equal({ maxEntries: 10000, maxTtlSeconds: 300 });
   });
 
   it('accepts config as Kong sends it, with null for unset optionals', () => {
     const c = normaliseConfig({ ...base, jwks_uri: null, client_ids: null, key_set: null });
-    expect(c.keys.jwksUri).to.equal(null);
+    expect(c.issuers[0].keys.jwksUri).to.equal(null);
     expect(c.clientIds).to.equal(null);
   });
 
@@ -58,6 +68,13 @@ describe('normalising the plugin config', () => {
     ['a header name with a space', { ...base, claims_to_headers: [{ claim: 'sub', header: 'X A' }] }, /not a valid header name/],
     ['min ttl above max ttl', { ...base, key_set: { min_ttl_seconds: 5000, max_ttl_seconds: 60 } }, /min_ttl_seconds/],
     ['a non-boolean flag', { ...base, hide_credentials: 'yes' }, /hide_credentials must be a boolean/],
+    ['the Okta org authorization server', { ...base, issuer: 'https://dev-1.okta.com' }, /not an Okta custom authorization server.*create a custom authorization server/],
+    ['an issuer path beyond the authorization server', { ...base, issuer: 'https://dev-1.okta.com/oauth2/default/v1' }, /not an Okta custom authorization server/],
+    ['an additional org-server issuer', { ...base, additional_issuers: [{ issuer: 'https://other.okta.com', audiences: ['a'] }] }, /additional_issuers\[1\]\.issuer/],
+    ['the same issuer twice', { ...base, additional_issuers: [{ issuer: base.issuer, audiences: ['a'] }] }, /same issuer is configured twice/],
+    ['a rule path not starting with /', { ...base, rules: [{ paths: ['orders'] }] }, /must start with \//],
+    ['consumer_required without consumer_claim', { ...base, consumer_required: true }, /consumer_required needs consumer_claim/],
+    ['an unknown scopes_match', { ...base, scopes_match: 'some' }, /scopes_match must be one of all, any/],
   ];
   for (const [what, raw, message] of refusals) {
     it(`refuses ${what} with a clear message`, () => {
@@ -66,7 +83,22 @@ describe('normalising the plugin config', () => {
   }
 
   it('allows plain http for a localhost development issuer, and elsewhere only when asked to', () => {
-    expect(normaliseConfig({ ...base, issuer: 'http://127.0.0.1:9000/oauth2/default' }).issuer).to.equal('http://127.0.0.1:9000/oauth2/default');
-    expect(normaliseConfig({ ...base, issuer: 'http://issuer:9000/oauth2/default', allow_insecure_issuer: true }).issuer).to.equal('http://issuer:9000/oauth2/default');
+    expect(normaliseConfig({ ...base, issuer: 'http://127.0.0.1:9000/oauth2/default' }).issuers[0].issuer).to.equal('http://127.0.0.1:9000/oauth2/default');
+    expect(normaliseConfig({ ...base, issuer: 'http://issuer:9000/oauth2/default', allow_insecure_issuer: true }).issuers[0].issuer).to.equal('http://issuer:9000/oauth2/default');
+  });
+
+  it('fills rule and claim-rule defaults inside lists, and compiles path patterns', () => {
+    const c = normaliseConfig({ ...base, rules: [{ methods: ['get'], paths: ['/a/*'], claims_required: [{ claim: 'groups', values: ['x'] }] }] });
+    expect(c.rules[0].methods).to.deep.equal(new Set(['GET']));
+    expect(c.rules[0].policy.scopesMatch).to.equal('all');
+    expect(c.rules[0].policy.claimsRequired[0]).to.deep.equal({ claim: 'groups', path: ['groups'], values: ['x'], match: 'any' });
+    expect(c.rules[0].paths?.[0].regex.test('/a/b/c')).to.equal(true);
+    expect(c.rules[0].paths?.[0].regex.test('/ab')).to.equal(false);
+  });
+
+  it('keeps each additional issuer with its own audiences and the shared key-set policy', () => {
+    const c = normaliseConfig({ ...base, additional_issuers: [{ issuer: 'https://login.example.com/oauth2/default', audiences: ['api://x'] }], key_set: { unknown_kid_cooldown_seconds: 5 } });
+    expect(c.issuers.map((i) => i.issuer)).to.deep.equal([base.issuer, 'https://login.example.com/oauth2/default']);
+    expect(c.issuers[1].keys).to.deep.include({ issuer: 'https://login.example.com/oauth2/default', jwksUri: null, unknownKidCooldownSeconds: 5 });
   });
 });

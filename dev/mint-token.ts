@@ -1,0 +1,122 @@
+// Prints an access token minted by a RUNNING dev issuer (dev/issuer.ts). The private keys stay in
+// the issuer: this asks its dev-only endpoint POST {issuer}/v1/dev/mint.
+//
+//   npm run token -- --scope orders:read --sub alice [--scope "a b"] [--aud api://default] [--exp 3600]
+//                    [--claim key=value ...] [--issuer-url http://127.0.0.1:9000/oauth2/default]
+//
+// --claim values are read as JSON when they parse (numbers, booleans, arrays, objects), else as
+// strings. Exit codes: 0 token printed, 1 issuer unreachable or refused, 2 bad arguments.
+import { parseArgs } from 'node:util';
+import type { DevMintRequest } from './issuer';
+
+export const DEFAULT_ISSUER_URL = 'http://127.0.0.1:9000/oauth2/default';
+
+export interface MintTokenArgs {
+  issuerUrl: string;
+  request: DevMintRequest;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE =
+  'usage: npm run token -- [--scope S]... [--sub SUBJECT] [--aud AUDIENCE] [--exp SECONDS]\n' +
+  '                        [--claim NAME=VALUE]... [--issuer-url URL]\n' +
+  `  --issuer-url defaults to $OKTA_JWT_DEV_ISSUER or ${DEFAULT_ISSUER_URL}`;
+
+function claimValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Turns the command line into the issuer URL and the mint request (throws UsageError). */
+export function parseMintTokenArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MintTokenArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scope: { type: 'string', multiple: true },
+        sub: { type: 'string' },
+        aud: { type: 'string' },
+        exp: { type: 'string' },
+        claim: { type: 'string', multiple: true },
+        'issuer-url': { type: 'string' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const claims: Record<string, unknown> = {};
+  for (const pair of parsed.claim ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--claim expects NAME=VALUE, got "${pair}"`);
+    claims[pair.slice(0, eq)] = claimValue(pair.slice(eq + 1));
+  }
+  if (parsed.scope) claims.scp = parsed.scope.flatMap((s) => s.split(/\s+/)).filter((s) => s !== '');
+  if (parsed.sub !== undefined) claims.sub = parsed.sub;
+  if (parsed.aud !== undefined) claims.aud = parsed.aud;
+  const request: DevMintRequest = { claims };
+  if (parsed.exp !== undefined) {
+    const seconds = Number(parsed.exp);
+    if (!Number.isInteger(seconds)) throw new UsageError(`--exp expects whole seconds, got "${parsed.exp}"`);
+    request.options = { expiresInSeconds: seconds };
+  }
+  const issuerUrl = (parsed['issuer-url'] ?? env.OKTA_JWT_DEV_ISSUER ?? DEFAULT_ISSUER_URL).replace(/\/+$/, '');
+  return { issuerUrl, request };
+}
+
+/** Asks the running dev issuer for a token; throws with a readable message when it cannot. */
+export async function mintFromRunningIssuer({ issuerUrl, request }: MintTokenArgs): Promise<string> {
+  const endpoint = `${issuerUrl}/v1/dev/mint`;
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new Error(
+      `no dev issuer answering at ${issuerUrl} (${reason}). Start one with: PORT=9000 node dist/test/dev/issuer.js`,
+    );
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(`${endpoint} answered ${response.status}: ${text.slice(0, 300)} (is this a dev issuer URL, including /oauth2/<id>?)`);
+  }
+  const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+  if (typeof token !== 'string') throw new Error(`${endpoint} returned no access_token`);
+  return token;
+}
+
+async function main(): Promise<number> {
+  let args: MintTokenArgs;
+  try {
+    args = parseMintTokenArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`mint-token: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    process.stdout.write(`${await mintFromRunningIssuer(args)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`mint-token: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}

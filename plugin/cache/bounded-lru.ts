@@ -1,0 +1,40 @@
+// A size-bounded least-recently-used map. Inserting into a full map evicts the least recently
+// used entry; it never throws. (node-cache's `maxKeys` throws ECACHEFULL instead of evicting.)
+export class BoundedLru<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(private readonly maxEntries = Infinity) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Returns the value and marks it most recently used. */
+  get(key: K): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  /** `maxEntries` overrides the constructor's bound for this insertion (callers with their own bound). */
+  set(key: K, value: V, maxEntries = this.maxEntries): void {
+    if (maxEntries <= 0) return;
+    this.entries.delete(key);
+    while (this.entries.size >= maxEntries) {
+      // Map iteration order is insertion order, and get() re-inserts: the first key is the LRU one.
+      this.entries.delete(this.entries.keys().next().value as K);
+    }
+    this.entries.set(key, value);
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,105 @@
+// One bounded HTTP GET for issuer metadata and key sets: connect timeout, an overall deadline
+// (an AbortSignal shared by every request of one refresh), a body-size cap that aborts the read as
+// soon as it is exceeded, exactly 200 required, redirects never followed, JSON body.
+// Error messages describe the failure only; they never contain the body.
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpLimits {
+  connectTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+export interface JsonResponse {
+  json: unknown;
+  /** Seconds the response may be cached (max-age minus Age), or undefined without max-age. */
+  maxAgeSeconds: number | undefined;
+}
+
+export class FetchFailure extends Error {}
+
+export function httpGetJson(url: URL, limits: HttpLimits, deadline: AbortSignal): Promise<JsonResponse> {
+  return new Promise<JsonResponse>((resolve, reject) => {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      reject(new FetchFailure(`unsupported URL scheme ${url.protocol}`));
+      return;
+    }
+    if (deadline.aborted) {
+      reject(new FetchFailure('deadline passed before the request started'));
+      return;
+    }
+    let connectTimer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const finish = (error: Error | undefined, value?: JsonResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      deadline.removeEventListener('abort', onDeadline);
+      if (error !== undefined) {
+        req.destroy();
+        reject(error);
+      } else {
+        resolve(value as JsonResponse);
+      }
+    };
+    const onDeadline = (): void => finish(new FetchFailure(`no complete response from ${url.origin} in time`));
+
+    const client = url.protocol === 'https:' ? https : http;
+    // A fresh connection per request (refreshes are minutes apart): no stale pooled sockets, and
+    // the connect timeout always applies.
+    const req = client.request(url, { method: 'GET', agent: false, headers: { accept: 'application/json' } });
+    deadline.addEventListener('abort', onDeadline, { once: true });
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(
+        () => finish(new FetchFailure(`connect to ${url.origin} timed out after ${limits.connectTimeoutMs} ms`)),
+        limits.connectTimeoutMs,
+      );
+      connectTimer.unref();
+      socket.once('connect', () => clearTimeout(connectTimer));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => finish(new FetchFailure(`request to ${url.origin} failed: ${err.code ?? err.message}`)));
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) {
+        finish(new FetchFailure(`${url.origin}${url.pathname} answered HTTP ${res.statusCode}`));
+        return;
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limits.maxBodyBytes) {
+        finish(new FetchFailure(`body of ${declared} bytes exceeds the ${limits.maxBodyBytes}-byte cap`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > limits.maxBodyBytes) {
+          finish(new FetchFailure(`body exceeds the ${limits.maxBodyBytes}-byte cap`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (err) => finish(new FetchFailure(`reading ${url.origin} failed: ${err.message}`)));
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          finish(new FetchFailure(`${url.origin}${url.pathname} did not answer JSON`));
+          return;
+        }
+        finish(undefined, { json, maxAgeSeconds: cacheLifetime(res.headers) });
+      });
+    });
+    req.end();
+  });
+}
+
+function cacheLifetime(headers: http.IncomingHttpHeaders): number | undefined {
+  const cacheControl = headers['cache-control'] ?? '';
+  if (/(?:^|,)\s*no-(?:store|cache)\b/i.test(cacheControl)) return 0;
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?=,|$)/i.exec(cacheControl);
+  if (match === null) return undefined;
+  const age = Number(headers.age);
+  return Math.max(0, Number(match[1]) - (Number.isFinite(age) && age > 0 ? age : 0));
+}

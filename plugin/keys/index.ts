@@ -1,0 +1,51 @@
+// Key sets for token verification: one process-wide, bounded registry of RemoteKeySet objects,
+// keyed by where the keys come from (the jwks_uri, or the issuer whose metadata names it) and the
+// caching policy. Plugin instances whose settings differ only in timeouts share one key set; the
+// most recent instance's timeouts apply.
+import type { CryptoKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { KeySetSettings } from '../config/types';
+import { BoundedLru } from '../cache/bounded-lru';
+import { RemoteKeySet, type KeyLog } from './remote-key-set';
+
+export { KeySetError, type KeySetErrorCode } from './key-set-error';
+export type { KeyLog } from './remote-key-set';
+
+export interface KeySet {
+  /** A jose key resolver: pass it as the key argument of jwtVerify. Throws KeySetError. */
+  getKey(protectedHeader: { alg?: string; kid?: string }, token?: unknown): Promise<CryptoKey | Uint8Array | KeyObject>;
+  /** Sync: does the currently cached key set still contain this kid? (token-cache revalidation) */
+  stillTrusts(kid: string | undefined): boolean;
+  /** Fire-and-forget prefetch (discovery + keys); never throws, never blocks the caller. */
+  warm(): void;
+}
+
+/** Distinct key sets kept (least recently used dropped; instances holding one keep using it). */
+export const MAX_KEY_SETS = 100;
+
+const keySets = new BoundedLru<string, RemoteKeySet>(MAX_KEY_SETS);
+
+const consoleLog: KeyLog = { warn: (msg) => console.warn(`[okta-jwt] ${msg}`) };
+
+function registryKey(s: KeySetSettings): string {
+  const source = s.jwksUri !== null ? ['jwks_uri', s.jwksUri] : ['issuer', s.issuer];
+  return JSON.stringify([...source, s.minTtlSeconds, s.maxTtlSeconds, s.unknownKidCooldownSeconds, s.maxStaleSeconds, s.maxBodyBytes]);
+}
+
+/** Process-wide: one KeySet per key source and caching policy. */
+export function keySetFor(settings: KeySetSettings, log?: KeyLog): KeySet {
+  const key = registryKey(settings);
+  let keySet = keySets.get(key);
+  if (keySet === undefined) {
+    keySet = new RemoteKeySet(settings, log ?? consoleLog);
+    keySets.set(key, keySet);
+  } else {
+    keySet.update(settings, log);
+  }
+  return keySet;
+}
+
+/** For tests: drop every cached key set. */
+export function resetKeySets(): void {
+  keySets.clear();
+}
