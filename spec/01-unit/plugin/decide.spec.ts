@@ -168,6 +168,102 @@ describe('deciding on a request (pure core, real keys)', () => {
     await decide(bearer(token), c, sets);
     expect(keys.lookups).to.equal(2);
   });
+
+  describe('with several issuers', () => {
+    const OTHER = 'https://login.example.com/oauth2/aus123';
+    let otherSigner: TestSigner;
+    before(async () => {
+      otherSigner = await newSigner();
+    });
+    const multi = () => config({ additional_issuers: [{ issuer: OTHER, audiences: ['api://orders'] }] });
+    const both = () => new Map([[TEST_ISSUER, keys], [OTHER, staticKeySet([otherSigner.publicJwk])]]);
+
+    it('verifies each token with its own issuer\'s keys and audiences', async () => {
+      const token = await signToken(otherSigner, oktaClaims({ iss: OTHER, aud: 'api://orders' }));
+      expect((await decide(bearer(token), multi(), both())).kind).to.equal('allow');
+      const wrongAud = await signToken(otherSigner, oktaClaims({ iss: OTHER }));
+      expectDeny(await decide(bearer(wrongAud), multi(), both()), 401, 'invalid_token', 'bad_audience');
+    });
+
+    it('never accepts one issuer\'s key for another issuer\'s tokens', async () => {
+      const forged = await signToken({ ...signer, kid: signer.kid }, oktaClaims({ iss: OTHER, aud: 'api://orders' }));
+      expectDeny(await decide(bearer(forged), multi(), both()), 401, 'invalid_token', 'unknown_key');
+    });
+
+    it('refuses an untrusted issuer before touching any key set', async () => {
+      const token = await signToken(signer, oktaClaims({ iss: 'https://evil.example.com/oauth2/default' }));
+      const before = keys.lookups;
+      expectDeny(await decide(bearer(token), multi(), both()), 401, 'invalid_token', 'bad_issuer');
+      expect(keys.lookups).to.equal(before);
+    });
+  });
+
+  describe('token sources', () => {
+    it('takes the token from a configured cookie or query parameter', async () => {
+      const token = await signToken(signer, oktaClaims());
+      expect((await decide(view({ cookie: [`a=1; at=${token}; b=2`] }), config({ token_cookie: 'at' }), sets)).kind).to.equal('allow');
+      expect((await decide(view({}, { queryToken: token }), config({ token_query_param: 'access_token' }), sets)).kind).to.equal('allow');
+    });
+
+    it('ignores cookies and query parameters unless configured', async () => {
+      const token = await signToken(signer, oktaClaims());
+      expectDeny(await decide(view({ cookie: [`at=${token}`] }, { queryToken: token }), config(), sets), 401, null, 'token_missing');
+    });
+
+    it('refuses a token sent in two places (RFC 6750 §2)', async () => {
+      const token = await signToken(signer, oktaClaims());
+      const c = config({ token_cookie: 'at', token_query_param: 'access_token' });
+      expectDeny(await decide(bearer(token, { cookie: [`at=${token}`] }), c, sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(bearer(token, {}, { queryToken: token }), c, sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(view({ cookie: [`at=${token}`, `at=${token}`] }), c, sets), 400, 'invalid_request', 'request_invalid');
+    });
+  });
+
+  describe('consumers', () => {
+    it('names the consumer from the configured claim and clears spoofed consumer headers', async () => {
+      const token = await signToken(signer, oktaClaims());
+      const d = (await decide(bearer(token, { 'x-consumer-username': ['admin'] }), config({ consumer_claim: 'sub', consumer_required: true }), sets)) as Allow;
+      expect(d.consumer).to.deep.equal({ value: 'alice@example.com', lookup: 'username', required: true, anonymous: false, credential: 'alice@example.com' });
+      expect(d.clearHeaders).to.include('X-Consumer-Username');
+    });
+
+    it('lets a missing or invalid token through as the anonymous consumer, but not a token lacking a scope', async () => {
+      const c = config({ anonymous: 'anon-user', claims_to_headers: [{ claim: 'sub', header: 'X-User-Sub' }] });
+      const anonymous = (await decide(view({ 'x-user-sub': ['spoofed'] }), c, sets)) as Allow;
+      expect(anonymous.kind).to.equal('allow');
+      expect(anonymous.consumer).to.deep.include({ value: 'anon-user', lookup: 'any', anonymous: true });
+      expect(anonymous.clearHeaders).to.deep.equal(['X-User-Sub']);
+      expect((await decide(bearer('garbage'), c, sets)).kind).to.equal('allow');
+      const unscoped = await signToken(signer, oktaClaims({ scp: [] }));
+      expectDeny(await decide(bearer(unscoped), c, sets), 403, 'insufficient_scope', 'scope_missing');
+    });
+
+    it('stands aside when another auth plugin already authenticated the request (anonymous = logical OR)', async () => {
+      expect((await decide(view({}, { alreadyAuthenticated: true }), config({ anonymous: 'anon-user' }), sets)).kind).to.equal('pass');
+      expect((await decide(view({}, { alreadyAuthenticated: true }), config(), sets)).kind).to.equal('deny');
+    });
+  });
+
+  it('in dry-run, reports what it would refuse and strips spoofed headers instead of refusing', async () => {
+    const d = await decide(view({ 'x-user-sub': ['spoofed'] }), config({ dry_run: true }), sets);
+    expect(d.kind).to.equal('observe');
+    expect(d).to.deep.include({ clearHeaders: ['X-User-Sub'] });
+    expect((d as { wouldDeny: Deny }).wouldDeny.reason).to.equal('token_missing');
+  });
+
+  it('applies the rule matching method and path', async () => {
+    const token = await signToken(signer, oktaClaims({ scp: ['orders:read'] }));
+    const c = config({ rules: [{ methods: ['POST'], paths: ['/orders'], scopes_required: ['orders:write'] }] });
+    expectDeny(await decide(bearer(token, {}, { method: 'POST', path: '/orders' }), c, sets), 403, 'insufficient_scope', 'scope_missing');
+    expect((await decide(bearer(token, {}, { method: 'GET', path: '/orders' }), c, sets)).kind).to.equal('allow');
+  });
+
+  it('answers step-up failures with 401 insufficient_user_authentication and acr_values', async () => {
+    const token = await signToken(signer, oktaClaims({ amr: ['pwd'] }));
+    const c = config({ authentication: { amr_values: ['mfa'], acr_values: ['urn:okta:loa:2fa:any'], max_age_seconds: 600 } });
+    const deny = expectDeny(await decide(bearer(token), c, sets), 401, 'insufficient_user_authentication', 'step_up_required');
+    expect(deny.headers['WWW-Authenticate']).to.include('acr_values="urn:okta:loa:2fa:any"');
+  });
 });
 
 function now(): number {
