@@ -1,6 +1,8 @@
 // An upstream that answers every request with what it received, as JSON:
-// {method, url, headers, rawHeaders, body}. It counts requests so tests can assert that a
-// refused request never reached the upstream.
+// {method, url, headers, rawHeaders, body}. It records requests so tests can assert that a
+// refused request never reached the upstream, in process or over HTTP from another machine
+// (the compose stack): GET /__echo/requests lists them, DELETE /__echo/requests forgets them.
+// These two control calls are not recorded.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -23,9 +25,18 @@ export interface EchoRecord {
   body: string;
 }
 
+export const CONTROL_PATH = '/__echo/requests';
+
 export async function startEchoUpstream(port = 0, host = '127.0.0.1'): Promise<EchoUpstream> {
   let records: EchoRecord[] = [];
   const server = http.createServer((req, res) => {
+    if (req.url === CONTROL_PATH) {
+      if (req.method === 'DELETE') records = [];
+      const body = JSON.stringify(req.method === 'DELETE' ? [] : records);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -142,6 +142,7 @@ export const configFields: Field[] = [
   { consumer_required: { type: 'boolean', required: true, default: false, description: 'Refuse (403) a valid token whose consumer does not exist.' } },
   { anonymous: { type: 'string', required: false, description: 'Consumer id or username to authenticate when the token is missing or invalid, instead of refusing.' } },
   { shared_claims_key: { type: 'string', required: false, match: '^[%w_.:-]+$', description: 'Share the verified claims with later plugins under this kong.ctx.shared key.' } },
+  { guard_header: { type: 'string', required: false, match: HEADER_NAME_PATTERN, description: 'Marker header set on every request okta-jwt lets through, for the fail-closed guard (a post-function that refuses requests without it).' } },
   { dry_run: { type: 'boolean', required: true, default: false, description: 'Decide and log, but let every request through. For rollout only.' } },
   { key_set: { type: 'record', required: true, fields: keySetFields } },
   { token_cache: { type: 'record', required: true, fields: tokenCacheFields } },

@@ -125,6 +125,8 @@ export interface PluginConfig {
   consumer: ConsumerSettings;
   /** kong.ctx.shared key under which the verified claims are shared with later plugins; null: not shared. */
   sharedClaimsKey: string | null;
+  /** Marker header for the Kong-side fail-closed guard (README "Fail-closed guard"); null: none. */
+  guardHeader: string | null;
   /** Decide and log, but let every request through (rollout only). */
   dryRun: boolean;
   tokenCache: TokenCacheSettings;

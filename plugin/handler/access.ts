@@ -4,6 +4,7 @@
 //
 // Fail closed: the plugin server reports a thrown handler to Kong as success and Kong then proxies
 // the request, so everything here is caught and answered with kong.response.exit.
+import { randomUUID } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
 import { decide, requestNeeds } from '../core/decide';
 import type { Allow, Decision, Observe } from '../core/decision';
@@ -15,6 +16,18 @@ import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
 import { lookUpConsumer } from './consumer-lookup';
 import type { HeaderMultiMap, Pdk } from './pdk';
+
+/**
+ * Value of the fail-closed guard's marker header: random per plugin-server process. The guard only
+ * checks presence (a pre-function removes client-sent copies); the random value keeps the marker
+ * from being mistaken for, or replayed as, anything meaningful.
+ */
+const GUARD_VALUE = randomUUID();
+
+/** The marker to add to the upstream request, when the guard is configured. */
+function guardMarker(config: PluginConfig): Record<string, string> {
+  return config.guardHeader === null ? {} : { [config.guardHeader]: GUARD_VALUE };
+}
 
 /** Kong's ceiling for get_headers. A request reaching it may hide a second credential: refused. */
 const MAX_HEADERS = 1000;
@@ -55,28 +68,30 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
 async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig): Promise<void> {
   switch (decision.kind) {
     case 'pass':
+      if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
       return;
     case 'deny':
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
       return;
     case 'observe':
-      return observe(kong, decision);
+      return observe(kong, decision, config);
     case 'allow':
       return allow(kong, decision, config);
   }
 }
 
 /** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
-async function observe(kong: Pdk, decision: Observe): Promise<void> {
+async function observe(kong: Pdk, decision: Observe, config: PluginConfig): Promise<void> {
   const { status, reason } = decision.wouldDeny;
   await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
   await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
+  if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
   for (const name of decision.clearHeaders) await kong.service.request.clearHeader(name);
 }
 
 async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<void> {
-  const setHeaders = { ...decision.setHeaders };
+  const setHeaders = { ...decision.setHeaders, ...guardMarker(config) };
   if (decision.consumer !== null) {
     const request = decision.consumer;
     const consumer = await lookUpConsumer(kong, request);

@@ -1,0 +1,129 @@
+// okta-jwt through a gateway (the Kong double by default, a running Kong with KONG_PROXY_URL and
+// KONG_ADMIN_URL): real tokens from the dev issuer, the real plugin server, the echo upstream.
+import { expect } from 'chai';
+import { startGateway, type Gateway } from '../../support/gateway';
+import { bearer, get, send } from '../../support/http-client';
+import { kongYml } from '../../support/kong-config';
+import { expectChallenge, expectNoUpstreamRequest } from './assertions';
+
+describe('okta-jwt on a route: tokens in, decisions out', function () {
+  let gw: Gateway;
+
+  before(async function () {
+    this.timeout(60000);
+    gw = await startGateway();
+    const res = await gw.postConfig(kongYml(gw));
+    expect(res.status, res.text).to.equal(201);
+  });
+  after(async () => gw?.close());
+  beforeEach(async () => gw.resetUpstream());
+
+  it('lets a valid token through and the upstream sees the mapped claims', async () => {
+    const token = await gw.mint({ sub: 'alice@example.com', scp: ['orders:read', 'profile'], profile: { email: 'alice@example.com' } });
+    const res = await get(`${gw.proxyUrl}/echo/orders?x=1`, bearer(token));
+    expect(res.status, res.text).to.equal(200);
+    const upstream = res.json<{ url: string; headers: Record<string, string> }>();
+    expect(upstream.url).to.equal('/orders?x=1');
+    expect(upstream.headers['x-user-sub']).to.equal('alice@example.com');
+    expect(upstream.headers['x-token-scopes']).to.equal('orders:read, profile');
+    expect(upstream.headers['x-client-id']).to.equal('0oa1devclientid');
+    expect(upstream.headers['x-user-email']).to.equal('alice@example.com');
+    expect(upstream.headers.authorization).to.equal(`Bearer ${token}`);
+  });
+
+  it('removes client-sent copies of every mapped header, whether or not the claim exists', async () => {
+    const token = await gw.mint({ sub: 'alice@example.com', scp: ['orders:read'] });
+    const res = await send('GET', `${gw.proxyUrl}/echo/x`, [
+      ...bearer(token),
+      ['X-User-Sub', 'admin'],
+      ['x-user-email', 'ceo@example.com'],
+      ['X-User-Email', 'second@example.com'],
+    ]);
+    expect(res.status, res.text).to.equal(200);
+    const upstream = res.json<{ rawHeaders: string[] }>();
+    const lines = upstream.rawHeaders.map((v, i) => (i % 2 === 0 ? v.toLowerCase() : v));
+    const values = (name: string) => lines.flatMap((v, i) => (i % 2 === 0 && v === name ? [lines[i + 1]] : []));
+    expect(values('x-user-sub')).to.deep.equal(['alice@example.com']);
+    expect(values('x-user-email')).to.deep.equal([]);
+  });
+
+  it('accepts the Bearer scheme in any letter case', async () => {
+    const token = await gw.mint({ scp: ['orders:read'] });
+    expect((await get(`${gw.proxyUrl}/echo/x`, [['Authorization', `bEaReR ${token}`]])).status).to.equal(200);
+  });
+
+  it('challenges a request without a token, without an error code', async () => {
+    const res = await get(`${gw.proxyUrl}/echo/x`);
+    expectChallenge(res, 401, null);
+    await expectNoUpstreamRequest(gw);
+  });
+
+  const refusals: Array<[string, (gw: Gateway) => Promise<string>, RegExp]> = [
+    ['a malformed token', async () => 'abc.def', /malformed/],
+    ['an expired token', (g) => g.mint({ scp: ['orders:read'] }, { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresInSeconds: 3600 }), /expired/],
+    ['a token not valid yet', (g) => g.mint({ scp: ['orders:read'] }, { notBeforeSeconds: 600 }), /not valid yet/],
+    ['a token for another audience', (g) => g.mint({ scp: ['orders:read'], aud: 'api://other' }), /not meant for this API/],
+    ['a token from another issuer', (g) => g.mint({ scp: ['orders:read'], iss: 'https://evil.example.com/oauth2/default' }), /another issuer/],
+    ['a token signed by a key the issuer never published', (g) => g.mint({ scp: ['orders:read'] }, { key: 'foreign' }), /signature/],
+    ['a token with an unknown kid', (g) => g.mint({ scp: ['orders:read'] }, { kid: 'no-such-kid' }), /signature/],
+    ['an unsigned (alg none) token', (g) => g.mint({ scp: ['orders:read'] }, { alg: 'none' }), /malformed/],
+    ['an HS256 token keyed with the public key', (g) => g.mint({ scp: ['orders:read'] }, { alg: 'HS256' }), /signature/],
+  ];
+  for (const [what, make, description] of refusals) {
+    it(`refuses ${what} with 401 invalid_token and never reaches the upstream`, async () => {
+      const res = await get(`${gw.proxyUrl}/echo/x`, bearer(await make(gw)));
+      expectChallenge(res, 401, 'invalid_token');
+      expect(String(res.headers['www-authenticate'])).to.match(new RegExp(`error_description="[^"]*${description.source}`));
+      await expectNoUpstreamRequest(gw);
+    });
+  }
+
+  it('refuses a token without the required scope with 403 insufficient_scope naming it', async () => {
+    const res = await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ scp: ['profile'] })));
+    expectChallenge(res, 403, 'insufficient_scope');
+    expect(String(res.headers['www-authenticate'])).to.include('scope="orders:read"');
+    await expectNoUpstreamRequest(gw);
+  });
+
+  it('refuses two Authorization headers with 400 invalid_request', async () => {
+    const token = await gw.mint({ scp: ['orders:read'] });
+    const res = await send('GET', `${gw.proxyUrl}/echo/x`, [...bearer(token), ...bearer(token)]);
+    expectChallenge(res, 400, 'invalid_request');
+    await expectNoUpstreamRequest(gw);
+  });
+
+  it('leaves a route without the plugin open', async () => {
+    expect((await get(`${gw.proxyUrl}/open/x`)).status).to.equal(200);
+  });
+
+  describe('over the plugin-server protocol (Kong double only)', () => {
+    before(function () {
+      if (gw.double === null) this.skip();
+    });
+
+    /** The PDK methods the plugin called for the requests since the last reset, per event. */
+    function pdkCalls(): string[] {
+      const frames = gw.double!.rpcLog.frames.filter(
+        (f) => f.server === 'okta-jwt' && f.dir === 'ps->kong' && (f.method === 'plugin.HandleEvent' || f.method.startsWith('plugin.Step')),
+      );
+      return frames.map((f) => {
+        const data = (f.frame as [number, number, unknown, { Data?: unknown } | null])[3]?.Data;
+        return typeof data === 'string' ? data : String((data as { Method?: string } | undefined)?.Method);
+      });
+    }
+
+    it('serves a valid token with one read and one write, then returns', async () => {
+      const token = await gw.mint({ scp: ['orders:read'] });
+      await get(`${gw.proxyUrl}/echo/x`, bearer(token));
+      gw.double!.rpcLog.reset();
+      expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
+    });
+
+    it('ends a refusal with kong.response.exit and nothing after it', async () => {
+      gw.double!.rpcLog.reset();
+      expect((await get(`${gw.proxyUrl}/echo/x`, bearer('abc.def.ghi'))).status).to.equal(401);
+      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.response.exit']);
+    });
+  });
+});

@@ -1,0 +1,21 @@
+// Shared assertions for refused requests: the RFC 6750 challenge, a small JSON body with nothing
+// internal in it, and no request reaching the upstream.
+import { expect } from 'chai';
+import type { HttpResponse } from '../../support/http-client';
+import type { Gateway } from '../../support/gateway';
+
+export function expectChallenge(res: HttpResponse, status: number, error: string | null): void {
+  expect(res.status, res.text).to.equal(status);
+  const challenge = String(res.headers['www-authenticate'] ?? '');
+  expect(challenge).to.match(/^Bearer realm="okta-jwt"/);
+  if (error === null) expect(challenge).to.not.include('error=');
+  else expect(challenge).to.include(`error="${error}"`);
+  expect(res.headers['content-type']).to.match(/^application\/json/);
+  const body = res.json();
+  expect(Object.keys(body)).to.deep.equal(['message']);
+  expect(res.text).to.not.match(/eyJ|stack|at .*\.js|BEGIN|"kid"|"n":/);
+}
+
+export async function expectNoUpstreamRequest(gw: Gateway): Promise<void> {
+  expect(await gw.upstreamRequests()).to.have.length(0);
+}

@@ -1,0 +1,148 @@
+// The gateway under test, chosen by environment, so one integration suite runs unchanged against
+// the Kong double (default: started here with the real plugin server, a dev issuer and an echo
+// upstream) or against a running Kong such as the compose stack:
+//   KONG_PROXY_URL, KONG_ADMIN_URL      the running Kong (both required to select it)
+//   DEV_ISSUER_URL                      the dev issuer as reachable from the tests (default http://127.0.0.1:9000/oauth2/default)
+//   ECHO_URL                            the echo upstream as reachable from the tests (default http://127.0.0.1:8080)
+//   ECHO_UPSTREAM_URL                   the echo upstream as Kong reaches it (default http://echo:8080)
+//   KONG_PLUGINSERVER_KILL_CMD          optional shell command that kills okta-jwt's plugin server (enables the crash scenario)
+//   OKTA_JWT_PLUGIN_SERVER=stock        for the double: use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startDevIssuer, type DevIssuer, type MintOptions } from '../../dev/issuer';
+import { CONTROL_PATH, startEchoUpstream, type EchoRecord, type EchoUpstream } from '../../dev/echo-upstream';
+import { startKongDouble, type KongDouble } from '../kong-double';
+import { send, type HttpResponse } from './http-client';
+
+export interface Gateway {
+  kind: 'double' | 'kong';
+  proxyUrl: string;
+  adminUrl: string;
+  /** The issuer string inside tokens (what the plugin config names). */
+  issuer: string;
+  /** The upstream URL as the gateway reaches it. */
+  upstreamUrl: string;
+  /** 'off' (DB-less: POST /config) or 'postgres' (Admin API CRUD), as the gateway reports it. */
+  database: string;
+  mint(claims?: Record<string, unknown>, options?: MintOptions): Promise<string>;
+  upstreamRequests(): Promise<EchoRecord[]>;
+  resetUpstream(): Promise<void>;
+  /** POST /config with a declarative config; returns the response. */
+  postConfig(config: Record<string, unknown>): Promise<HttpResponse>;
+  admin(method: string, pathAndQuery: string, body?: unknown): Promise<HttpResponse>;
+  /** Kills okta-jwt's plugin server, or null when the target cannot do it. */
+  killPluginServer: (() => Promise<void>) | null;
+  /** The Kong double itself, for RPC-level assertions (double only). */
+  double: KongDouble | null;
+  close(): Promise<void>;
+}
+
+/** The repo root, found from this file's location in the source or build tree. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+function pluginServerCommand(pluginsDir: string): { startCommand?: string[] } {
+  if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') return {};
+  const hardened = path.join(repoRoot(), 'bin', 'okta-jwt-pluginserver');
+  if (!fs.existsSync(path.join(repoRoot(), 'dist', 'server'))) return {};
+  return { startCommand: [process.execPath, hardened, '-d', pluginsDir] };
+}
+
+async function mintOver(issuerUrl: string, claims?: Record<string, unknown>, options?: MintOptions): Promise<string> {
+  const res = await send('POST', `${issuerUrl}/v1/dev/mint`, [['Content-Type', 'application/json']], JSON.stringify({ claims, options }));
+  if (res.status !== 200) throw new Error(`dev issuer mint failed: ${res.status} ${res.text}`);
+  return res.json<{ access_token: string }>().access_token;
+}
+
+function adminClient(adminUrl: string) {
+  return (method: string, pathAndQuery: string, body?: unknown) =>
+    send(method, adminUrl + pathAndQuery, body === undefined ? [] : [['Content-Type', 'application/json']], body === undefined ? undefined : JSON.stringify(body));
+}
+
+async function databaseOf(adminUrl: string): Promise<string> {
+  const info = await send('GET', adminUrl + '/');
+  const database = (info.json<{ configuration?: { database?: string } }>().configuration ?? {}).database;
+  return typeof database === 'string' ? database : 'off';
+}
+
+async function runningKong(): Promise<Gateway> {
+  const proxyUrl = process.env.KONG_PROXY_URL as string;
+  const adminUrl = process.env.KONG_ADMIN_URL as string;
+  const issuerUrl = process.env.DEV_ISSUER_URL ?? 'http://127.0.0.1:9000/oauth2/default';
+  const echoUrl = process.env.ECHO_URL ?? 'http://127.0.0.1:8080';
+  const discovery = await send('GET', `${issuerUrl}/.well-known/openid-configuration`);
+  const killCmd = process.env.KONG_PLUGINSERVER_KILL_CMD;
+  const admin = adminClient(adminUrl);
+  return {
+    kind: 'kong',
+    proxyUrl,
+    adminUrl,
+    issuer: discovery.json<{ issuer: string }>().issuer,
+    upstreamUrl: process.env.ECHO_UPSTREAM_URL ?? 'http://echo:8080',
+    database: await databaseOf(adminUrl),
+    mint: (claims, options) => mintOver(issuerUrl, claims, options),
+    upstreamRequests: async () => (await send('GET', echoUrl + CONTROL_PATH)).json<EchoRecord[]>(),
+    resetUpstream: async () => void (await send('DELETE', echoUrl + CONTROL_PATH)),
+    postConfig: (config) => admin('POST', '/config', config),
+    admin,
+    killPluginServer: killCmd ? async () => void execSync(killCmd, { stdio: 'ignore' }) : null,
+    double: null,
+    close: async () => undefined,
+  };
+}
+
+export interface DoubleGatewayOptions {
+  database?: 'off' | 'postgres';
+}
+
+async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
+  const pluginsDir = path.join(repoRoot(), 'dist', 'plugins');
+  let issuer: DevIssuer | undefined;
+  let echo: EchoUpstream | undefined;
+  let double: KongDouble | undefined;
+  try {
+    issuer = await startDevIssuer();
+    echo = await startEchoUpstream();
+    double = await startKongDouble({
+      pluginServers: [{ name: 'okta-jwt', pluginsDir, ...pluginServerCommand(pluginsDir) }],
+      database: options.database ?? 'off',
+    });
+  } catch (err) {
+    await Promise.all([issuer?.close(), echo?.close(), double?.close()]);
+    throw err;
+  }
+  const [iss, up, kong] = [issuer, echo, double];
+  const admin = adminClient(kong.adminUrl);
+  return {
+    kind: 'double',
+    proxyUrl: kong.proxyUrl,
+    adminUrl: kong.adminUrl,
+    issuer: iss.issuer,
+    upstreamUrl: up.url,
+    database: options.database ?? 'off',
+    mint: (claims, opts) => iss.mint(claims, opts),
+    upstreamRequests: async () => up.received(),
+    resetUpstream: async () => up.reset(),
+    postConfig: (config) => admin('POST', '/config', config),
+    admin,
+    killPluginServer: async () => {
+      const server = kong.pluginServers.get('okta-jwt');
+      if (server === undefined) throw new Error('no okta-jwt plugin server');
+      server.kill('SIGKILL');
+    },
+    double: kong,
+    close: async () => {
+      await kong.close();
+      await Promise.all([iss.close(), up.close()]);
+    },
+  };
+}
+
+/** The target named by the environment; `options` apply to the double only. */
+export function startGateway(options: DoubleGatewayOptions = {}): Promise<Gateway> {
+  return process.env.KONG_PROXY_URL && process.env.KONG_ADMIN_URL ? runningKong() : doubleGateway(options);
+}
