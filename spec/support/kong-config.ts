@@ -50,8 +50,9 @@ export interface ConfigOptions {
 
 export function kongYml(gw: Gateway, options: ConfigOptions = {}): Record<string, unknown> {
   const scope = options.scope ?? 'route';
-  const okta = { name: 'okta-jwt', config: options.plugin ?? oktaJwtConfig(gw) };
-  const on = (s: Scope) => (scope === s ? [okta] : []);
+  // The guard sits beside okta-jwt, so it covers exactly the requests okta-jwt covers.
+  const okta = [{ name: 'okta-jwt', config: options.plugin ?? oktaJwtConfig(gw) }, ...(options.guard ? guardPlugins() : [])];
+  const on = (s: Scope) => (scope === s ? okta : []);
   return {
     _format_version: '3.0',
     services: [
@@ -65,7 +66,7 @@ export function kongYml(gw: Gateway, options: ConfigOptions = {}): Record<string
         ],
       },
     ],
-    plugins: [...on('global'), ...(options.guard ? guardPlugins() : [])],
+    plugins: on('global'),
     ...(options.consumers ? { consumers: options.consumers } : {}),
   };
 }

@@ -1,0 +1,84 @@
+// `npm start`: a local gateway for trying okta-jwt without Docker or Kong. It runs the Kong double
+// (Kong's side of the plugin-server protocol, spec/kong-double/) with the real plugin server and
+// the built plugin, the Okta-shaped dev issuer and the echo upstream, on fixed local ports, then
+// prints a ready-to-paste curl with a freshly minted token.
+//   PROXY_PORT (8000), ADMIN_PORT (8001), ISSUER_PORT (9000), ECHO_PORT (8080)
+//   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
+import fs from 'node:fs';
+import path from 'node:path';
+import { startDevIssuer } from './issuer';
+import { startEchoUpstream } from './echo-upstream';
+import { startKongDouble } from '../spec/kong-double';
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const root = path.resolve(__dirname, '..', '..', '..');
+
+async function main(): Promise<void> {
+  const issuer = await startDevIssuer({ port: port('ISSUER_PORT', 9000) });
+  const echo = await startEchoUpstream(port('ECHO_PORT', 8080));
+  const pluginsDir = path.join(root, 'dist', 'plugins');
+  const hardened = path.join(root, 'bin', 'okta-jwt-pluginserver');
+  const useHardened = process.env.OKTA_JWT_PLUGIN_SERVER !== 'stock' && fs.existsSync(path.join(root, 'dist', 'server'));
+  const kong = await startKongDouble({
+    pluginServers: [{ name: 'okta-jwt', pluginsDir, ...(useHardened ? { startCommand: [process.execPath, hardened, '-d', pluginsDir] } : {}) }],
+    proxyPort: port('PROXY_PORT', 8000),
+    adminPort: port('ADMIN_PORT', 8001),
+    config: {
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'echo',
+          url: echo.url,
+          routes: [
+            {
+              name: 'echo',
+              paths: ['/echo'],
+              plugins: [
+                {
+                  name: 'okta-jwt',
+                  config: {
+                    issuer: issuer.issuer,
+                    audiences: ['api://default'],
+                    scopes_required: ['orders:read'],
+                    claims_to_headers: [
+                      { claim: 'sub', header: 'X-User-Sub' },
+                      { claim: 'cid', header: 'X-Client-Id' },
+                      { claim: 'scp', header: 'X-Token-Scopes' },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  });
+  const token = await issuer.mint({ scp: ['orders:read'], sub: 'alice@example.com' });
+  console.log(`okta-jwt local gateway (Kong double + ${useHardened ? 'okta-jwt-pluginserver' : 'kong-js-pluginserver'})
+  proxy      ${kong.proxyUrl}      route /echo -> echo upstream, okta-jwt requires scope orders:read
+  admin      ${kong.adminUrl}      POST /config takes a kong.yml
+  issuer     ${issuer.issuer}
+  upstream   ${echo.url}
+
+Try it (token valid for an hour; mint more with: npm run token -- --scope orders:read --sub bob):
+
+  curl -i -H "Authorization: Bearer ${token}" ${kong.proxyUrl}/echo/hello
+
+  curl -i ${kong.proxyUrl}/echo/hello        # 401 with a WWW-Authenticate challenge
+
+Ctrl-C stops everything.`);
+
+  const stop = async () => {
+    await kong.close();
+    await Promise.all([issuer.close(), echo.close()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

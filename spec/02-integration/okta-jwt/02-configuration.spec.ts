@@ -1,0 +1,143 @@
+// Enabling and changing okta-jwt the way operators do: declarative config (POST /config) scoped
+// to a route, a service or globally; the Admin API (DB mode); config changes; invalid configs.
+import { expect } from 'chai';
+import { startGateway, type Gateway } from '../../support/gateway';
+import { bearer, get, type HttpResponse } from '../../support/http-client';
+import { kongYml, oktaJwtConfig } from '../../support/kong-config';
+import { expectChallenge } from './assertions';
+
+describe('enabling okta-jwt with declarative config', function () {
+  let gw: Gateway;
+  let token: string;
+
+  before(async function () {
+    this.timeout(60000);
+    gw = await startGateway();
+    token = await gw.mint({ scp: ['orders:read'] });
+  });
+  after(async () => gw?.close());
+
+  async function load(config: Record<string, unknown>): Promise<void> {
+    const res = await gw.postConfig(config);
+    expect(res.status, res.text).to.equal(201);
+  }
+
+  it('per route: protects that route only', async () => {
+    await load(kongYml(gw, { scope: 'route' }));
+    expectChallenge(await get(`${gw.proxyUrl}/echo/x`), 401, null);
+    expect((await get(`${gw.proxyUrl}/open/x`)).status).to.equal(200);
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+  });
+
+  it('per service: protects every route of the service', async () => {
+    await load(kongYml(gw, { scope: 'service' }));
+    expectChallenge(await get(`${gw.proxyUrl}/echo/x`), 401, null);
+    expectChallenge(await get(`${gw.proxyUrl}/open/x`), 401, null);
+    expect((await get(`${gw.proxyUrl}/open/x`, bearer(token))).status).to.equal(200);
+  });
+
+  it('globally: protects every route', async () => {
+    await load(kongYml(gw, { scope: 'global' }));
+    expectChallenge(await get(`${gw.proxyUrl}/open/x`), 401, null);
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+  });
+
+  it('applies a changed config to the next request', async () => {
+    await load(kongYml(gw));
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+    await load(kongYml(gw, { plugin: oktaJwtConfig(gw, { scopes_required: ['orders:write'] }) }));
+    expectChallenge(await get(`${gw.proxyUrl}/echo/x`, bearer(token)), 403, 'insufficient_scope');
+  });
+
+  it('starts a new plugin instance and closes the old one after a config change (Kong double only)', async function () {
+    if (gw.double === null) this.skip();
+    await load(kongYml(gw));
+    await get(`${gw.proxyUrl}/echo/x`, bearer(token));
+    gw.double.rpcLog.reset();
+    await load(kongYml(gw));
+    await get(`${gw.proxyUrl}/echo/x`, bearer(token));
+    const methods = gw.double.rpcLog.frames.filter((f) => f.dir === 'kong->ps').map((f) => f.method);
+    expect(methods.slice(0, 3)).to.deep.equal(['plugin.StartInstance', 'plugin.CloseInstance', 'plugin.HandleEvent']);
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a config without issuer', { audiences: ['api://default'] }, /issuer.*required field missing/],
+    ['an empty audience list', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: [] }, /audiences/],
+    ['the Okta org authorization server as issuer', { issuer: 'https://dev-1.okta.com', audiences: ['a'] }, /issuer.*invalid value/],
+    ['an HMAC algorithm', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], allowed_algorithms: ['HS256'] }, /allowed_algorithms.*expected one of/],
+    ['a header name with a space', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'sub', header: 'X Bad' }] }, /header.*invalid value/],
+    ['an unknown field', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], no_such_field: 1 }, /no_such_field.*unknown field/],
+    ['a leeway beyond five minutes', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], leeway_seconds: 3600 }, /leeway_seconds.*between 0 and 300/],
+  ];
+  for (const [what, config, message] of invalid) {
+    it(`refuses ${what} with a 400 naming the field, keeping the old config`, async () => {
+      await load(kongYml(gw));
+      const res = await gw.postConfig(kongYml(gw, { plugin: config }));
+      expect(res.status).to.equal(400);
+      expect(res.text).to.match(message);
+      expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+    });
+  }
+});
+
+describe('enabling okta-jwt through the Admin API (DB mode)', function () {
+  let gw: Gateway;
+  let token: string;
+
+  before(async function () {
+    this.timeout(60000);
+    gw = await startGateway({ database: 'postgres' });
+    if (gw.database === 'off') {
+      await gw.close();
+      this.skip(); // a DB-less Kong answers 405 to Admin API writes; the declarative suite covers it
+    }
+    token = await gw.mint({ scp: ['orders:read'] });
+  });
+  after(async () => gw?.close());
+
+  async function created(res: Promise<HttpResponse>): Promise<Record<string, unknown>> {
+    const r = await res;
+    expect(r.status, r.text).to.equal(201);
+    return r.json();
+  }
+
+  it('protects a route once the plugin is created on it, follows PATCH, and stops at DELETE', async () => {
+    await created(gw.admin('POST', '/services', { name: 'admin-echo', url: gw.upstreamUrl }));
+    await created(gw.admin('POST', '/services/admin-echo/routes', { name: 'admin-route', paths: ['/admin-echo'] }));
+    expect((await get(`${gw.proxyUrl}/admin-echo/x`)).status).to.equal(200);
+
+    const plugin = await created(gw.admin('POST', '/routes/admin-route/plugins', { name: 'okta-jwt', config: oktaJwtConfig(gw) }));
+    expectChallenge(await get(`${gw.proxyUrl}/admin-echo/x`), 401, null);
+    expect((await get(`${gw.proxyUrl}/admin-echo/x`, bearer(token))).status).to.equal(200);
+
+    const patched = await gw.admin('PATCH', `/plugins/${plugin.id}`, { config: { scopes_required: ['orders:write'] } });
+    expect(patched.status, patched.text).to.equal(200);
+    expectChallenge(await get(`${gw.proxyUrl}/admin-echo/x`, bearer(token)), 403, 'insufficient_scope');
+
+    expect((await gw.admin('DELETE', `/plugins/${plugin.id}`)).status).to.equal(204);
+    expect((await get(`${gw.proxyUrl}/admin-echo/x`)).status).to.equal(200);
+  });
+
+  it('protects a whole service, and every service when created globally', async () => {
+    await created(gw.admin('POST', '/services', { name: 'svc2', url: gw.upstreamUrl }));
+    await created(gw.admin('POST', '/services/svc2/routes', { name: 'svc2-a', paths: ['/svc2-a'] }));
+    await created(gw.admin('POST', '/services/svc2/routes', { name: 'svc2-b', paths: ['/svc2-b'] }));
+    const onService = await created(gw.admin('POST', '/services/svc2/plugins', { name: 'okta-jwt', config: oktaJwtConfig(gw) }));
+    expectChallenge(await get(`${gw.proxyUrl}/svc2-a/x`), 401, null);
+    expectChallenge(await get(`${gw.proxyUrl}/svc2-b/x`), 401, null);
+    expect((await gw.admin('DELETE', `/plugins/${onService.id}`)).status).to.equal(204);
+
+    const global = await created(gw.admin('POST', '/plugins', { name: 'okta-jwt', config: oktaJwtConfig(gw) }));
+    expectChallenge(await get(`${gw.proxyUrl}/svc2-b/x`), 401, null);
+    expect((await get(`${gw.proxyUrl}/svc2-b/x`, bearer(token))).status).to.equal(200);
+    expect((await gw.admin('DELETE', `/plugins/${global.id}`)).status).to.equal(204);
+  });
+
+  it('answers an invalid plugin config with a schema violation naming the field', async () => {
+    const res = await gw.admin('POST', '/plugins', { name: 'okta-jwt', config: { issuer: 'https://dev-1.okta.com', audiences: ['a'] } });
+    expect(res.status).to.equal(400);
+    const body = res.json<{ name: string; fields: { config: Record<string, unknown> } }>();
+    expect(body.name).to.equal('schema violation');
+    expect(body.fields.config).to.have.property('issuer');
+  });
+});
