@@ -94,6 +94,12 @@ function checkUrl(name: string, value: string, allowInsecure: boolean): void {
   throw new ConfigError(`${name} must use https (plain http is accepted only for localhost or 127.0.0.1)`);
 }
 
+/** One of the keys Kong adds to the config it sends (route_id, __plugin_id, …), when it is a plain id. */
+function kongKey(input: Raw, name: string): string | null {
+  const v = input[name];
+  return typeof v === 'string' && /^[\w-]{1,64}$/.test(v) ? v : null;
+}
+
 function records(raw: Raw, name: string): Raw[] {
   const list = raw[name];
   if (!Array.isArray(list) || !list.every(isObject)) throw new ConfigError(`${name} must be a list of records`);
@@ -245,6 +251,11 @@ export function normaliseConfig(input: unknown): PluginConfig {
     },
     sharedClaimsKey: optionalStr(raw, 'shared_claims_key'),
     guardHeader: optionalStr(raw, 'guard_header'),
+    refusalLog: {
+      level: oneOf(raw, 'refusal_log_level', ['none', 'debug', 'info', 'notice', 'warn', 'err'] as const),
+      serialize: bool(raw, 'serialize_refusals'),
+    },
+    scope: { routeId: kongKey(input, 'route_id'), serviceId: kongKey(input, 'service_id'), pluginId: kongKey(input, '__plugin_id') },
     dryRun: bool(raw, 'dry_run'),
     tokenCache: {
       maxEntries: int(tokenCache, 'max_entries'),

@@ -2,6 +2,7 @@
 // config/normalise.ts from the raw config Kong sends; the request path only reads it.
 
 export type ScopesMatch = 'all' | 'any';
+export type RefusalLogLevel = 'none' | 'debug' | 'info' | 'notice' | 'warn' | 'err';
 
 /** How the key set of one issuer is found, cached and refreshed (see plugin/keys/). */
 export interface KeySetSettings {
@@ -127,6 +128,10 @@ export interface PluginConfig {
   sharedClaimsKey: string | null;
   /** Marker header for the Kong-side fail-closed guard (README "Fail-closed guard"); null: none. */
   guardHeader: string | null;
+  /** How refusals are reported to Kong: a log line at this level (or none), and the serializer value. */
+  refusalLog: { level: RefusalLogLevel; serialize: boolean };
+  /** Where Kong applied this instance (from Kong's extra config keys), for log context. */
+  scope: { routeId: string | null; serviceId: string | null; pluginId: string | null };
   /** Decide and log, but let every request through (rollout only). */
   dryRun: boolean;
   tokenCache: TokenCacheSettings;

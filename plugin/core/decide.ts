@@ -1,5 +1,6 @@
 // The pure core: request view + normalised config in, decision out. No Kong I/O happens here;
 // the only outside world is the key sets (and their HTTP fetches) behind verifyAccessToken.
+import { createHash } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
 import { extractToken } from '../extract/token-sources';
 import { verifyAccessToken, type KeySets } from '../verify/verify-token';
@@ -9,7 +10,7 @@ import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
 import { claimAt, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
-import type { Allow, ConsumerRequest, Decision, Deny } from './decision';
+import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
 
 /** Which request values beyond the headers decide() needs: each costs the handler one PDK call. */
 export interface RequestNeeds {
@@ -62,29 +63,41 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
   if (extraction.kind === 'absent') return anonymousOr(request, config, challenge(config.realm, 'token_missing', 'No bearer token'));
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
 
-  const verification = await verifyAccessToken(extraction.token, config, keySets);
+  const { token } = extraction;
+  const verification = await verifyAccessToken(token, config, keySets);
   if (!verification.ok) {
-    if (verification.reason === 'keys_unavailable') return keysUnavailable(verification.retryAfterSeconds ?? 30);
-    return anonymousOr(request, config, challenge(config.realm, verification.reason, verification.description));
+    if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
+    return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token));
   }
   const { claims } = verification;
+  const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
 
   const authorization = authorize(claims, selectPolicy(config, request.method, request.path), config);
-  if (!authorization.ok) return challenge(config.realm, authorization.reason, authorization.description, authorization.params);
+  if (!authorization.ok) return refuse(challenge(config.realm, authorization.reason, authorization.description, authorization.params));
 
   const setHeaders: Record<string, string> = {};
   const clearHeaders: string[] = [];
   for (const mapping of config.claimsToHeaders) {
     const value = headerValueFor(claims, mapping);
-    if (value.kind === 'unsafe') return challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded');
+    if (value.kind === 'unsafe') return refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
     if (value.kind === 'value') setHeaders[mapping.header] = value.value;
     else clearHeaders.push(...sentByClient(request.headers, [mapping.header]));
   }
   const consumer = consumerFor(claims, config);
-  if (consumer === 'unsafe') return challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded');
+  if (consumer === 'unsafe') return refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
   if (consumer !== null) clearHeaders.push(...sentByClient(request.headers, CONSUMER_HEADERS));
   if (config.hideCredentials) clearHeaders.push(config.tokenHeader);
   return { kind: 'allow', setHeaders, clearHeaders, claims, consumer, sharedClaimsKey: config.sharedClaimsKey };
+}
+
+/** Identifiers that are safe to log: never the token, only a hash prefix; cid and jti as Okta sets them. */
+function withDetail(deny: Deny, token: string, claims?: Claims): Deny {
+  const detail: RefusalDetail = { tokenSha256: createHash('sha256').update(token).digest('hex').slice(0, 16) };
+  for (const name of ['cid', 'jti'] as const) {
+    const value = claims === undefined ? undefined : claimAt(claims, [name]);
+    if (typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value)) detail[name] = value;
+  }
+  return { ...deny, detail };
 }
 
 /** The consumer named by the configured claim; 'unsafe' when its value cannot name one. */

@@ -64,6 +64,15 @@ export interface Deny {
   body: { message: string };
   headers: Record<string, string>;
   reason: ReasonCode;
+  /** For the log only, never sent to the client: which token and client were refused. */
+  detail?: RefusalDetail;
+}
+
+/** Safe identifiers of a refused token: a SHA-256 prefix of the token, and Okta's cid/jti once verified. */
+export interface RefusalDetail {
+  tokenSha256?: string;
+  cid?: string;
+  jti?: string;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
 import { decide, requestNeeds } from '../core/decide';
-import type { Allow, Decision, Observe } from '../core/decision';
+import type { Allow, Decision, Deny, Observe } from '../core/decision';
 import type { RequestView } from '../core/request';
 import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
@@ -71,6 +71,7 @@ async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig
       if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
       return;
     case 'deny':
+      reportRefusal(kong, decision, config);
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
       return;
@@ -79,6 +80,28 @@ async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig
     case 'allow':
       return allow(kong, decision, config);
   }
+}
+
+/**
+ * One log line and one serializer value per refusal (each a PDK call, queued without waiting; the
+ * plugin server sends them before the exit that follows). Only safe identifiers: never the token.
+ */
+function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig): void {
+  const { level, serialize } = config.refusalLog;
+  const detail = deny.detail ?? {};
+  if (level !== 'none') {
+    const context = [
+      `status=${deny.status}`,
+      `reason=${deny.reason}`,
+      config.scope.routeId !== null ? `route=${config.scope.routeId}` : null,
+      config.scope.serviceId !== null ? `service=${config.scope.serviceId}` : null,
+      detail.cid !== undefined ? `cid=${detail.cid}` : null,
+      detail.jti !== undefined ? `jti=${detail.jti}` : null,
+      detail.tokenSha256 !== undefined ? `token_sha256=${detail.tokenSha256}` : null,
+    ].filter((part) => part !== null);
+    void kong.log[level](`okta-jwt refused the request: ${context.join(' ')}`);
+  }
+  if (serialize) void kong.log.setSerializeValue('okta_jwt', { reason: deny.reason, status: deny.status, ...detail });
 }
 
 /** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
@@ -97,9 +120,7 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<
     const consumer = await lookUpConsumer(kong, request);
     if (consumer === null && request.anonymous) throw new Error('the anonymous consumer configured for okta-jwt does not exist');
     if (consumer === null && request.required) {
-      const denial = challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token');
-      void kong.response.exit(denial.status, denial.body, denial.headers);
-      return;
+      return applyDecision(kong, challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token'), config);
     }
     if (consumer !== null) {
       if (request.credential === null) await kong.client.authenticate(consumer);

@@ -36,6 +36,8 @@ export interface Pdk {
     err(...args: string[]): Promise<unknown>;
     warn(...args: string[]): Promise<unknown>;
     notice(...args: string[]): Promise<unknown>;
+    info(...args: string[]): Promise<unknown>;
+    debug(...args: string[]): Promise<unknown>;
     setSerializeValue(key: string, value: unknown): Promise<unknown>;
   };
 }

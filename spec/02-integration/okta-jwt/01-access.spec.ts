@@ -120,10 +120,20 @@ describe('okta-jwt on a route: tokens in, decisions out', function () {
       expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
     });
 
-    it('ends a refusal with kong.response.exit and nothing after it', async () => {
+    it('reports a refusal (log line, serializer value) and ends with kong.response.exit, nothing after it', async () => {
       gw.double!.rpcLog.reset();
       expect((await get(`${gw.proxyUrl}/echo/x`, bearer('abc.def.ghi'))).status).to.equal(401);
-      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.response.exit']);
+      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.log.info', 'kong.log.set_serialize_value', 'kong.response.exit']);
+    });
+
+    it('logs the reason code with safe identifiers only, never the token', async () => {
+      const token = await gw.mint({ scp: ['profile'] });
+      gw.double!.errorLog.reset();
+      expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(403);
+      const lines = gw.double!.errorLog.lines.map((l) => l.message).filter((m) => m.includes('okta-jwt refused'));
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/status=403 reason=scope_missing route=[0-9a-f-]{36} cid=0oa1devclientid jti=AT\.\S+ token_sha256=[0-9a-f]{16}/);
+      expect(gw.double!.errorLog.text()).to.not.include(token.split('.')[2]);
     });
   });
 });
