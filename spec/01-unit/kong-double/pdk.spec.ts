@@ -1,0 +1,75 @@
+// The fake PDK's validation and semantics, driven directly (no plugin server).
+import { expect } from 'chai';
+import type http from 'node:http';
+import { executePdk, LuaError, stepMethodFor, type PdkEnv } from '../../kong-double/pdk';
+import { RequestContext } from '../../kong-double/request-context';
+import { emptyStore, makeRoute } from '../../kong-double/entities';
+import { ErrorLog } from '../../kong-double/recorder';
+import { luaArgs } from '../../kong-double/pdk-values';
+
+function env(rawHeaders: string[], kongVersion: '3.9.3' | '3.4.2' = '3.9.3'): PdkEnv {
+  const req = { method: 'GET', url: '/p?x=1', rawHeaders, httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1', remotePort: 5555 } } as unknown as http.IncomingMessage;
+  const ctx = new RequestContext(req, Buffer.alloc(0), makeRoute({ name: 'r', paths: ['/p'] }, 'rid', null), null, 8000);
+  return { ctx, pluginName: 'js-probe', kongVersion, store: emptyStore(), log: new ErrorLog(() => 0), nodeId: 'n' };
+}
+
+const value = (e: PdkEnv, method: string, args: unknown[]) => {
+  const out = executePdk(e, method, args);
+  return out.kind === 'value' ? out.value : out.kind;
+};
+
+describe('kong-double PDK executor', () => {
+  it('get_headers truncates silently to 100 lines by default, lower-cases keys and returns arrays', () => {
+    const raw = ['Host', 'h'];
+    for (let i = 0; i < 120; i++) raw.push(`X-H-${i}`, `v${i}`);
+    const e = env(raw);
+    expect(Object.keys(value(e, 'kong.request.get_headers', []) as object)).to.have.length(100);
+    expect(Object.keys(value(e, 'kong.request.get_headers', [1000]) as object)).to.have.length(121);
+    expect((value(e, 'kong.request.get_headers', [5]) as Record<string, string[]>).host).to.deep.equal(['h']);
+    expect(() => executePdk(e, 'kong.request.get_headers', [0])).to.throw(LuaError, 'max_headers must be >= 1');
+    expect(() => executePdk(e, 'kong.request.get_headers', [1001])).to.throw(LuaError, 'max_headers must be <= 1000');
+    expect(stepMethodFor('kong.request.get_headers')).to.equal('plugin.StepMultiMap');
+  });
+
+  it('get_header is case-insensitive, treats _ as -, returns the first value, and rejects non-strings', () => {
+    const e = env(['X-Rep', 'one', 'X-Rep', 'two', 'X-Mixed-Case', 'm']);
+    expect(value(e, 'kong.request.get_header', ['x-rep'])).to.equal('one');
+    expect(value(e, 'kong.request.get_header', ['x_mixed_case'])).to.equal('m');
+    expect(value(e, 'kong.request.get_header', ['x-missing'])).to.equal(undefined);
+    expect(() => executePdk(e, 'kong.request.get_header', [123])).to.throw(LuaError, 'header name must be a string');
+  });
+
+  it('set_header applies Kong type rules; arrays only on 3.9; "" becomes " "', () => {
+    const e = env([]);
+    executePdk(e, 'kong.service.request.set_header', ['X-Num', 42]);
+    executePdk(e, 'kong.service.request.set_header', ['X-Empty', '']);
+    executePdk(e, 'kong.service.request.set_header', ['X-Arr', ['p', 'q']]);
+    expect(e.ctx.headers).to.deep.equal([['X-Num', '42'], ['X-Empty', ' '], ['X-Arr', 'p'], ['X-Arr', 'q']]);
+    expect(() => executePdk(e, 'kong.service.request.set_header', ['X-Null', null])).to.throw(LuaError, 'invalid header value for "X-Null": got nil, expected array of string, string, number or boolean');
+    expect(() => executePdk(e, 'kong.service.request.set_header', [123, 'v'])).to.throw(LuaError, 'invalid header name "123": got number, expected string');
+    expect(() => executePdk(env([], '3.4.2'), 'kong.service.request.set_header', ['X-Arr', ['p']])).to.throw(LuaError, 'expected string, number or boolean');
+  });
+
+  it('response.exit is terminal and validates the status; an unknown method is logged and answered with nil', () => {
+    const e = env([]);
+    expect(() => executePdk(e, 'kong.response.exit', ['401'])).to.throw(LuaError, 'code must be a number');
+    expect(() => executePdk(e, 'kong.response.exit', [600])).to.throw(LuaError, 'code must be a number between 100 and 599');
+    expect(executePdk(e, 'kong.response.exit', [401, { message: 'x' }, { 'WWW-Authenticate': 'Bearer' }])).to.deep.equal({ kind: 'exit' });
+    expect(e.ctx.exit!.headers).to.deep.equal([['Content-Type', 'application/json; charset=utf-8'], ['WWW-Authenticate', 'Bearer']]);
+    expect(executePdk(e, 'kong.request.no_such_thing', [])).to.deep.equal({ kind: 'value', value: undefined });
+    expect(e.log.text()).to.contain('could not find pdk method: kong.request.no_such_thing');
+    expect(() => executePdk(e, 'kong.version', [])).to.throw(LuaError, "attempt to call local 'method' (a string value)");
+  });
+
+  it('load_consumer rejects a non-UUID id unless searching by username; serialize only in the log phase', () => {
+    const e = env([]);
+    expect(() => executePdk(e, 'kong.client.load_consumer', ['alice'])).to.throw(LuaError, 'cannot load a consumer with an id that is not a uuid');
+    expect(value(e, 'kong.client.load_consumer', ['alice', true])).to.equal(undefined);
+    expect(() => executePdk(e, 'kong.log.serialize', [])).to.throw(LuaError, 'function cannot be called in access phase (only in: log)');
+  });
+
+  it('passes Lua-style argument lists: truncated at the first nil except a leading nil', () => {
+    expect(luaArgs(['err-arg', 2, true, null, { a: 1 }, 'after'])).to.deep.equal(['err-arg', 2, true]);
+    expect(luaArgs([null, { id: 'c' }])).to.deep.equal([undefined, { id: 'c' }]);
+  });
+});

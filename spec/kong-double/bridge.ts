@@ -1,0 +1,69 @@
+// The bridge loop (mp_rpc.lua handle_event): HandleEvent, then execute each PDK call the plugin
+// server asks for and reply with the matching Step variant until "ret". Terminal calls (exit/error)
+// and Lua errors end the loop without a reply. Error policy as OSS Kong ≤ 3.9 (fail-open after
+// the instance started) unless `failClosed` (EE 3.14+: 500).
+import { executePdk, LuaError, stepMethodFor, type PdkEnv } from './pdk';
+import type { RpcClient } from './msgpack-rpc-client';
+import type { InstanceConfig, InstanceRegistry } from './instances';
+import type { ErrorLog } from './recorder';
+
+export type PhaseResult =
+  | { kind: 'done' }
+  | { kind: 'exit' }
+  | { kind: 'lua-error'; message: string }
+  | { kind: 'start-failed'; message: string }
+  | { kind: 'rpc-failed'; message: string };
+
+export interface BridgeDeps {
+  registry: InstanceRegistry;
+  log: ErrorLog;
+  /** Bound on the restarts after "no plugin instance" (Kong has none). */
+  maxRestarts: number;
+}
+
+interface StepData { Method: string; Args: unknown }
+
+export async function runExternalPhase(
+  deps: BridgeDeps, rpc: RpcClient, worker: number, inst: InstanceConfig, phase: string, env: PdkEnv,
+): Promise<PhaseResult> {
+  for (let attempt = 0; ; attempt++) {
+    let instanceId: number;
+    try {
+      instanceId = await deps.registry.get(worker, rpc, inst);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/no plugin instance/i.test(msg) && attempt < deps.maxRestarts) {
+        deps.registry.reset(inst.pluginName);
+        continue;
+      }
+      deps.log.log('error', `[kong] plugin.lua [${inst.pluginName}] starting instance: ${msg}`);
+      return { kind: 'start-failed', message: msg };
+    }
+    try {
+      let reply = (await rpc.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase })) as { Data: unknown; EventId: number };
+      while (reply.Data !== 'ret') {
+        const step = reply.Data as StepData;
+        let outcome;
+        try {
+          outcome = executePdk(env, step.Method, step.Args);
+        } catch (e) {
+          if (e instanceof LuaError) return { kind: 'lua-error', message: e.message };
+          throw e;
+        }
+        if (outcome.kind === 'exit') return { kind: 'exit' };
+        const param = outcome.value === undefined ? { EventId: reply.EventId } : { Data: outcome.value, EventId: reply.EventId };
+        reply = (await rpc.call(stepMethodFor(step.Method), param)) as { Data: unknown; EventId: number };
+      }
+      return { kind: 'done' };
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/no plugin instance/i.test(msg) && attempt < deps.maxRestarts) {
+        deps.log.log('warn', `[kong] mp_rpc.lua [${inst.pluginName}] ${msg}`);
+        deps.registry.reset(inst.pluginName);
+        continue;
+      }
+      deps.log.log('error', `[kong] mp_rpc.lua [${inst.pluginName}] ${msg}`);
+      return { kind: 'rpc-failed', message: msg };
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Kong-side test double: plays Kong 3.9's (or 3.4's) side of the external-plugin protocol against the
+ * REAL kong-js-pluginserver processes, with a proxy listener and an Admin API on 127.0.0.1.
+ *
+ *   const kong = await startKongDouble({
+ *     pluginServers: [{ name: 'okta-jwt', pluginsDir: '/abs/dir/with/one/plugin' }],
+ *     config: yamlOrObject,            // initial declarative config (optional)
+ *   });
+ *   await fetch(kong.proxyUrl + '/echo', { headers: { authorization: 'Bearer …' } });
+ *   kong.rpcLog.frames               // every RPC frame (RpcFrame in recorder.ts); kong.rpcLog.reset()
+ *   kong.errorLog.lines / .text()    // Kong-style error.log lines the double wrote
+ *   kong.pluginServers.get('okta-jwt')!.pid / .kill('SIGKILL') / .output / .nextStart() / .startedAt / .socketPath
+ *   await kong.loadConfig(yaml)       // like POST /config; throws with the 400 body on invalid config
+ *   await kong.logsSettled()          // wait for log phases of finished requests
+ *   kong.dropPooledConnections('okta-jwt') // test hook: forget pooled sockets (after moving the socket away)
+ *   await kong.close()
+ *
+ * Options (KongDoubleOptions): pluginServers [{ name, pluginsDir, startCommand?, queryCommand?, socketPath?,
+ * waitForSocket? (default true), env? }], workers (default 2), proxyPort/adminPort (default 0 = ephemeral),
+ * database ('off' | 'postgres', default 'off'), kongVersion ('3.9.3' | '3.4.2', default '3.9.3'), config,
+ * readTimeoutMs (socket read timeout per RPC, default 60000), failClosed (EE 3.14+ 500 on RPC failure,
+ * default false), maxInstanceRestarts (default 3), prefix (temp dir for sockets; default a new dir under os.tmpdir()),
+ * recordRpc (default true; false for long runs – same as setting kong.rpcLog.enabled = false).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ErrorLog, RpcRecorder } from './recorder';
+import { PluginServerProcess, pluginServerBinary, queryPlugins, type PluginServerOptions } from './plugin-server';
+import { PluginCatalog } from './plugin-catalog';
+import { BUNDLED_PLUGINS } from './bundled-plugins';
+import { RpcClient } from './msgpack-rpc-client';
+import { InstanceRegistry } from './instances';
+import { KongRuntime } from './runtime';
+import { emptyStore } from './entities';
+import { loadDeclarative } from './declarative';
+import { startProxyFront, type ProxyFront } from './proxy-front';
+import { startAdminApi, type AdminApi } from './admin-api';
+import { newNodeId } from './pdk';
+import { schema, usingSchemaStub } from './schema-bridge';
+import type { KongVersion } from './responses';
+
+export type { RpcFrame, LogLine } from './recorder';
+export type { PluginServerOptions } from './plugin-server';
+export { usingSchemaStub };
+
+export interface KongDoubleOptions {
+  pluginServers: PluginServerOptions[];
+  workers?: number;
+  proxyPort?: number;
+  adminPort?: number;
+  database?: 'off' | 'postgres';
+  kongVersion?: KongVersion;
+  config?: string | Record<string, unknown>;
+  readTimeoutMs?: number;
+  failClosed?: boolean;
+  maxInstanceRestarts?: number;
+  prefix?: string;
+  recordRpc?: boolean;
+}
+
+export interface KongDouble {
+  proxyUrl: string;
+  adminUrl: string;
+  proxyPort: number;
+  adminPort: number;
+  prefix: string;
+  rpcLog: RpcRecorder;
+  errorLog: ErrorLog;
+  pluginServers: Map<string, PluginServerProcess>;
+  /** The dumped plugin info per plugin name (what the query command returned). */
+  plugins: Map<string, { server: string; priority: number; version: string; phases: string[] }>;
+  loadConfig(config: string | Record<string, unknown>): Promise<void>;
+  logsSettled(): Promise<void>;
+  /** Test hook: closes the pooled keep-alive connections to one plugin server (all workers). */
+  dropPooledConnections(server: string): void;
+  close(): Promise<void>;
+}
+
+export async function startKongDouble(options: KongDoubleOptions): Promise<KongDouble> {
+  const kongVersion = options.kongVersion ?? '3.9.3';
+  const workers = options.workers ?? 2;
+  const t0 = performance.now();
+  const clock = () => performance.now() - t0;
+  const recorder = new RpcRecorder(clock);
+  recorder.enabled = options.recordRpc ?? true;
+  const log = new ErrorLog(clock);
+  const prefix = options.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kong-double-'));
+  const ownsPrefix = !options.prefix;
+  if (usingSchemaStub) log.log('notice', '[kong-double] spec/kong-double/schema not found: using schema-stub.ts');
+
+  const catalog = new PluginCatalog();
+  for (const p of BUNDLED_PLUGINS.values()) catalog.addBundled(p);
+  const servers = new Map<string, PluginServerProcess>();
+  const rpc = new Map<string, RpcClient[]>();
+  let connId = 0;
+  const cleanup: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+    if (ownsPrefix) fs.rmSync(prefix, { recursive: true, force: true });
+  };
+
+  try {
+    for (const def of options.pluginServers) {
+      const dir = path.resolve(def.pluginsDir);
+      const query = def.queryCommand ?? [pluginServerBinary(), '--plugins-directory', dir, '--dump-all-plugins'];
+      const infos = await queryPlugins(query, kongVersion, def.env);
+      for (const info of infos) {
+        const problems = schema.checkPluginSchema(info.Schema);
+        if (problems.length) throw new Error(`plugin '${info.Name}' schema invalid: ${problems.join('; ')}`);
+        catalog.addExternal(info, def.name);
+      }
+      const socketPath = def.socketPath ?? path.join(prefix, `${def.name}.sock`);
+      const start = def.startCommand ?? [pluginServerBinary(), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
+      const proc = new PluginServerProcess(def.name, start, socketPath, log, def.waitForSocket ?? true, def.env);
+      servers.set(def.name, proc);
+      cleanup.push(() => proc.close());
+      await proc.start();
+      const clients = Array.from({ length: workers }, (_, worker) => new RpcClient({
+        server: def.name, worker, socketPath, recorder, readTimeoutMs: options.readTimeoutMs ?? 60000, nextConnId: () => ++connId,
+      }));
+      rpc.set(def.name, clients);
+      cleanup.push(() => clients.forEach((c) => c.closeAll()));
+    }
+
+    const runtime = new KongRuntime(
+      { kongVersion, workers, failClosed: options.failClosed ?? false, maxInstanceRestarts: options.maxInstanceRestarts ?? 3, database: options.database ?? 'off' },
+      catalog, rpc, new InstanceRegistry(), log, recorder, newNodeId(), emptyStore(),
+    );
+    const loadConfig = async (config: string | Record<string, unknown>) => {
+      const result = loadDeclarative(config, catalog, true);
+      if (!result.ok) throw Object.assign(new Error(`invalid declarative config: ${JSON.stringify(result.body)}`), { body: result.body });
+      runtime.install(result.store);
+    };
+    if (options.config) await loadConfig(options.config);
+
+    const proxy: ProxyFront = await startProxyFront(runtime, options.proxyPort ?? 0);
+    cleanup.push(() => proxy.close());
+    const admin: AdminApi = await startAdminApi(runtime, options.adminPort ?? 0);
+    cleanup.push(() => admin.close());
+
+    return {
+      proxyUrl: proxy.url, adminUrl: admin.url, proxyPort: proxy.port, adminPort: admin.port, prefix,
+      rpcLog: recorder, errorLog: log, pluginServers: servers,
+      plugins: new Map([...catalog.entries.values()].flatMap((e) => (e.kind === 'external' ? [[e.name, { server: e.server, priority: e.priority, version: e.info.Version, phases: e.info.Phases }]] : []))),
+      loadConfig,
+      logsSettled: () => proxy.logsSettled(),
+      dropPooledConnections: (server) => rpc.get(server)?.forEach((c) => c.closeAll()),
+      close: async () => {
+        await proxy.logsSettled().catch(() => undefined);
+        await close();
+      },
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
