@@ -4,7 +4,6 @@
 // prints a ready-to-paste curl with a freshly minted token.
 //   PROXY_PORT (8000), ADMIN_PORT (8001), ISSUER_PORT (9000), ECHO_PORT (8080)
 //   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
-import fs from 'node:fs';
 import path from 'node:path';
 import { startDevIssuer } from './issuer';
 import { startEchoUpstream } from './echo-upstream';
@@ -16,11 +15,8 @@ const root = path.resolve(__dirname, '..', '..', '..');
 async function main(): Promise<void> {
   const issuer = await startDevIssuer({ port: port('ISSUER_PORT', 9000) });
   const echo = await startEchoUpstream(port('ECHO_PORT', 8080));
-  const pluginsDir = path.join(root, 'dist', 'plugins');
-  const hardened = path.join(root, 'bin', 'okta-jwt-pluginserver');
-  const useHardened = process.env.OKTA_JWT_PLUGIN_SERVER !== 'stock' && fs.existsSync(path.join(root, 'dist', 'server'));
   const kong = await startKongDouble({
-    pluginServers: [{ name: 'okta-jwt', pluginsDir, ...(useHardened ? { startCommand: [process.execPath, hardened, '-d', pluginsDir] } : {}) }],
+    pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(root, 'dist', 'plugins') }],
     proxyPort: port('PROXY_PORT', 8000),
     adminPort: port('ADMIN_PORT', 8001),
     config: {
@@ -55,7 +51,8 @@ async function main(): Promise<void> {
     },
   });
   const token = await issuer.mint({ scp: ['orders:read'], sub: 'alice@example.com' });
-  console.log(`okta-jwt local gateway (Kong double + ${useHardened ? 'okta-jwt-pluginserver' : 'kong-js-pluginserver'})
+  const server = process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'kong-js-pluginserver' : 'okta-jwt-pluginserver';
+  console.log(`okta-jwt local gateway (Kong double + ${server})
   proxy      ${kong.proxyUrl}      route /echo -> echo upstream, okta-jwt requires scope orders:read
   admin      ${kong.adminUrl}      POST /config takes a kong.yml
   issuer     ${issuer.issuer}

@@ -43,8 +43,14 @@ export function repoRoot(): string {
   return dir;
 }
 
+/**
+ * The plugin server the double starts by default: okta-jwt's hardened `okta-jwt-pluginserver`, or
+ * kong-pdk's stock `kong-js-pluginserver` with OKTA_JWT_PLUGIN_SERVER=stock (same command line).
+ */
 export function pluginServerBinary(): string {
-  return path.join(repoRoot(), 'node_modules', '.bin', 'kong-js-pluginserver');
+  return process.env.OKTA_JWT_PLUGIN_SERVER === 'stock'
+    ? path.join(repoRoot(), 'node_modules', '.bin', 'kong-js-pluginserver')
+    : path.join(repoRoot(), 'bin', 'okta-jwt-pluginserver');
 }
 
 const VERSION_RE = /^\d+(\.\d+)?(\.\d+)?$/;

@@ -6,7 +6,7 @@
 //   ECHO_URL                            the echo upstream as reachable from the tests (default http://127.0.0.1:8080)
 //   ECHO_UPSTREAM_URL                   the echo upstream as Kong reaches it (default http://echo:8080)
 //   KONG_PLUGINSERVER_KILL_CMD          optional shell command that kills okta-jwt's plugin server (enables the crash scenario)
-//   OKTA_JWT_PLUGIN_SERVER=stock        for the double: use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
+//   OKTA_JWT_PLUGIN_SERVER=stock        for the double: kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,13 +43,6 @@ export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
   return dir;
-}
-
-function pluginServerCommand(pluginsDir: string): { startCommand?: string[] } {
-  if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') return {};
-  const hardened = path.join(repoRoot(), 'bin', 'okta-jwt-pluginserver');
-  if (!fs.existsSync(path.join(repoRoot(), 'dist', 'server'))) return {};
-  return { startCommand: [process.execPath, hardened, '-d', pluginsDir] };
 }
 
 async function mintOver(issuerUrl: string, claims?: Record<string, unknown>, options?: MintOptions): Promise<string> {
@@ -108,7 +101,7 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
     issuer = await startDevIssuer();
     echo = await startEchoUpstream();
     double = await startKongDouble({
-      pluginServers: [{ name: 'okta-jwt', pluginsDir, ...pluginServerCommand(pluginsDir) }],
+      pluginServers: [{ name: 'okta-jwt', pluginsDir }],
       database: options.database ?? 'off',
     });
   } catch (err) {

@@ -16,12 +16,17 @@ const PLUGIN_NAME = 'okta-jwt';
 const read = (file: string) => readFileSync(path.join(REPO, file), 'utf8');
 type Obj = Record<string, any>;
 
-/** The ENV instruction's KEY="value" pairs (continuation lines joined). */
-function dockerfileEnv(text: string): Record<string, string> {
+/** The ENV instruction's KEY="value" pairs (continuation lines joined), with ARG defaults (or `args`) substituted. */
+function dockerfileEnv(text: string, args: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   const joined = text.replace(/\\\n/g, ' ');
+  const argValues: Record<string, string> = {};
+  for (const [, key, value] of joined.matchAll(/^ARG (\w+)=(\S+)$/gm)) argValues[key!] = value!;
+  Object.assign(argValues, args);
   for (const line of joined.split('\n').filter((l) => l.startsWith('ENV '))) {
-    for (const [, key, value] of line.matchAll(/(\w+)="([^"]*)"/g)) env[key!] = value!;
+    for (const [, key, value] of line.matchAll(/(\w+)="([^"]*)"/g)) {
+      env[key!] = value!.replace(/\$\{(\w+)\}/g, (_, name: string) => argValues[name] ?? '');
+    }
   }
   return env;
 }
@@ -112,13 +117,16 @@ describe('docker assets: kong/Dockerfile plugin server settings', () => {
     }
   });
 
-  it('query command, run as Kong runs it (sh -c, no PATH), lists okta-jwt first', async function () {
-    // The image's paths, mapped onto this checkout (dist/plugins is what `npm run build` produced).
-    const local = query.replace('/usr/local/bin/node', process.execPath).replaceAll('/usr/local/kong/okta-jwt', REPO);
-    const stdout = await new Promise<string>((resolve, reject) =>
-      execFile('/bin/sh', ['-c', local], { env: {}, cwd: '/', timeout: 15_000 }, (err, out) => (err ? reject(err) : resolve(out))),
-    );
-    const dump = JSON.parse(stdout) as { Name: string }[];
-    expect(dump[0]!.Name).to.equal(PLUGIN_NAME);
-  });
+  const stock = dockerfileEnv(read('kong/Dockerfile'), { PLUGIN_SERVER: '/usr/local/kong/okta-jwt/node_modules/kong-pdk/bin/kong-js-pluginserver' });
+  for (const [server, command] of [['okta-jwt-pluginserver (default)', query], ['kong-js-pluginserver (build arg)', stock.KONG_PLUGINSERVER_OKTA_JWT_QUERY_CMD!]]) {
+    it(`query command with ${server}, run as Kong runs it (sh -c, no PATH), prints only JSON listing okta-jwt first`, async function () {
+      // The image's paths, mapped onto this checkout (dist/ is what `npm run build` produced).
+      const local = command.replace('/usr/local/bin/node', process.execPath).replaceAll('/usr/local/kong/okta-jwt', REPO);
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile('/bin/sh', ['-c', local], { env: {}, cwd: '/', timeout: 15_000 }, (err, out) => (err ? reject(err) : resolve(out))),
+      );
+      const dump = JSON.parse(stdout) as { Name: string }[];
+      expect(dump[0]!.Name).to.equal(PLUGIN_NAME);
+    });
+  }
 });

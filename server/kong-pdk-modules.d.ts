@@ -1,0 +1,81 @@
+// Types for the parts of kong-pdk 0.6.0's plugin server (plain JavaScript, no typings) that the
+// launcher extends. Only what we use is declared.
+
+declare module 'kong-pdk/cli' {
+  export interface CliOptions {
+    kongPrefix: string;
+    sockName: string;
+    pluginsDirectory: string;
+    DumpPluginInfo?: string;
+    DumpAllPlugins?: boolean;
+    verbose: number;
+    logLevel: 'info' | 'debug';
+  }
+  /** Parses process.argv with kong-js-pluginserver's options (commander; exits on --help/--version/errors). */
+  export function parse(dedicated?: boolean): CliOptions;
+}
+
+declare module 'kong-pdk/lib/mod' {
+  export class Instance {
+    readonly name: string;
+    isExpired(ttlSeconds?: number): boolean;
+    close(): void;
+  }
+}
+
+declare module 'kong-pdk/server' {
+  import type { Instance } from 'kong-pdk/lib/mod';
+
+  namespace Server {
+    interface Logger {
+      debug(...args: unknown[]): void;
+      info(...args: unknown[]): void;
+      warn(...args: unknown[]): void;
+      error(...args: unknown[]): void;
+    }
+    /** What HandleEvent and the Step methods answer: "ret" or the next PDK call. */
+    interface EventReply {
+      Data: 'ret' | { Method: string; Args: unknown[] };
+      EventId: number;
+    }
+    interface PluginInfo {
+      Name: string;
+      Version: unknown;
+      Phases: string[];
+      Priority: number;
+      Schema: unknown;
+    }
+    interface Pipe {
+      get(): Promise<unknown>;
+      put(v: unknown): void;
+    }
+  }
+
+  class Server {
+    constructor(pluginDir: string | undefined, logger: Server.Logger, expireTtl?: number);
+    protected readonly instances: Map<number, Instance>;
+    protected readonly events: Map<number, Server.Pipe>;
+    protected eventID: number;
+    protected clearExpiredPluginsTimer: NodeJS.Timeout | undefined;
+    protected clearExpiredPlugins(ttl: number): NodeJS.Timeout | undefined;
+    close(): void;
+    getLogger(): Server.Logger;
+    getPlugins(): Map<string, unknown>;
+    GetPluginInfo(name: string): Promise<Server.PluginInfo>;
+    HandleEvent(event: { InstanceId: number; EventName: string }): Promise<Server.EventReply>;
+    protected step(data: { EventId: number; Data?: unknown }, isError: boolean): Promise<Server.EventReply>;
+  }
+  export = Server;
+}
+
+declare module 'kong-pdk/listener' {
+  import type net from 'node:net';
+  import type Server from 'kong-pdk/server';
+
+  class Listener {
+    constructor(pluginServer: Server, socketPath: string);
+    protected readonly logger: Server.Logger;
+    serve(): net.Server;
+  }
+  export = Listener;
+}

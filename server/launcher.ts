@@ -1,0 +1,73 @@
+// okta-jwt-pluginserver: a drop-in replacement for kong-pdk's `kong-js-pluginserver` with the same
+// command line (kong-pdk's own parser), serving through HardenedServer and FramedListener.
+// Extra over the stock bin: log lines go to stderr (the query command's stdout is pure JSON), idle
+// instances and abandoned events expire, SIGTERM/SIGINT close the socket and exit 0.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parse, type CliOptions } from 'kong-pdk/cli';
+import { HardenedServer } from './hardened-server';
+import { FramedListener } from './framed-listener';
+import { stderrLogger } from './logger';
+import { settingsFromEnv, type ServerSettings } from './settings';
+
+/** The MessagePack encoder kong-pdk itself uses (for `--dump-plugin-info`, as the stock bin). */
+const kongPdkMsgpack = createRequire(require.resolve('kong-pdk/listener'))('@msgpack/msgpack') as {
+  encode(value: unknown): Uint8Array;
+};
+
+export function main(): void {
+  const opts = parse();
+  const logger = stderrLogger(opts.logLevel);
+  // The stock server resolves a relative directory against its own install folder and finds nothing.
+  const pluginsDir = path.resolve(opts.pluginsDirectory);
+  let settings: ServerSettings;
+  try {
+    settings = settingsFromEnv();
+  } catch (err) {
+    logger.error((err as Error).message);
+    process.exit(1);
+  }
+  if (opts.DumpAllPlugins || opts.DumpPluginInfo) {
+    dump(opts, pluginsDir, settings, logger).catch((err: Error) => {
+      logger.error(err.message);
+      process.exitCode = 1;
+    });
+  } else {
+    serve(opts, pluginsDir, settings, logger);
+  }
+}
+
+type Logger = ReturnType<typeof stderrLogger>;
+
+async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettings, logger: Logger): Promise<void> {
+  // Whatever a plugin prints while loading goes to stderr: Kong JSON-decodes all of stdout.
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  const ps = new HardenedServer(pluginsDir, logger, settings);
+  try {
+    if (opts.DumpPluginInfo) {
+      writeStdout(kongPdkMsgpack.encode(await ps.GetPluginInfo(opts.DumpPluginInfo)));
+    } else {
+      const infos = await Promise.all([...ps.getPlugins().keys()].map((name) => ps.GetPluginInfo(name)));
+      writeStdout(JSON.stringify(infos) + '\n');
+    }
+  } finally {
+    ps.close();
+  }
+}
+
+function serve(opts: CliOptions, pluginsDir: string, settings: ServerSettings, logger: Logger): void {
+  const ps = new HardenedServer(pluginsDir, logger, settings);
+  const listener = new FramedListener(ps, path.join(opts.kongPrefix, opts.sockName));
+  listener.serve().on('error', (err) => {
+    logger.error(`cannot listen: ${err.message}`);
+    process.exit(1);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info(`${signal} received, stopping`);
+    ps.close();
+    void listener.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
