@@ -188,7 +188,8 @@ export class PluginServerProcess {
       this.log.log('notice', `[pluginserver] external pluginserver '${this.name}' exited with "command not found"; not respawned.`);
       return;
     }
-    const wait = Math.max(0, this.lastStart + 1000 - Date.now());
+    // Timers may fire a millisecond early against Date.now(): one more ms keeps "≥ 1 s" true.
+    const wait = Math.max(0, this.lastStart + 1001 - Date.now());
     this.respawnTimer = setTimeout(() => {
       if (!this.closing) this.spawnOnce().catch((e) => this.log.log('error', `[pluginserver] respawn failed: ${e}`));
     }, wait);
