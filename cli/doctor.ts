@@ -1,0 +1,245 @@
+// `okta-jwt doctor`: explains why okta-jwt accepts or refuses a token, with the plugin's own code.
+// The verdict is the plugin's decide() on the same config and token; the checks say why, each
+// naming the config field responsible. The token goes nowhere: the only requests made are to the
+// configured issuer's metadata and key set. See cli/args.ts for options and exit codes.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { configFields } from '../plugin/config/schema';
+import { ConfigError, normaliseConfig } from '../plugin/config/normalise';
+import type { PluginConfig } from '../plugin/config/types';
+import { decide } from '../plugin/core/decide';
+import { headerValues, type HeaderMap } from '../plugin/core/request';
+import { extractToken } from '../plugin/extract/token-sources';
+import type { Decision } from '../plugin/core/decision';
+import { keySetFor } from '../plugin/keys';
+import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
+import { fail, pass, type Check } from './check';
+import { probeIssuer, type IssuerTarget } from './issuer-probe';
+import { readPluginConfig } from './kong-config';
+import { EXIT, renderText, type Report, type Verdict } from './report';
+import { schemaViolations } from './schema-check';
+import { tokenChecks } from './token-checks';
+
+type Raw = Record<string, unknown>;
+
+const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Flags over file: records merge field by field, anything else is replaced. */
+function merge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isRecord(v) && isRecord(out[k]) ? merge(out[k] as Raw, v) : v;
+  return out;
+}
+
+/** A field's value, else its schema default (for probing an issuer when the config itself is refused). */
+function valueOrDefault<T>(raw: Raw, name: string, nested?: string): T {
+  const entry = configFields.find((f) => Object.keys(f)[0] === name)?.[name];
+  if (nested === undefined) return (raw[name] ?? entry?.default) as T;
+  const inner = (entry?.fields as Array<Record<string, Raw>> | undefined)?.find((f) => Object.keys(f)[0] === nested)?.[nested];
+  return ((isRecord(raw[name]) ? (raw[name] as Raw)[nested] : undefined) ?? inner?.default) as T;
+}
+
+function issuerTargets(raw: Raw): IssuerTarget[] {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const primary = str(raw.issuer);
+  const targets: IssuerTarget[] = primary === null ? [] : [{ issuer: primary, jwksUri: str(raw.jwks_uri), where: '' }];
+  const extra = Array.isArray(raw.additional_issuers) ? raw.additional_issuers : [];
+  extra.forEach((e, i) => {
+    if (isRecord(e) && str(e.issuer) !== null) targets.push({ issuer: str(e.issuer) as string, jwksUri: str(e.jwks_uri), where: `additional_issuers[${i + 1}].` });
+  });
+  return targets;
+}
+
+/** The config field a ConfigError message starts with, when it names one. */
+function fieldOf(error: ConfigError): string | null {
+  const match = /^okta-jwt config: ([a-z_]+)(\[\d+\])?((?:\.[a-z_]+)*)/.exec(error.message);
+  if (match === null || !configFields.some((f) => Object.keys(f)[0] === match[1])) return null;
+  return match[1] + (match[2] ?? '') + match[3];
+}
+
+function configChecks(raw: Raw): { checks: Check[]; config: PluginConfig | null } {
+  const checks: Check[] = schemaViolations(raw).map((v) => fail('config.schema', `${v.field}: ${v.message} (Kong refuses this config with 400)`, v.field));
+  try {
+    const config = normaliseConfig(raw);
+    checks.push(pass('config.plugin', 'the plugin accepts this config'));
+    return { checks, config: checks.some((c) => c.status === 'fail') ? null : config };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    checks.push(fail('config.plugin', `${err.message.replace(/^okta-jwt config: /, '')} (the plugin instance would not start)`, fieldOf(err)));
+    return { checks, config: null };
+  }
+}
+
+async function readToken(option: NonNullable<DoctorOptions['token']>): Promise<string> {
+  let text: string;
+  if (option.from === 'flag') text = option.value;
+  else if (option.from === 'file') {
+    try {
+      text = fs.readFileSync(option.value, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${option.value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    text = Buffer.concat(chunks).toString('utf8');
+  }
+  // A pasted "Bearer eyJ…" or a trailing newline is what people have; the plugin sees the bare token.
+  const token = text.trim().replace(/^bearer\s+/i, '');
+  if (token === '') throw new UsageError('the token is empty');
+  return token;
+}
+
+function verdictOf(decision: Decision): Verdict {
+  switch (decision.kind) {
+    case 'deny':
+      return {
+        kind: 'deny',
+        status: decision.status,
+        reason: decision.reason,
+        wwwAuthenticate: decision.headers['WWW-Authenticate'] ?? null,
+        retryAfter: decision.headers['Retry-After'] ?? null,
+        detail: `refused: ${decision.status} ${decision.reason} — ${decision.body.message}`,
+      };
+    case 'observe':
+      return { kind: 'observe', reason: decision.wouldDeny.reason, detail: `dry_run: would refuse with ${decision.wouldDeny.status} ${decision.wouldDeny.reason}, lets the request through` };
+    case 'pass':
+      return { kind: 'allow', detail: 'not judged (CORS preflight or already authenticated)' };
+    case 'allow':
+      if (decision.consumer?.anonymous) return { kind: 'anonymous', reason: 'token refused', detail: `the token is refused; the request proceeds as the anonymous consumer "${decision.consumer.value}"` };
+      return { kind: 'allow', detail: `allowed${Object.keys(decision.setHeaders).length ? `; upstream headers ${Object.keys(decision.setHeaders).join(', ')}` : ''}` };
+  }
+}
+
+/** The request the plugin would see: the client's header lines, plus "Bearer <token>" in token_header. */
+function requestHeaders(options: DoctorOptions, config: PluginConfig, token: string | null): HeaderMap {
+  const headers: Record<string, string[]> = {};
+  for (const [name, values] of Object.entries(options.requestHeaders)) headers[name] = [...values];
+  if (token !== null) headers[config.tokenHeader] = [...(headers[config.tokenHeader] ?? []), `Bearer ${token}`];
+  return headers;
+}
+
+/** The plugin's token extraction, explained without echoing credentials (only the scheme is shown). */
+function extractionCheck(headers: HeaderMap, config: PluginConfig): { check: Check; token: string | null } {
+  const extraction = extractToken(headers, config.tokenHeader, config.tokenSources, null);
+  if (extraction.kind === 'token') return { check: pass('request.token', `one Bearer token in ${config.tokenHeader}`, 'token_header'), token: extraction.token };
+  if (extraction.kind === 'invalid_request') {
+    return { check: fail('request.token', `${extraction.description}: send exactly one "Bearer <token>" credential`, 'token_header', 'request_invalid'), token: null };
+  }
+  const sent = headerValues(headers, config.tokenHeader).map((v) => (v === true ? '(empty)' : `"${v.trim().split(/\s+/)[0]}"`));
+  const seen = sent.length === 0 ? `no ${config.tokenHeader} header` : `${config.tokenHeader} with scheme ${sent.join(', ')} (not Bearer)`;
+  const elsewhere = Object.keys(headers).filter((n) => n !== config.tokenHeader && /authorization|token/i.test(n));
+  return {
+    check: fail('request.token', `${seen}${elsewhere.length ? `; a credential may be in ${elsewhere.join(', ')} instead` : ''}: the client must send "Bearer <access token>" in ${config.tokenHeader}`, 'token_header', 'token_missing'),
+    token: null,
+  };
+}
+
+/** The failing check that accounts for the verdict: the first one producing the same reason code. */
+function explainingCheck(checks: Check[], verdict: Verdict): Check | undefined {
+  const failed = checks.filter((c) => c.status === 'fail');
+  switch (verdict.kind) {
+    case 'deny':
+    case 'observe':
+      return failed.find((c) => c.reason === verdict.reason);
+    case 'anonymous':
+      return failed.find((c) => c.reason !== undefined);
+    case 'config_refused':
+      return failed[0];
+    default:
+      return undefined;
+  }
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<Report> {
+  const selected = options.configFile === null ? null : await readPluginConfig(options.configFile, options.route, options.service);
+  const raw = merge(selected?.config ?? {}, options.overrides);
+  const source = selected === null ? 'flags' : `${selected.where} in ${options.configFile}${Object.keys(options.overrides).length ? ' (with flag overrides)' : ''}`;
+  const givenToken = options.token === null ? null : await readToken(options.token);
+  const judgeRequest = givenToken !== null || Object.keys(options.requestHeaders).length > 0;
+
+  const { checks, config } = configChecks(raw);
+  let unreachable = false;
+  for (const target of issuerTargets(raw)) {
+    const probe = await probeIssuer(target, {
+      leewaySeconds: valueOrDefault<number>(raw, 'leeway_seconds'),
+      allowedAlgorithms: valueOrDefault<string[]>(raw, 'allowed_algorithms'),
+      maxBodyBytes: valueOrDefault<number>(raw, 'key_set', 'max_body_bytes'),
+      timeoutMs: options.timeoutMs,
+    });
+    checks.push(...probe.checks);
+    unreachable ||= probe.unreachable;
+  }
+
+  let verdict: Verdict;
+  let token: string | null = givenToken;
+  if (config === null) {
+    const refused = checks.find((c) => c.status === 'fail' && c.id.startsWith('config.'));
+    verdict = { kind: 'config_refused', detail: `the config is refused (${refused?.field ?? 'see above'}): Kong answers 400, or the plugin instance fails to start (500 on every request)` };
+  } else if (!judgeRequest) {
+    verdict = { kind: 'no_token', detail: 'no token given: config and issuer checked (give --token to explain a token)' };
+  } else {
+    const headers = requestHeaders(options, config, givenToken);
+    const extraction = extractionCheck(headers, config);
+    checks.push(extraction.check);
+    token = extraction.token;
+    // Key-set warnings belong to the checks above; the doctor does not log.
+    const keySets = new Map(config.issuers.map((i) => [i.issuer, keySetFor(i.keys, { warn: () => undefined })] as const));
+    verdict = verdictOf(await decide({ headers, method: options.method, path: options.path, queryToken: null, alreadyAuthenticated: false }, config, keySets));
+    if (token !== null) checks.push(...(await tokenChecks(token, config, keySets, options.method, options.path)));
+  }
+  const tokenSha256 = token === null ? null : createHash('sha256').update(token).digest('hex').slice(0, 16);
+
+  const explaining = explainingCheck(checks, verdict);
+  const failed = checks.some((c) => c.status === 'fail') || (verdict.kind !== 'allow' && verdict.kind !== 'no_token');
+  return {
+    source,
+    tokenSha256,
+    checks,
+    verdict,
+    explainedBy: explaining === undefined ? null : { check: explaining.id, field: explaining.field },
+    exitCode: unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: DoctorOptions;
+  try {
+    options = parseDoctorArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message ? `okta-jwt doctor: ${err.message}\n\n` : ''}${USAGE}\n`);
+    return err.message ? EXIT.usage : EXIT.ok;
+  }
+  let report: Report;
+  try {
+    report = await runDoctor(options);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`okta-jwt doctor: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  return report.exitCode;
+}
+
+/** The bin entry: `okta-jwt doctor …`. */
+export function cli(argv: string[]): void {
+  const [command, ...rest] = argv;
+  if (command !== 'doctor') {
+    process.stderr.write(`Usage: okta-jwt doctor [options]   (okta-jwt doctor --help for the options)\n`);
+    process.exitCode = command === '--help' || command === '-h' ? EXIT.ok : EXIT.usage;
+    return;
+  }
+  main(rest).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: Error) => {
+      process.stderr.write(`okta-jwt doctor: unexpected error: ${err.message}\n`);
+      process.exitCode = EXIT.usage;
+    },
+  );
+}
+
+if (require.main === module) cli(process.argv.slice(2));

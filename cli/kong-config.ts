@@ -1,0 +1,124 @@
+// Finds the okta-jwt config that applies to a route or service in a declarative Kong config
+// (kong.yml / decK, _format_version 3.0), with Kong's precedence: a plugin on the route, else on
+// its service, else a global one. Plugins may be nested (services[].plugins, routes[].plugins) or
+// top level with a route/service reference. Consumer-scoped plugins are not considered.
+import fs from 'node:fs';
+import { UsageError } from './args';
+
+type Entity = Record<string, unknown>;
+
+export interface SelectedConfig {
+  config: Record<string, unknown>;
+  /** Where the plugin was found, e.g. 'route "orders"' or 'service "orders" (applies to route "orders")'. */
+  where: string;
+}
+
+function isEntity(v: unknown): v is Entity {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function list(v: unknown): Entity[] {
+  return Array.isArray(v) ? v.filter(isEntity) : [];
+}
+
+/** A reference as decK writes it: a name or id string, or {name} / {id}. */
+function refersTo(ref: unknown, entity: Entity): boolean {
+  const key = isEntity(ref) ? (ref.name ?? ref.id) : ref;
+  return typeof key === 'string' && (key === entity.name || key === entity.id);
+}
+
+function oktaJwt(plugins: Entity[]): Entity | undefined {
+  return plugins.find((p) => p.name === 'okta-jwt' && p.enabled !== false);
+}
+
+async function parseDocument(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (file.endsWith('.json') || text.trimStart().startsWith('{')) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  let yaml: typeof import('yaml');
+  try {
+    yaml = await import('yaml');
+  } catch {
+    throw new UsageError(`reading YAML needs the "yaml" package (npm install yaml), or give the config as JSON (deck file convert / kong config db_export)`);
+  }
+  try {
+    return yaml.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+}
+
+interface Located {
+  service: Entity | undefined;
+  route: Entity | undefined;
+}
+
+function locate(doc: Entity, route: string | null, service: string | null): Located {
+  const services = list(doc.services);
+  const routes = [
+    ...services.flatMap((s) => list(s.routes).map((r) => ({ route: r, service: s }))),
+    ...list(doc.routes).map((r) => ({ route: r, service: services.find((s) => refersTo(r.service, s)) })),
+  ];
+  if (route !== null) {
+    const found = routes.find((r) => r.route.name === route || r.route.id === route);
+    if (found === undefined) throw new UsageError(`no route named "${route}" in the config`);
+    return found;
+  }
+  if (service !== null) {
+    const found = services.find((s) => s.name === service || s.id === service);
+    if (found === undefined) throw new UsageError(`no service named "${service}" in the config`);
+    return { service: found, route: undefined };
+  }
+  return { service: undefined, route: undefined };
+}
+
+export function selectPluginConfig(document: unknown, route: string | null, service: string | null): SelectedConfig {
+  if (!isEntity(document)) throw new UsageError('the config file does not hold a declarative Kong config (a mapping)');
+  const top = list(document.plugins);
+  const located = locate(document, route, service);
+  const scoped = (entity: Entity | undefined, kind: 'route' | 'service'): Entity | undefined =>
+    entity === undefined ? undefined : oktaJwt([...list(entity.plugins), ...top.filter((p) => refersTo(p[kind], entity))]);
+  const global = oktaJwt(top.filter((p) => p.route == null && p.service == null && p.consumer == null));
+
+  const name = (e: Entity | undefined) => String(e?.name ?? e?.id ?? '?');
+  const target = located.route !== undefined ? `route "${name(located.route)}"` : located.service !== undefined ? `service "${name(located.service)}"` : null;
+  const candidates: Array<[Entity | undefined, string]> = [
+    [scoped(located.route, 'route'), `route "${name(located.route)}"`],
+    [scoped(located.service, 'service'), `service "${name(located.service)}"`],
+    [global, 'global plugin'],
+  ];
+  for (const [plugin, where] of candidates) {
+    if (plugin === undefined) continue;
+    const config = isEntity(plugin.config) ? plugin.config : {};
+    return { config, where: target === null || where.startsWith(target) ? where : `${where} (applies to ${target})` };
+  }
+  if (target === null) {
+    const count = countPlugins(document);
+    throw new UsageError(count === 0 ? 'no okta-jwt plugin in the config' : `no global okta-jwt plugin; name the --route or --service (${count} scoped okta-jwt plugins found)`);
+  }
+  throw new UsageError(`no okta-jwt plugin applies to ${target}`);
+}
+
+function countPlugins(doc: Entity): number {
+  const services = list(doc.services);
+  const all = [
+    ...list(doc.plugins),
+    ...services.flatMap((s) => [...list(s.plugins), ...list(s.routes).flatMap((r) => list(r.plugins))]),
+    ...list(doc.routes).flatMap((r) => list(r.plugins)),
+  ];
+  return all.filter((p) => p.name === 'okta-jwt').length;
+}
+
+export async function readPluginConfig(file: string, route: string | null, service: string | null): Promise<SelectedConfig> {
+  return selectPluginConfig(await parseDocument(file), route, service);
+}

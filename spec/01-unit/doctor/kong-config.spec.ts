@@ -1,0 +1,80 @@
+// Which okta-jwt config the doctor takes from a kong.yml: Kong's precedence (route, then its
+// service, then global), nested or top-level plugins, references by name or id.
+import { expect } from 'chai';
+import { stringify } from 'yaml';
+import { UsageError } from '../../../cli/args';
+import { readPluginConfig, selectPluginConfig } from '../../../cli/kong-config';
+import { tempDir } from '../../02-integration/doctor/run-doctor';
+
+const okta = (marker: string, extra: Record<string, unknown> = {}) => ({ name: 'okta-jwt', config: { issuer: marker }, ...extra });
+
+const doc = {
+  _format_version: '3.0',
+  services: [
+    {
+      name: 'orders',
+      id: 'svc-1',
+      plugins: [okta('service')],
+      routes: [
+        { name: 'orders-read', plugins: [okta('route')] },
+        { name: 'orders-write' },
+      ],
+    },
+    { name: 'billing', routes: [{ name: 'billing-api', id: 'r-9' }] },
+    { name: 'misc', routes: [{ name: 'misc-api' }] },
+  ],
+  routes: [{ name: 'top-route', service: { name: 'orders' } }],
+  plugins: [
+    okta('global'),
+    okta('top-level on route', { route: 'r-9' }),
+    okta('disabled', { route: 'misc-api', enabled: false }),
+    okta('consumer scoped', { consumer: 'bob' }),
+  ],
+};
+
+describe('doctor: picking the okta-jwt config from a declarative Kong config', () => {
+  const pick = (route: string | null, service: string | null) => selectPluginConfig(doc, route, service);
+
+  it('takes the plugin on the route first', () => {
+    expect(pick('orders-read', null)).to.deep.equal({ config: { issuer: 'route' }, where: 'route "orders-read"' });
+  });
+
+  it('falls back to the route\'s service, for nested and top-level routes', () => {
+    expect(pick('orders-write', null)).to.deep.equal({ config: { issuer: 'service' }, where: 'service "orders" (applies to route "orders-write")' });
+    expect(pick('top-route', null).config).to.deep.equal({ issuer: 'service' });
+  });
+
+  it('finds a top-level plugin that references the route by id', () => {
+    expect(pick('billing-api', null).config).to.deep.equal({ issuer: 'top-level on route' });
+  });
+
+  it('skips disabled and consumer-scoped plugins and falls back to the global one', () => {
+    expect(pick('misc-api', null)).to.deep.equal({ config: { issuer: 'global' }, where: 'global plugin (applies to route "misc-api")' });
+  });
+
+  it('takes the service plugin for --service, and the global one without a target', () => {
+    expect(pick(null, 'orders').config).to.deep.equal({ issuer: 'service' });
+    expect(pick(null, 'billing').config).to.deep.equal({ issuer: 'global' });
+    expect(pick(null, null).config).to.deep.equal({ issuer: 'global' });
+  });
+
+  it('refuses an unknown route or service, and a config without any okta-jwt plugin', () => {
+    expect(() => pick('nope', null)).to.throw(UsageError, /no route named "nope"/);
+    expect(() => pick(null, 'nope')).to.throw(UsageError, /no service named "nope"/);
+    expect(() => selectPluginConfig({ services: [{ name: 's', routes: [{ name: 'r' }] }] }, 'r', null)).to.throw(UsageError, /no okta-jwt plugin applies to route "r"/);
+    expect(() => selectPluginConfig({ services: [{ name: 's', plugins: [okta('x')] }] }, null, null)).to.throw(UsageError, /name the --route or --service \(1 scoped/);
+    expect(() => selectPluginConfig(['not', 'a', 'mapping'], null, null)).to.throw(UsageError, /declarative Kong config/);
+  });
+
+  it('reads YAML and JSON files, and names unreadable or invalid ones', async () => {
+    const tmp = tempDir();
+    try {
+      expect((await readPluginConfig(tmp.file('kong.yml', stringify(doc)), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
+      expect((await readPluginConfig(tmp.file('kong.json', JSON.stringify(doc)), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
+      await readPluginConfig(tmp.file('bad.yml', 'services: [\n'), null, null).then(() => expect.fail('accepted bad YAML'), (err) => expect(err).to.be.instanceOf(UsageError).with.property('message').match(/not valid YAML/));
+      await readPluginConfig(`${tmp.dir}/missing.yml`, null, null).then(() => expect.fail('read a missing file'), (err) => expect(err.message).to.match(/cannot read .*ENOENT/));
+    } finally {
+      tmp.remove();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+// docs/troubleshooting.md keeps up with the code: one section and one table row per ReasonCode
+// (read from plugin/core/decision.ts), and every doctor check it names is one the doctor has.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { repoRoot } from '../../support/gateway';
+
+const read = (file: string) => fs.readFileSync(path.join(repoRoot(), file), 'utf8');
+
+function reasonCodes(): string[] {
+  const source = read('plugin/core/decision.ts');
+  const union = /export type ReasonCode =([^;]+);/.exec(source)?.[1] ?? '';
+  return [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
+}
+
+describe('docs/troubleshooting.md', () => {
+  const doc = read('docs/troubleshooting.md');
+
+  it('has a section and a table row for every reason code, in the order of ReasonCode', () => {
+    const codes = reasonCodes();
+    expect(codes).to.include.members(['token_missing', 'bad_signature', 'keys_unavailable']);
+    const sections = [...doc.matchAll(/^### ([a-z_]+)$/gm)].map((m) => m[1]);
+    expect(sections).to.deep.equal(codes);
+    for (const code of codes) expect(doc, code).to.include(`| [\`${code}\`](#${code}) |`);
+  });
+
+  it('names only checks the doctor reports', () => {
+    const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts'].map(read).join('\n');
+    const named = new Set([...doc.matchAll(/`((?:config|issuer|request|token|header|claims|client|policy|consumer)\.[a-z_]+)`/g)].map((m) => m[1]));
+    expect(named.size).to.be.greaterThan(20);
+    // Ids appear as string literals, or as the start of a template literal (issuer checks carry a suffix).
+    for (const id of named) expect(sources.includes(`'${id}'`) || sources.includes(`\`${id}\${`), id).to.equal(true);
+  });
+});
