@@ -35,6 +35,8 @@ export interface Gateway {
   killPluginServer: (() => Promise<void>) | null;
   /** The Kong double itself, for RPC-level assertions (double only). */
   double: KongDouble | null;
+  /** The in-process dev issuer, for rotation and fault injection (double only; absent otherwise). */
+  devIssuer?: DevIssuer;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
       server.kill('SIGKILL');
     },
     double: kong,
+    devIssuer: iss,
     close: async () => {
       await kong.close();
       await Promise.all([iss.close(), up.close()]);
