@@ -133,6 +133,14 @@ function idTokenCheck(claims: JWTPayload): Check {
     `an ID token (${markers.join(', ')}): send the access_token from Okta's token response, not the id_token`, null, 'bad_token_type');
 }
 
+/** A DPoP- or mTLS-bound token (cnf.jkt / cnf["x5t#S256"]) cannot be used as a bearer token. */
+function bindingCheck(claims: JWTPayload): Check {
+  const cnf = claims.cnf;
+  const bound = typeof cnf === 'object' && cnf !== null && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'));
+  return outcome(!bound, 'token.binding', 'not bound to a key (a bearer token)',
+    'bound to a key (cnf): a DPoP or mTLS sender-constrained token needs its proof, it cannot be used as a bearer token', null, 'token_bound');
+}
+
 /** The policy checks, each through the plugin's authorize() with only that part of the policy. */
 function policyChecks(claims: Claims, config: PluginConfig, method: string | null, path: string | null, out: Check[]): void {
   const noClientList = { ...config, clientIds: null };
@@ -235,6 +243,7 @@ export async function tokenChecks(token: string, config: PluginConfig, keySets: 
   timeChecks(claims, config, out);
   out.push(audienceCheck(claims, config, issuer));
   out.push(idTokenCheck(claims));
+  out.push(bindingCheck(claims));
   if (!signed) out.push(skip('policy.unverified', 'the token is not verified; the policy checks below read its unverified claims'));
   policyChecks(claims, config, method, path, out);
   forwardingChecks(claims, config, out);

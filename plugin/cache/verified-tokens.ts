@@ -44,8 +44,10 @@ export function getVerified(token: string, configIdentity: string): CachedVerifi
 }
 
 /**
- * Stores a copy of the entry, deep-frozen so no request can alter what the next one reads.
- * Never throws for a full cache (the least recently used entry goes).
+ * Stores the entry with its claims deep-frozen in place (the caller hands them over), so no request
+ * can alter what the next one reads. No copy: a signed token may nest its claims thousands of levels
+ * deep, deeper than structuredClone can go. Never throws for a full cache (the least recently used
+ * entry goes).
  */
 export function putVerified(
   token: string,
@@ -57,7 +59,7 @@ export function putVerified(
   const now = clock.now();
   const untilMs = Math.min(entry.expiresAt * 1000, now + settings.maxTtlSeconds * 1000);
   if (untilMs <= now) return;
-  const frozen = deepFreeze({ claims: structuredClone(entry.claims), kid: entry.kid, expiresAt: entry.expiresAt });
+  const frozen = Object.freeze({ claims: deepFreeze(entry.claims), kid: entry.kid, expiresAt: entry.expiresAt });
   entries.set(cacheKey(token, configIdentity), { entry: frozen, untilMs }, settings.maxEntries);
 }
 

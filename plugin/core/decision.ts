@@ -15,6 +15,7 @@ export type ReasonCode =
   | 'bad_issuer'
   | 'bad_audience'
   | 'bad_token_type'
+  | 'token_bound'
   | 'client_not_allowed'
   | 'scope_missing'
   | 'claim_mismatch'

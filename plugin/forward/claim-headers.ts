@@ -10,7 +10,9 @@ export const MAX_HEADER_VALUE_BYTES = 8192;
 export type HeaderValue = { kind: 'value'; value: string } | { kind: 'absent' } | { kind: 'unsafe' };
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const NEEDS_ENCODING = /[%\u0080-\uffff]/g;
+// `u`: characters outside the BMP (emoji) are one match, encoded whole; a lone surrogate still
+// matches alone and makes encodeURIComponent throw, which refuses the value.
+const NEEDS_ENCODING = /[%\u0080-\u{10ffff}]/gu;
 
 /** Arrays are joined with ", ", objects written as compact JSON, numbers and booleans as text. */
 function render(value: unknown): string | undefined {
@@ -41,13 +43,13 @@ function encodeNonAscii(text: string): string {
 export function headerValueFor(claims: Claims, mapping: ClaimHeaderMapping): HeaderValue {
   const raw = claimAt(claims, mapping.path);
   if (raw === undefined || raw === null || raw === '') return { kind: 'absent' };
-  const text = render(raw);
-  if (text === undefined || CONTROL.test(text)) return { kind: 'unsafe' };
   let encoded: string;
   try {
+    const text = render(raw);
+    if (text === undefined || CONTROL.test(text)) return { kind: 'unsafe' };
     encoded = encodeNonAscii(text);
   } catch {
-    return { kind: 'unsafe' }; // a lone surrogate cannot be encoded
+    return { kind: 'unsafe' }; // nesting too deep for JSON.stringify, or a lone surrogate
   }
   if (encoded.length > MAX_HEADER_VALUE_BYTES) return { kind: 'unsafe' };
   return { kind: 'value', value: encoded };

@@ -27,6 +27,7 @@ const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_erro
   bad_issuer: { status: 401, error: 'invalid_token' },
   bad_audience: { status: 401, error: 'invalid_token' },
   bad_token_type: { status: 401, error: 'invalid_token' },
+  token_bound: { status: 401, error: 'invalid_token' },
   claim_unsafe: { status: 401, error: 'invalid_token' },
   client_not_allowed: { status: 403, error: 'insufficient_scope' },
   scope_missing: { status: 403, error: 'insufficient_scope' },

@@ -13,11 +13,18 @@ export function claimAt(claims: Claims, path: readonly string[]): unknown {
   return current;
 }
 
-/** Freezes a parsed JSON value in place so a cached verification cannot be altered by a later request. */
+/**
+ * Freezes a parsed JSON value in place so a cached verification cannot be altered by a later
+ * request. Iterative: a signed token may nest thousands of levels deep.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (typeof current === 'object' && current !== null && !Object.isFrozen(current)) {
+      Object.freeze(current);
+      for (const child of Object.values(current)) pending.push(child);
+    }
   }
   return value;
 }

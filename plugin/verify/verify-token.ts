@@ -29,6 +29,7 @@ const DESCRIPTIONS: Record<VerifyFailureReason, string> = {
   bad_issuer: 'The access token was issued by another issuer',
   bad_audience: 'The access token is not meant for this API',
   bad_token_type: 'The token is not an access token',
+  token_bound: 'The access token is bound to a key and cannot be used as a bearer token',
   keys_unavailable: 'The token issuer is unavailable',
 };
 
@@ -95,6 +96,7 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   if (!Number.isFinite(exp) || !Number.isFinite(iat)) return fail('token_malformed');
   if (exp < iat || exp - iat > config.maxTokenAgeSeconds) return fail('token_malformed');
   if (looksLikeIdToken(claims)) return fail('bad_token_type');
+  if (isSenderConstrained(claims)) return fail('token_bound');
 
   deepFreeze(claims);
   putVerified(
@@ -111,6 +113,15 @@ function looksLikeIdToken(claims: Claims): boolean {
   if (Object.hasOwn(claims, 'nonce') || Object.hasOwn(claims, 'at_hash')) return true;
   const jti = Object.hasOwn(claims, 'jti') ? claims.jti : undefined;
   return typeof jti === 'string' && jti.startsWith('ID.');
+}
+
+/**
+ * A DPoP- (RFC 9449 §6) or mTLS-bound (RFC 8705 §3) token carries its key's thumbprint in `cnf`.
+ * Without the proof of possession it must not be accepted as a plain bearer token (RFC 9449 §7.1).
+ */
+function isSenderConstrained(claims: Claims): boolean {
+  const cnf = Object.hasOwn(claims, 'cnf') ? claims.cnf : undefined;
+  return typeof cnf === 'object' && cnf !== null && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'));
 }
 
 /** Maps jose's and the key set's errors to reason codes; anything else is re-thrown (fail closed upstream). */

@@ -87,7 +87,8 @@ function limit(v: unknown, what: string): number {
 
 /** Header lines → Kong's multi-map: lower-cased keys, every value an array; at most `max` lines. */
 export function headersMultiMap(lines: HeaderPair[], max: number): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // Like a Lua table, any header name is just a key (a client may send "__proto__" or "constructor").
+  const out: Record<string, string[]> = Object.create(null);
   for (const [n, v] of lines.slice(0, max)) (out[n.toLowerCase()] ??= []).push(v);
   return out;
 }

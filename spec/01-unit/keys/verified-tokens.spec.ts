@@ -88,10 +88,10 @@ describe('verified-token cache', () => {
     expect(verifiedTokenCount()).to.equal(0);
   });
 
-  it('hands out frozen copies: mutating claims cannot leak into the next request', () => {
+  it('freezes what it stores: mutating claims cannot leak into the next request', () => {
     const claims = { sub: 'alice', scp: ['read'], nested: { role: 'user' } };
     putVerified('t', 'c', entry(60, claims), settings);
-    claims.scp.push('admin'); // the caller's object is not the cached one
+    expect(() => claims.scp.push('admin')).to.throw(TypeError); // handed over: frozen in place
     const hit = getVerified('t', 'c')!;
     expect(hit.claims.scp).to.deep.equal(['read']);
     expect(() => (hit.claims.scp as string[]).push('admin')).to.throw(TypeError);
