@@ -6,7 +6,7 @@
 // maxEntries 0 disables caching for that instance.
 // The caller validates the token grammar first and, on a hit, asks the key set whether the
 // token's kid is still trusted.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TokenCacheSettings } from '../config/types';
 import { deepFreeze } from '../util/claims';
 import { BoundedLru } from './bounded-lru';
@@ -29,7 +29,7 @@ const entries = new BoundedLru<string, Stored>();
 
 function cacheKey(token: string, configIdentity: string): string {
   // The identity's length goes first so no identity/token pair can collide with another.
-  return createHash('sha256').update(`${configIdentity.length}:${configIdentity}`).update(token).digest('base64');
+  return hash('sha256', `${configIdentity.length}:${configIdentity}${token}`, 'base64');
 }
 
 export function getVerified(token: string, configIdentity: string): CachedVerification | undefined {

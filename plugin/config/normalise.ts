@@ -271,8 +271,8 @@ export function normaliseConfig(input: unknown): PluginConfig {
 }
 
 /**
- * Everything that can change whether a token verifies, serialised in a fixed order. Two instances
- * with equal identities may share verified-token cache entries.
+ * Everything that can change whether a token verifies (and how long a verification may be reused),
+ * serialised in a fixed order. Two instances with equal identities share verified-token cache entries.
  */
 function configIdentity(c: Omit<PluginConfig, 'identity'>): string {
   return JSON.stringify([
@@ -281,5 +281,6 @@ function configIdentity(c: Omit<PluginConfig, 'identity'>): string {
     c.leewaySeconds,
     c.maxTokenAgeSeconds,
     c.maxTokenBytes,
+    c.tokenCache.maxTtlSeconds,
   ]);
 }

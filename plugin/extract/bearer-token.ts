@@ -12,8 +12,16 @@ export type Extraction =
 const BEARER = /^bearer(?=$|[ \t])([ \t]*)(.*)$/i;
 const OWS = /^[ \t]+|[ \t]+$/g;
 
+/** The common case, `Bearer <token68>` in one value: the general parser below agrees on all it matches. */
+const PLAIN_BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
 export function extractBearerToken(headers: HeaderMap, headerName: string): Extraction {
-  const values = headerValues(headers, headerName).filter((v) => v !== true && v.replace(OWS, '') !== '');
+  const raw = headerValues(headers, headerName);
+  if (raw.length === 1 && typeof raw[0] === 'string') {
+    const plain = PLAIN_BEARER.exec(raw[0]);
+    if (plain !== null) return { kind: 'token', token: plain[1] };
+  }
+  const values = raw.filter((v) => v !== true && v.replace(OWS, '') !== '');
   if (values.length === 0) return { kind: 'absent' };
   if (values.length > 1) return { kind: 'invalid_request', description: 'More than one credential was sent' };
 

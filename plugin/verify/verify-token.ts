@@ -1,7 +1,7 @@
 // Stage 2: verify an access token with jose against the issuer's key set, plus the checks jose
 // leaves to the caller (security-catalog §K): exp required and finite, exp >= iat, bounded
 // lifetime, no future iat, an access-token type policy, and a canonical token grammar.
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeJwt, jwtVerify } from 'jose';
 import type { PluginConfig } from '../config/types';
 import { KeySetError, type KeySet } from '../keys';
 import { getVerified, putVerified } from '../cache/verified-tokens';
@@ -46,22 +46,11 @@ export type KeySets = ReadonlyMap<string, KeySet>;
 export async function verifyAccessToken(token: string, config: PluginConfig, keySets: KeySets): Promise<Verification> {
   if (token.length > config.maxTokenBytes || !isCanonicalCompactJws(token)) return fail('token_malformed');
 
-  const cached = getVerified(token, config.identity);
+  // An instance with the cache off must not read entries another instance stored either.
+  const cached = config.tokenCache.maxEntries > 0 ? getVerified(token, config.identity) : undefined;
   if (cached !== undefined && Date.now() / 1000 < cached.expiresAt && keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) {
     return { ok: true, claims: cached.claims };
   }
-
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch {
-    return fail('token_malformed');
-  }
-  if (typeof header.alg !== 'string' || !config.allowedAlgorithms.includes(header.alg)) return fail('bad_algorithm');
-  if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase()))) {
-    return fail('bad_token_type');
-  }
-  if (header.kid !== undefined && typeof header.kid !== 'string') return fail('token_malformed');
 
   // The unverified iss only selects which issuer's keys to try; jwtVerify then checks it exactly.
   // An unknown issuer is refused before any key fetch.
@@ -77,15 +66,29 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   if (keySet === undefined) throw new Error(`no key set for issuer ${issuer.issuer}`);
 
   let claims: Claims;
+  let kid: string | undefined;
   try {
-    const result = await jwtVerify(token, (h) => keySet.getKey(h), {
-      issuer: issuer.issuer,
-      audience: issuer.audiences,
-      algorithms: config.allowedAlgorithms,
-      clockTolerance: config.leewaySeconds,
-      maxTokenAge: config.maxTokenAgeSeconds,
-      requiredClaims: ['exp', 'iat'],
-    });
+    // jose checks the header's alg against `algorithms` before it asks for the key; the rest of
+    // the header is checked here, where jose hands it over already parsed.
+    const result = await jwtVerify(
+      token,
+      (header) => {
+        if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase()))) {
+          throw new HeaderRefused('bad_token_type');
+        }
+        if (header.kid !== undefined && typeof header.kid !== 'string') throw new HeaderRefused('token_malformed');
+        kid = header.kid;
+        return keySet.getKey(header);
+      },
+      {
+        issuer: issuer.issuer,
+        audience: issuer.audiences,
+        algorithms: config.allowedAlgorithms,
+        clockTolerance: config.leewaySeconds,
+        maxTokenAge: config.maxTokenAgeSeconds,
+        requiredClaims: ['exp', 'iat'],
+      },
+    );
     claims = result.payload;
   } catch (err) {
     return failureOf(err);
@@ -102,7 +105,7 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   putVerified(
     token,
     config.identity,
-    { claims, kid: header.kid, expiresAt: Math.min(exp, iat + config.maxTokenAgeSeconds) },
+    { claims, kid, expiresAt: Math.min(exp, iat + config.maxTokenAgeSeconds) },
     config.tokenCache,
   );
   return { ok: true, claims };
@@ -124,8 +127,16 @@ function isSenderConstrained(claims: Claims): boolean {
   return typeof cnf === 'object' && cnf !== null && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'));
 }
 
+/** A protected header refused by the key resolver (jose passes the error through). */
+class HeaderRefused extends Error {
+  constructor(readonly reason: VerifyFailureReason) {
+    super(reason);
+  }
+}
+
 /** Maps jose's and the key set's errors to reason codes; anything else is re-thrown (fail closed upstream). */
 function failureOf(err: unknown): Verification {
+  if (err instanceof HeaderRefused) return fail(err.reason);
   if (err instanceof KeySetError) {
     return err.code === 'keys_unavailable' ? fail('keys_unavailable', err.retryAfterSeconds ?? 30) : fail('unknown_key');
   }

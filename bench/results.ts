@@ -1,0 +1,173 @@
+// The results of one run: targets from issue 7, and the files written to bench/results/.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PairedCpu, PassResult } from './e2e-bench';
+import { ratioToReference, summarise, type CaseSummary, type Metric } from './e2e-summary';
+import type { Machine } from './machine';
+import { median, round } from './stats';
+import { renderChart } from './svg-chart';
+import { VERIFY_CASE_TITLES, type VerifyCaseId, type VerifyResult } from './verify-bench';
+
+/** Label of the reference passes run with the double recording every RPC frame. */
+export const RECORDED = 'a-rec';
+
+export interface Target {
+  id: string;
+  description: string;
+  value: number;
+  /** The same ratio for the floor case (the least work the job can take here), when there is one. */
+  floor: number | null;
+  comparison: '<=' | '>=';
+  threshold: number;
+  met: boolean;
+}
+
+export interface BenchResults {
+  date: string;
+  durationSeconds: number;
+  machine: Machine;
+  revision: { commit: string; pluginDirty: boolean } | null;
+  pluginServer: string;
+  cpuSource: string;
+  settings: Record<string, number>;
+  /** Case label → description. */
+  cases: Record<string, string>;
+  /** Concurrent passes, in the order they ran (per repetition: a, b, c, d, then a with every RPC frame recorded). */
+  passes: PassResult[];
+  /** One-connection passes, in the order they ran (per repetition: a, b, c, d). */
+  serial: PassResult[];
+  /** Each case loaded together with (a): plugin-server CPU per request of both over the same interval. */
+  paired: PairedCpu[];
+  verify: VerifyResult;
+  targets: Target[];
+  summary?: Record<string, CaseSummary>;
+  serialSummary?: Record<string, CaseSummary>;
+}
+
+function target(id: string, description: string, value: number, floor: number | null, comparison: Target['comparison'], threshold: number): Target {
+  const r3 = (n: number) => round(n, 3);
+  return { id, description, value: r3(value), floor: floor === null ? null : r3(floor), comparison, threshold, met: comparison === '<=' ? value <= threshold : value >= threshold };
+}
+
+/** Median over repetitions of the paired (case ÷ reference) CPU ratio. */
+export function pairedRatio(r: Pick<BenchResults, 'paired'>, label: string): number {
+  return median(r.paired.filter((p) => p.case === label).map((p) => p.ratio));
+}
+
+export function evaluateTargets(r: BenchResults): Target[] {
+  const ratio = (label: string, metric: Metric, passes = r.passes) => ratioToReference(passes, label, 'a', metric);
+  const summary = summarise(r.passes);
+  const maxRpcs = Math.max(summary.b?.rpcsPerRequest ?? NaN, summary.c?.rpcsPerRequest ?? NaN);
+  const v = r.verify;
+  const cryptoOverOkta = (mode: 'seq' | 'conc') => v.opsPerSecond[mode]['crypto-verify'] / v.opsPerSecond[mode]['okta-verifier'];
+  return [
+    target('cache-hit-cpu-paired', '(b) plugin-server CPU per request ÷ (a), loaded together', pairedRatio(r, 'b'), pairedRatio(r, 'b0'), '<=', 1.1),
+    target('cache-hit-cpu', '(b) plugin-server CPU per request ÷ (a), separate passes', ratio('b', 'serverCpuUsPerRequest'), ratio('b0', 'serverCpuUsPerRequest'), '<=', 1.1),
+    target('verify-latency-p50', '(c) HTTP p50 latency ÷ (a), concurrent connections', ratio('c', 'p50Us'), ratio('c0', 'p50Us'), '<=', 1.5),
+    target('verify-latency-p99', '(c) HTTP p99 latency ÷ (a), concurrent connections', ratio('c', 'p99Us'), ratio('c0', 'p99Us'), '<=', 1.5),
+    target('verify-latency-serial-p50', '(c) HTTP p50 latency ÷ (a), one connection', ratio('c', 'p50Us', r.serial), ratio('c0', 'p50Us', r.serial), '<=', 1.5),
+    target('verify-phase-p50', '(c) access-phase p50 ÷ (a), concurrent connections', ratio('c', 'phaseP50Us'), ratio('c0', 'phaseP50Us'), '<=', 1.5),
+    target('verify-phase-serial-p50', '(c) access-phase p50 ÷ (a), one connection', ratio('c', 'phaseP50Us', r.serial), ratio('c0', 'phaseP50Us', r.serial), '<=', 1.5),
+    target('verify-throughput-conc', `okta-jwt verification ÷ @okta/jwt-verifier, ${r.settings.verifyInFlight} in flight`, v.ratios.conc.oktaJwtOverOktaVerifier, cryptoOverOkta('conc'), '>=', 5),
+    target('verify-throughput-seq', 'okta-jwt verification ÷ @okta/jwt-verifier, one at a time', v.ratios.seq.oktaJwtOverOktaVerifier, cryptoOverOkta('seq'), '>=', 5),
+    target('pdk-round-trips', 'RPC round trips per request (HandleEvent + PDK calls), okta-jwt (b) and (c)', maxRpcs, summary.a?.rpcsPerRequest ?? NaN, '<=', 3),
+  ];
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+
+function markdown(r: BenchResults): string {
+  const s = r.summary!;
+  const ser = r.serialSummary!;
+  const m = r.machine;
+  const lines = [
+    `# okta-jwt benchmark — ${r.date}`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${(m.loadAverageAtEnd ?? []).join(' / ')}.`,
+    `Revision: ${r.revision === null ? 'unknown' : `${r.revision.commit.slice(0, 12)}${r.revision.pluginDirty ? ' (plugin/ with uncommitted changes)' : ''}`}. Plugin server: ${r.pluginServer}; CPU from /proc (${r.cpuSource}); ${r.settings.workers} simulated nginx workers; ${r.settings.repetitions} interleaved repetitions of ${r.settings.requestsPerPass} requests over ${r.settings.connections} keep-alive connections (and ${r.settings.serialRequestsPerPass} over one connection); medians of the repetitions; ratios per repetition against (a), then the median. Run time ${r.durationSeconds} s.`,
+    '',
+    '## Through the Kong double and the real plugin server',
+    '',
+    '| case | req/s | HTTP p50 / p99 µs | access phase p50 / p99 µs | 1 connection: HTTP p50 / p99 µs | 1 connection: phase p50 / p99 µs | plugin-server CPU µs/req | double+driver CPU µs/req | RPCs/req | PDK calls/req | CPU ÷ (a) | HTTP p50 ÷ (a) | phase p50 ÷ (a) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const pair = (c: CaseSummary | undefined, a: Metric, b: Metric) => (c === undefined || !Number.isFinite(c[a]) ? '—' : `${fmt(c[a])} / ${fmt(c[b])}`);
+  for (const [label, title] of Object.entries(r.cases)) {
+    const c = s[label];
+    if (c === undefined) continue;
+    const rel = (metric: Metric) => (label === 'a' ? '1' : fmt(ratioToReference(r.passes, label, 'a', metric), 2));
+    lines.push(
+      `| (${label}) ${title} | ${fmt(c.requestsPerSecond)} | ${pair(c, 'p50Us', 'p99Us')} | ${pair(c, 'phaseP50Us', 'phaseP99Us')} | ${pair(ser[label], 'p50Us', 'p99Us')} | ${pair(ser[label], 'phaseP50Us', 'phaseP99Us')} | ${fmt(c.serverCpuUsPerRequest, 1)} | ${fmt(c.doubleCpuUsPerRequest)} | ${fmt(c.rpcsPerRequest, 2)} | ${fmt(c.pdkCallsPerRequest, 2)} | ${rel('serverCpuUsPerRequest')} | ${rel('p50Us')} | ${Number.isFinite(c.phaseP50Us) ? rel('phaseP50Us') : '—'} |`,
+    );
+  }
+  const errors = Object.values(s).reduce((n, c) => n + c.errors, 0) + Object.values(ser).reduce((n, c) => n + c.errors, 0);
+  lines.push('', `Non-200 answers: ${errors}.`, '');
+  lines.push(
+    'Plugin-server CPU per request with the case and (a) loaded at the same time (half the connections each; median of the per-repetition ratios):',
+    '',
+    '| case | CPU µs/req | (a) CPU µs/req, same interval | ÷ (a) |',
+    '|---|---:|---:|---:|',
+  );
+  for (const label of [...new Set(r.paired.map((p) => p.case))]) {
+    const mine = r.paired.filter((p) => p.case === label);
+    lines.push(`| (${label}) ${r.cases[label]} | ${fmt(median(mine.map((p) => p.serverCpuUsPerRequest)), 1)} | ${fmt(median(mine.map((p) => p.referenceCpuUsPerRequest)), 1)} | ${fmt(pairedRatio(r, label), 2)} |`);
+  }
+  lines.push('', '## Verification throughput (in one process, one RS256 Okta-shaped token)', '');
+  lines.push(`| verifier | ops/s, one at a time | ops/s, ${r.settings.verifyInFlight} in flight |`, '|---|---:|---:|');
+  for (const id of Object.keys(VERIFY_CASE_TITLES) as VerifyCaseId[]) {
+    lines.push(`| ${VERIFY_CASE_TITLES[id]} | ${fmt(r.verify.opsPerSecond.seq[id])} | ${fmt(r.verify.opsPerSecond.conc[id])} |`);
+  }
+  const vr = r.verify.ratios;
+  lines.push(
+    '',
+    `okta-jwt ÷ @okta/jwt-verifier: ${fmt(vr.seq.oktaJwtOverOktaVerifier, 2)} one at a time, ${fmt(vr.conc.oktaJwtOverOktaVerifier, 2)} in flight; okta-jwt ÷ node:crypto.verify: ${fmt(vr.seq.oktaJwtOverCryptoVerify, 2)} / ${fmt(vr.conc.oktaJwtOverCryptoVerify, 2)} (per-round ratios, median).`,
+    '',
+    '## Targets (issue 7)',
+    '',
+    'The floor column is the same ratio for the floor cases (b0, c0: the same PDK calls and headers with the least work Node allows; node:crypto.verify for throughput).',
+    '',
+    '| target | okta-jwt | floor | required | |',
+    '|---|---:|---:|---:|---|',
+    ...r.targets.map((t) => `| ${t.description} | ${fmt(t.value, 2)} | ${t.floor === null ? '—' : fmt(t.floor, 2)} | ${t.comparison} ${t.threshold} | ${t.met ? 'met' : '**missed**'} |`),
+    '',
+  );
+  return lines.join('\n');
+}
+
+function chart(r: BenchResults): string {
+  const s = r.summary!;
+  const labels = Object.entries(r.cases).filter(([label]) => s[label] !== undefined && label !== RECORDED);
+  const barFor = (metric: Metric, secondary?: Metric) =>
+    labels.map(([label, title]) => ({ label: `(${label}) ${title}`, value: s[label]![metric], secondary: secondary ? s[label]![secondary] : undefined }));
+  const verifyIds = Object.keys(VERIFY_CASE_TITLES) as VerifyCaseId[];
+  const m = r.machine;
+  return renderChart('okta-jwt benchmark (issue 7)', `${r.date} · ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · plugin server: ${r.pluginServer}`, [
+    { title: 'Plugin-server CPU per request', unit: 'µs, lower is better', bars: barFor('serverCpuUsPerRequest') },
+    { title: `HTTP latency, ${r.settings.connections} connections`, unit: 'p50 µs; p99 thin bar', bars: barFor('p50Us', 'p99Us'), secondaryLabel: 'p99' },
+    { title: 'Access phase as Kong sees it (HandleEvent → ret)', unit: 'p50 µs; p99 thin bar', bars: barFor('phaseP50Us', 'phaseP99Us'), secondaryLabel: 'p99' },
+    { title: 'Throughput through the double', unit: 'requests/s', bars: barFor('requestsPerSecond') },
+    {
+      title: 'Verification throughput, one at a time',
+      unit: 'ops/s; thin bar: in flight',
+      bars: verifyIds.filter((id) => id !== 'okta-jwt-cache-hit').map((id) => ({ label: VERIFY_CASE_TITLES[id], value: r.verify.opsPerSecond.seq[id], secondary: r.verify.opsPerSecond.conc[id] })),
+      secondaryLabel: `${r.settings.verifyInFlight} in flight`,
+    },
+  ]);
+}
+
+/** Writes latest.json, latest.md and latest.svg; returns their paths. */
+export function writeResults(dir: string, r: BenchResults): string[] {
+  r.summary = summarise(r.passes);
+  r.serialSummary = summarise(r.serial);
+  fs.mkdirSync(dir, { recursive: true });
+  const files: Array<[string, string]> = [
+    ['latest.json', JSON.stringify(r, null, 2) + '\n'],
+    ['latest.md', markdown(r)],
+    ['latest.svg', chart(r)],
+  ];
+  return files.map(([name, text]) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  });
+}

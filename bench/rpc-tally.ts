@@ -1,0 +1,100 @@
+// What the double's RPC stream says about each request, per plugin server: the round trips (Kong →
+// plugin-server frames: one plugin.HandleEvent per event, one plugin.Step* per PDK call answered)
+// and how long each event took as Kong's side sees it (HandleEvent sent → the reply saying "ret":
+// the plugin's access phase without the HTTP front, the upstream or other plugins).
+// Two modes:
+//   'record' — the double's own recorder stores every frame (as tests use it); read at take();
+//   'count'  — the recorder's record() is replaced so frames are tallied as they pass and nothing is
+//              stored, keeping the recording cost (copies, an ever-growing list, GC) out of the pass.
+import { performance } from 'node:perf_hooks';
+import type { KongDouble, RpcFrame } from '../spec/kong-double';
+
+export interface RoundTrips {
+  events: number;
+  /** Step frames: each answers one PDK call. */
+  pdkCalls: number;
+  /** Any other Kong → plugin-server call (StartInstance, …). */
+  other: number;
+}
+
+export interface ServerTally extends RoundTrips {
+  /** Duration of every event that ended in "ret", milliseconds. */
+  eventMs: number[];
+}
+
+export type RecordingMode = 'record' | 'count';
+
+type Recordable = Omit<RpcFrame, 'seq' | 't'>;
+
+interface PendingRequest {
+  method: string;
+  t: number;
+  /** For Step requests: the event they continue. */
+  eventId?: number;
+}
+
+/** Follows one plugin server's frames; replies are matched to requests by connection and msgid. */
+class ServerStream implements ServerTally {
+  events = 0;
+  pdkCalls = 0;
+  other = 0;
+  readonly eventMs: number[] = [];
+  private readonly requests = new Map<string, PendingRequest>();
+  private readonly started = new Map<number, number>();
+
+  observe(f: Recordable, t: number): void {
+    const key = `${f.conn}:${f.msgid}`;
+    if (f.dir === 'kong->ps') {
+      if (f.method === 'plugin.HandleEvent') this.events++;
+      else if (f.method.startsWith('plugin.Step')) this.pdkCalls++;
+      else this.other++;
+      const param = (f.frame[3] as Array<{ EventId?: number }> | undefined)?.[0];
+      this.requests.set(key, { method: f.method, t, eventId: f.method === 'plugin.HandleEvent' ? undefined : param?.EventId });
+      return;
+    }
+    if (f.frame[0] !== 1) return; // a notification
+    const request = this.requests.get(key);
+    if (request === undefined) return;
+    this.requests.delete(key);
+    const reply = (f.frame[3] ?? {}) as { Data?: unknown; EventId?: number };
+    const eventId = request.eventId ?? reply.EventId;
+    if (eventId === undefined) return;
+    if (request.method === 'plugin.HandleEvent') this.started.set(eventId, request.t);
+    if (reply.Data === 'ret') {
+      const t0 = this.started.get(eventId);
+      this.started.delete(eventId);
+      if (t0 !== undefined) this.eventMs.push(t - t0);
+    }
+  }
+}
+
+export class RpcTally {
+  private streams = new Map<string, ServerStream>();
+  private readonly recorder: KongDouble['rpcLog'];
+
+  constructor(double: KongDouble) {
+    this.recorder = double.rpcLog;
+  }
+
+  setMode(mode: RecordingMode): void {
+    this.recorder.reset();
+    // Deleting the own property uncovers the recorder's own record() again.
+    if (mode === 'record') delete (this.recorder as { record?: unknown }).record;
+    else this.recorder.record = (frame: Recordable) => this.observe(frame, performance.now());
+  }
+
+  /** The tally per server since the last take(); then starts anew. */
+  take(): Map<string, ServerTally> {
+    for (const frame of this.recorder.frames) this.observe(frame, frame.t);
+    this.recorder.reset();
+    const out: Map<string, ServerTally> = this.streams;
+    this.streams = new Map();
+    return out;
+  }
+
+  private observe(frame: Recordable, t: number): void {
+    let stream = this.streams.get(frame.server);
+    if (stream === undefined) this.streams.set(frame.server, (stream = new ServerStream()));
+    stream.observe(frame, t);
+  }
+}

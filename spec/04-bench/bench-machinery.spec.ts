@@ -1,0 +1,66 @@
+// Smoke test of the benchmark machinery (npm run bench): a handful of requests per case through the
+// Kong double and the real plugin servers must yield numbers, and the RPC stream must show okta-jwt's
+// common path as HandleEvent + get_headers + set_headers.
+import { expect } from 'chai';
+import { CASES, startBenchGateway, type BenchGateway } from '../../bench/bench-gateway';
+import { checkCase, runPairedCpuPass, runPass } from '../../bench/e2e-bench';
+import { RpcTally } from '../../bench/rpc-tally';
+import { runVerifyBench } from '../../bench/verify-bench';
+import { DEV_AUDIENCE } from '../../dev/issuer';
+
+const byId = (id: string) => CASES.find((c) => c.id === id)!;
+
+describe('benchmark machinery', function () {
+  this.timeout(60000);
+  let gw: BenchGateway;
+  let tally: RpcTally;
+
+  before(async () => {
+    gw = await startBenchGateway({ workers: 2 });
+    tally = new RpcTally(gw.double);
+  });
+  after(async () => {
+    await gw?.close();
+  });
+
+  it('proxies every case with the mapped claim headers set', async () => {
+    for (const c of CASES) await checkCase(gw, c);
+  });
+
+  it('measures a cache-hit pass: throughput, latency, plugin-server CPU, 3 RPCs and 2 PDK calls per request', async () => {
+    const pass = await runPass(gw, tally, byId('b'), { requests: 40, connections: 4 }, 'count');
+    expect(pass.errors).to.equal(0);
+    expect(pass.requests).to.equal(40);
+    expect(pass.requestsPerSecond).to.be.greaterThan(0);
+    expect(pass.p50Us).to.be.greaterThan(0).and.at.most(pass.p99Us);
+    expect(pass.phaseP50Us).to.be.greaterThan(0).and.below(pass.p50Us * 2);
+    expect(pass.serverCpuUsPerRequest).to.be.greaterThan(0);
+    expect(pass.rpcsPerRequest).to.equal(3);
+    expect(pass.pdkCallsPerRequest).to.equal(2);
+  });
+
+  it('counts the same round trips from the frames the double records', async () => {
+    const pass = await runPass(gw, tally, byId('c'), { requests: 20, connections: 2 }, 'record');
+    expect(pass.errors).to.equal(0);
+    expect(pass.rpcsPerRequest).to.equal(3);
+    expect(pass.pdkCallsPerRequest).to.equal(2);
+    expect(gw.double.rpcLog.frames).to.have.length(0); // taken and cleared after the pass
+  });
+
+  it('measures a case and the reference plugin over the same interval', async () => {
+    const paired = await runPairedCpuPass(gw, tally, byId('b'), byId('a'), { requests: 20, connections: 4 });
+    expect(paired.serverCpuUsPerRequest).to.be.greaterThan(0);
+    expect(paired.referenceCpuUsPerRequest).to.be.greaterThan(0);
+    expect(paired.ratio).to.equal(paired.serverCpuUsPerRequest / paired.referenceCpuUsPerRequest);
+  });
+
+  it('measures verification throughput of okta-jwt, jose, @okta/jwt-verifier and node:crypto', async () => {
+    const result = await runVerifyBench({
+      issuer: gw.issuer.issuer, jwksUri: gw.issuer.jwksUri, token: gw.token, audience: DEV_AUDIENCE, rounds: 1, sampleMs: 20, inFlight: 4,
+    });
+    for (const mode of ['seq', 'conc'] as const) {
+      for (const opsPerSecond of Object.values(result.opsPerSecond[mode])) expect(opsPerSecond).to.be.greaterThan(0);
+      expect(result.ratios[mode].oktaJwtOverOktaVerifier).to.be.greaterThan(0);
+    }
+  });
+});
