@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDevIssuer, DEV_AUDIENCE, type DevIssuer } from '../dev/issuer';
-import { startEchoUpstream, type EchoUpstream } from '../dev/echo-upstream';
-import { startKongDouble, type KongDouble } from '../spec/kong-double';
+import { DEV_AUDIENCE, type DevIssuer } from '../dev/issuer';
+import type { EchoUpstream } from '../dev/echo-upstream';
+import { startLocalStack, type LocalStack } from '../dev/local-stack';
+import type { KongDouble } from '../spec/kong-double';
 import { REPO_ROOT, serverBinary, type ServerKind } from '../spec/support/plugin-server/launch';
 import { CLAIMS_TO_HEADERS, REQUIRED_SCOPE } from './claim-mapping';
 
@@ -115,43 +116,41 @@ export async function startBenchGateway(options: { workers: number }): Promise<B
       startCommand: [process.execPath, ...profileArgs(name), serverBinary(serverKind), '-p', prefix, '--sock-name', `${name}.sock`, '-d', dir],
     };
   });
-  let issuer: DevIssuer | undefined;
-  let echo: EchoUpstream | undefined;
-  let double: KongDouble | undefined;
+  let stack: LocalStack;
   try {
-    issuer = await startDevIssuer();
-    echo = await startEchoUpstream();
-    double = await startKongDouble({ pluginServers, workers: options.workers, prefix, config: kongYml(issuer.issuer, echo.url) });
-    const token = await issuer.mint({ scp: ['openid', 'profile', REQUIRED_SCOPE, 'orders:write'], groups: ['Everyone', 'Orders'] });
-    const [iss, up, kong] = [issuer, echo, double];
-    let proxyOpen = true;
-    const closeProxy = async () => {
-      if (!proxyOpen) return;
-      proxyOpen = false;
-      await kong.close();
-      await up.close();
-    };
-    return {
-      issuer: iss,
-      echo: up,
-      double: kong,
-      serverKind,
-      token,
-      pidOf: (server) => {
-        const pid = kong.pluginServers.get(server)?.pid;
-        if (pid === undefined) throw new Error(`no plugin server ${server}`);
-        return pid;
-      },
-      closeProxy,
-      close: async () => {
-        await closeProxy();
-        await iss.close();
-        fs.rmSync(prefix, { recursive: true, force: true });
-      },
-    };
+    stack = await startLocalStack({
+      double: { pluginServers, workers: options.workers, prefix },
+      config: (issuer, echo) => kongYml(issuer.issuer, echo.url),
+    });
   } catch (err) {
-    await Promise.all([issuer?.close(), echo?.close(), double?.close()]);
     fs.rmSync(prefix, { recursive: true, force: true });
     throw err;
   }
+  const { issuer: iss, echo: up, double: kong } = stack;
+  const token = await iss.mint({ scp: ['openid', 'profile', REQUIRED_SCOPE, 'orders:write'], groups: ['Everyone', 'Orders'] });
+  let proxyOpen = true;
+  const closeProxy = async () => {
+    if (!proxyOpen) return;
+    proxyOpen = false;
+    await kong.close();
+    await up.close();
+  };
+  return {
+    issuer: iss,
+    echo: up,
+    double: kong,
+    serverKind,
+    token,
+    pidOf: (server) => {
+      const pid = kong.pluginServers.get(server)?.pid;
+      if (pid === undefined) throw new Error(`no plugin server ${server}`);
+      return pid;
+    },
+    closeProxy,
+    close: async () => {
+      await closeProxy();
+      await iss.close();
+      fs.rmSync(prefix, { recursive: true, force: true });
+    },
+  };
 }

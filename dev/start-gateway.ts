@@ -5,21 +5,21 @@
 //   PROXY_PORT (8000), ADMIN_PORT (8001), ISSUER_PORT (9000), ECHO_PORT (8080)
 //   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
 import path from 'node:path';
-import { startDevIssuer } from './issuer';
-import { startEchoUpstream } from './echo-upstream';
-import { startKongDouble } from '../spec/kong-double';
+import { startLocalStack } from './local-stack';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const root = path.resolve(__dirname, '..', '..', '..');
 
 async function main(): Promise<void> {
-  const issuer = await startDevIssuer({ port: port('ISSUER_PORT', 9000) });
-  const echo = await startEchoUpstream(port('ECHO_PORT', 8080));
-  const kong = await startKongDouble({
-    pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(root, 'dist', 'plugins') }],
-    proxyPort: port('PROXY_PORT', 8000),
-    adminPort: port('ADMIN_PORT', 8001),
-    config: {
+  const stack = await startLocalStack({
+    issuer: { port: port('ISSUER_PORT', 9000) },
+    echoPort: port('ECHO_PORT', 8080),
+    double: {
+      pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(root, 'dist', 'plugins') }],
+      proxyPort: port('PROXY_PORT', 8000),
+      adminPort: port('ADMIN_PORT', 8001),
+    },
+    config: (issuer, echo) => ({
       _format_version: '3.0',
       services: [
         {
@@ -48,8 +48,9 @@ async function main(): Promise<void> {
           ],
         },
       ],
-    },
+    }),
   });
+  const { issuer, echo, double: kong } = stack;
   const token = await issuer.mint({ scp: ['orders:read'], sub: 'alice@example.com' });
   const server = process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'kong-js-pluginserver' : 'okta-jwt-pluginserver';
   console.log(`okta-jwt local gateway (Kong double + ${server})
@@ -67,8 +68,7 @@ Try it (token valid for an hour; mint more with: npm run token -- --scope orders
 Ctrl-C stops everything.`);
 
   const stop = async () => {
-    await kong.close();
-    await Promise.all([issuer.close(), echo.close()]);
+    await stack.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

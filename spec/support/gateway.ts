@@ -10,9 +10,10 @@
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startDevIssuer, type DevIssuer, type MintOptions } from '../../dev/issuer';
-import { CONTROL_PATH, startEchoUpstream, type EchoRecord, type EchoUpstream } from '../../dev/echo-upstream';
-import { startKongDouble, type KongDouble } from '../kong-double';
+import type { DevIssuer, MintOptions } from '../../dev/issuer';
+import { CONTROL_PATH, type EchoRecord } from '../../dev/echo-upstream';
+import { startLocalStack } from '../../dev/local-stack';
+import type { KongDouble } from '../kong-double';
 import { send, type HttpResponse } from './http-client';
 
 export interface Gateway {
@@ -95,46 +96,31 @@ export interface DoubleGatewayOptions {
 }
 
 async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
-  const pluginsDir = path.join(repoRoot(), 'dist', 'plugins');
-  let issuer: DevIssuer | undefined;
-  let echo: EchoUpstream | undefined;
-  let double: KongDouble | undefined;
-  try {
-    issuer = await startDevIssuer();
-    echo = await startEchoUpstream();
-    double = await startKongDouble({
-      pluginServers: [{ name: 'okta-jwt', pluginsDir }],
-      database: options.database ?? 'off',
-    });
-  } catch (err) {
-    await Promise.all([issuer?.close(), echo?.close(), double?.close()]);
-    throw err;
-  }
-  const [iss, up, kong] = [issuer, echo, double];
-  const admin = adminClient(kong.adminUrl);
+  const stack = await startLocalStack({
+    double: { pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(repoRoot(), 'dist', 'plugins') }], database: options.database ?? 'off' },
+  });
+  const { issuer, echo, double } = stack;
+  const admin = adminClient(double.adminUrl);
   return {
     kind: 'double',
-    proxyUrl: kong.proxyUrl,
-    adminUrl: kong.adminUrl,
-    issuer: iss.issuer,
-    upstreamUrl: up.url,
+    proxyUrl: double.proxyUrl,
+    adminUrl: double.adminUrl,
+    issuer: issuer.issuer,
+    upstreamUrl: echo.url,
     database: options.database ?? 'off',
-    mint: (claims, opts) => iss.mint(claims, opts),
-    upstreamRequests: async () => up.received(),
-    resetUpstream: async () => up.reset(),
+    mint: (claims, opts) => issuer.mint(claims, opts),
+    upstreamRequests: async () => echo.received(),
+    resetUpstream: async () => echo.reset(),
     postConfig: (config) => admin('POST', '/config', config),
     admin,
     killPluginServer: async () => {
-      const server = kong.pluginServers.get('okta-jwt');
+      const server = double.pluginServers.get('okta-jwt');
       if (server === undefined) throw new Error('no okta-jwt plugin server');
       server.kill('SIGKILL');
     },
-    double: kong,
-    devIssuer: iss,
-    close: async () => {
-      await kong.close();
-      await Promise.all([iss.close(), up.close()]);
-    },
+    double,
+    devIssuer: issuer,
+    close: () => stack.close(),
   };
 }
 
