@@ -8,7 +8,7 @@ import {
 } from './entities';
 import type { PluginCatalog } from './plugin-catalog';
 import { schema } from './schema-bridge';
-import type { DeclarativeEntityError } from './schema-stub';
+import type { DeclarativeEntityError, EntityErrors } from './schema';
 
 type Obj = Record<string, unknown>;
 
@@ -73,7 +73,8 @@ export function loadDeclarative(input: string | Obj, catalog: PluginCatalog, fla
     const name = String(raw.name);
     const checked = catalog.validate(name, raw.config);
     if (!checked.ok) {
-      errors.push({ path, entityType: 'plugin', entityName: name, entity: raw, errors: catalog.get(name) ? { config: checked.errors } : checked.errors });
+      // An unknown plugin's errors are about the entity (its name); a known one's about its config.
+      errors.push({ path, entityType: 'plugin', entityName: name, entity: raw, errors: catalog.get(name) ? { config: checked.errors } : (checked.errors as EntityErrors) });
       continue;
     }
     store.plugins.push(makePlugin(raw, name, checked.config, route, service, consumer));

@@ -38,12 +38,11 @@ import { loadDeclarative } from './declarative';
 import { startProxyFront, type ProxyFront } from './proxy-front';
 import { startAdminApi, type AdminApi } from './admin-api';
 import { newNodeId } from './pdk';
-import { schema, usingSchemaStub } from './schema-bridge';
+import { schema } from './schema-bridge';
 import type { KongVersion } from './responses';
 
 export type { RpcFrame, LogLine } from './recorder';
 export type { PluginServerOptions } from './plugin-server';
-export { usingSchemaStub };
 
 export interface KongDoubleOptions {
   pluginServers: PluginServerOptions[];
@@ -88,7 +87,6 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
   const log = new ErrorLog(clock);
   const prefix = options.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kong-double-'));
   const ownsPrefix = !options.prefix;
-  if (usingSchemaStub) log.log('notice', '[kong-double] spec/kong-double/schema not found: using schema-stub.ts');
 
   const catalog = new PluginCatalog();
   for (const p of BUNDLED_PLUGINS.values()) catalog.addBundled(p);
