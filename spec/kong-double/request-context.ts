@@ -3,7 +3,7 @@
 // kong.ctx.shared, ngx.ctx, the exit response (if any) and what the log phase may read.
 import type http from 'node:http';
 import crypto from 'node:crypto';
-import type { Consumer, Route, Service } from './entities';
+import type { Route, Service } from './entities';
 
 export type HeaderPair = [name: string, value: string];
 
