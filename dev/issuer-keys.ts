@@ -104,7 +104,10 @@ async function signingKeyFor(key: SigningKey, alg: string): Promise<CryptoKey> {
     return subtle.importKey('raw', secret, importAs, false, ['sign']);
   }
   if (alg === key.alg) return key.privateKey;
+  // The same key material under another algorithm of its family (e.g. RS512 with the RS256 key):
+  // the exported JWK names its original alg, which WebCrypto would refuse to import under another.
   const jwk = await subtle.exportKey('jwk', key.privateKey);
+  delete jwk.alg;
   return subtle.importKey('jwk', jwk, importAs, false, ['sign']);
 }
 

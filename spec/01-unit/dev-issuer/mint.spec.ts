@@ -98,11 +98,14 @@ describe('dev issuer: minted access tokens', () => {
     expect(await verifyError(token)).to.equal('ERR_JOSE_ALG_NOT_ALLOWED');
   });
 
-  it('signs an RS256 key under PS256 when alg says so', async () => {
-    const token = await dev().mint({}, { alg: 'PS256' });
-    const key = await importJWK({ ...(await servedKey()), alg: 'PS256' }, 'PS256');
-    await jwtVerify(token, key, { ...verifyOpts(), algorithms: ['PS256'] });
-  });
+  for (const alg of ['RS384', 'RS512', 'PS256']) {
+    it(`signs with the RS256 key under ${alg} when alg says so`, async () => {
+      const token = await dev().mint({}, { alg });
+      expect(decodeJws(token).header.alg).to.equal(alg);
+      const key = await importJWK({ ...(await servedKey()), alg }, alg);
+      await jwtVerify(token, key, { ...verifyOpts(), algorithms: [alg] });
+    });
+  }
 
   it('lets the header claim another alg than the one signed with, which fails verification', async () => {
     const token = await dev().mint({}, { header: { alg: 'RS512' } });
