@@ -29,7 +29,8 @@ export const CONTROL_PATH = '/__echo/requests';
 
 export async function startEchoUpstream(port = 0, host = '127.0.0.1'): Promise<EchoUpstream> {
   let records: EchoRecord[] = [];
-  const server = http.createServer((req, res) => {
+  // Accept as many header bytes as nginx passes on (4 × 8 KB), not Node's default 16 KB.
+  const server = http.createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
     if (req.url === CONTROL_PATH) {
       if (req.method === 'DELETE') records = [];
       const body = JSON.stringify(req.method === 'DELETE' ? [] : records);

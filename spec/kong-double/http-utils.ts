@@ -74,12 +74,18 @@ export function percentEncodeHeaderValue(value: string): string {
   return out;
 }
 
-/** nginx rejects a request whose single header line does not fit one 8 KB large_client_header_buffers buffer. */
+/** nginx (Kong's `large_client_header_buffers 4 8k`): no header line over one 8 KB buffer... */
 export const MAX_HEADER_LINE = 8192;
+/** ...and no more header bytes than the four buffers hold. */
+export const MAX_HEADER_BYTES = 4 * 8192;
 
+/** True when nginx would answer 400 "Request Header Or Cookie Too Large" before any plugin runs. */
 export function headerLineTooLong(rawHeaders: string[]): boolean {
+  let total = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length + 2 + rawHeaders[i + 1]!.length + 2 > MAX_HEADER_LINE) return true;
+    const line = rawHeaders[i]!.length + 2 + rawHeaders[i + 1]!.length + 2;
+    if (line > MAX_HEADER_LINE) return true;
+    total += line;
   }
-  return false;
+  return total > MAX_HEADER_BYTES;
 }

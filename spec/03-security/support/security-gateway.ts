@@ -132,8 +132,8 @@ export class SecurityGateway {
 
   /**
    * A token too large for one header line: refused by the HTTP front before any plugin runs (nginx
-   * answers 400 "Request header or cookie too large" past large_client_header_buffers, 8 KiB; the
-   * double does the same; past 16 KiB in total Node's parser answers 431), or by okta-jwt's
+   * answers 400 "Request header or cookie too large" past large_client_header_buffers, 8 KiB a line
+   * or 32 KiB in all; the double does the same, and past 256 KiB its HTTP parser answers 431), or by okta-jwt's
    * max_token_bytes (401 invalid_token). Never proxied.
    */
   async oversizedRefused(token: string): Promise<'front' | 'plugin'> {
