@@ -93,11 +93,17 @@ async function runningKong(): Promise<Gateway> {
 
 export interface DoubleGatewayOptions {
   database?: 'off' | 'postgres';
+  /** Kong's socket read timeout per RPC (60 s); shorter for tests of a stalled plugin server. */
+  readTimeoutMs?: number;
 }
 
 async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
   const stack = await startLocalStack({
-    double: { pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(repoRoot(), 'dist', 'plugins') }], database: options.database ?? 'off' },
+    double: {
+      pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(repoRoot(), 'dist', 'plugins') }],
+      database: options.database ?? 'off',
+      readTimeoutMs: options.readTimeoutMs,
+    },
   });
   const { issuer, echo, double } = stack;
   const admin = adminClient(double.adminUrl);
@@ -127,4 +133,9 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
 /** The target named by the environment; `options` apply to the double only. */
 export function startGateway(options: DoubleGatewayOptions = {}): Promise<Gateway> {
   return process.env.KONG_PROXY_URL && process.env.KONG_ADMIN_URL ? runningKong() : doubleGateway(options);
+}
+
+/** Always the Kong double, for scenarios a running Kong cannot be configured for (e.g. a short RPC timeout). */
+export function startDoubleGateway(options: DoubleGatewayOptions = {}): Promise<Gateway> {
+  return doubleGateway(options);
 }

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
-import { startTimeoutGateway } from '../support/timeout-gateway';
+import { startDoubleGateway } from '../../support/gateway';
 import { AUDIENCE } from '../support/raw-issuer';
 import { send, type HttpResponse } from '../../support/http-client';
 import { GUARD_HEADER } from '../../support/kong-config';
@@ -299,7 +299,7 @@ describe('security catalogue A: bridge and fail-closed behaviour', function () {
 
   describe('with a short RPC read timeout (a stalled plugin server)', function () {
     // Kong's read timeout is 60 s; the double takes 3 s so the stall fits a test.
-    const { test } = securitySuite({ guard: true, gateway: () => startTimeoutGateway(3000) });
+    const { test } = securitySuite({ guard: true, gateway: () => startDoubleGateway({ readTimeoutMs: 3000 }) });
 
     for (const guarded of [true, false]) {
       test(`#3 SIGSTOP: ${guarded ? 'with the guard → 503, nothing upstream' : 'Kong fails open without the guard: the request is proxied after the read timeout'}`, async (sec) => {
