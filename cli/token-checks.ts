@@ -10,10 +10,9 @@ import { headerValueFor } from '../plugin/forward/claim-headers';
 import { KeySetError } from '../plugin/keys';
 import { claimAt, type Claims } from '../plugin/util/claims';
 import { isCanonicalCompactJws } from '../plugin/verify/token-grammar';
-import type { KeySets } from '../plugin/verify/verify-token';
+import { idTokenMarkers, isAccessTokenType, isSenderConstrained, type KeySets } from '../plugin/verify/verify-token';
 import { fail, info, outcome, pass, skip, type Check } from './check';
 
-const ACCEPTED_TYPES = ['at+jwt', 'application/at+jwt', 'jwt'];
 const EMPTY_POLICY: AccessPolicy = {
   scopesRequired: [],
   scopesMatch: 'all',
@@ -51,7 +50,7 @@ function headerChecks(token: string, config: PluginConfig, out: Check[]): Protec
     `alg ${show(alg)} is not in allowed_algorithms (${config.allowedAlgorithms.join(', ')})${alg === 'none' || /^HS/.test(String(alg)) ? '; none and HS* are never accepted' : ''}`,
     'allowed_algorithms', 'bad_algorithm'));
   const typ = header.typ;
-  out.push(outcome(typ === undefined || (typeof typ === 'string' && ACCEPTED_TYPES.includes(typ.toLowerCase())), 'header.typ',
+  out.push(outcome(isAccessTokenType(typ), 'header.typ',
     typ === undefined ? 'no typ (as Okta access tokens)' : `typ ${show(typ)}`, `typ ${show(typ)} is not an access-token type (absent, at+jwt or JWT)`, null, 'bad_token_type'));
   out.push(outcome(header.kid === undefined || typeof header.kid === 'string', 'header.kid', header.kid === undefined ? 'no kid' : `kid ${show(header.kid)}`,
     `kid ${show(header.kid)} is not a string`, null, 'token_malformed'));
@@ -127,17 +126,14 @@ function audienceCheck(claims: JWTPayload, config: PluginConfig, issuer: IssuerS
 }
 
 function idTokenCheck(claims: JWTPayload): Check {
-  const markers = ['nonce', 'at_hash'].filter((n) => Object.hasOwn(claims, n));
-  if (typeof claims.jti === 'string' && claims.jti.startsWith('ID.')) markers.push('jti "ID.…"');
+  const markers = idTokenMarkers(claims);
   return outcome(markers.length === 0, 'token.type', 'an access token (no ID-token markers)',
     `an ID token (${markers.join(', ')}): send the access_token from Okta's token response, not the id_token`, null, 'bad_token_type');
 }
 
 /** A DPoP- or mTLS-bound token (cnf.jkt / cnf["x5t#S256"]) cannot be used as a bearer token. */
 function bindingCheck(claims: JWTPayload): Check {
-  const cnf = claims.cnf;
-  const bound = typeof cnf === 'object' && cnf !== null && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'));
-  return outcome(!bound, 'token.binding', 'not bound to a key (a bearer token)',
+  return outcome(!isSenderConstrained(claims), 'token.binding', 'not bound to a key (a bearer token)',
     'bound to a key (cnf): a DPoP or mTLS sender-constrained token needs its proof, it cannot be used as a bearer token', null, 'token_bound');
 }
 

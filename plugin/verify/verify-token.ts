@@ -40,6 +40,10 @@ function fail(reason: VerifyFailureReason, retryAfterSeconds?: number): Verifica
 /** Token types accepted for access tokens: none (Okta's default), RFC 9068's at+jwt, or plain JWT. */
 const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt']);
 
+export function isAccessTokenType(typ: unknown): boolean {
+  return typ === undefined || (typeof typ === 'string' && ACCEPTED_TYPES.has(typ.toLowerCase()));
+}
+
 /** The key set of each trusted issuer, by its exact iss string. */
 export type KeySets = ReadonlyMap<string, KeySet>;
 
@@ -73,9 +77,7 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
     const result = await jwtVerify(
       token,
       (header) => {
-        if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYPES.has(header.typ.toLowerCase()))) {
-          throw new HeaderRefused('bad_token_type');
-        }
+        if (!isAccessTokenType(header.typ)) throw new HeaderRefused('bad_token_type');
         if (header.kid !== undefined && typeof header.kid !== 'string') throw new HeaderRefused('token_malformed');
         kid = header.kid;
         return keySet.getKey(header);
@@ -98,7 +100,7 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   const iat = claims.iat as number;
   if (!Number.isFinite(exp) || !Number.isFinite(iat)) return fail('token_malformed');
   if (exp < iat || exp - iat > config.maxTokenAgeSeconds) return fail('token_malformed');
-  if (looksLikeIdToken(claims)) return fail('bad_token_type');
+  if (idTokenMarkers(claims).length > 0) return fail('bad_token_type');
   if (isSenderConstrained(claims)) return fail('token_bound');
 
   deepFreeze(claims);
@@ -111,18 +113,19 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   return { ok: true, claims };
 }
 
-/** Okta ID tokens carry nonce / at_hash and a jti starting "ID."; they must not open an API. */
-function looksLikeIdToken(claims: Claims): boolean {
-  if (Object.hasOwn(claims, 'nonce') || Object.hasOwn(claims, 'at_hash')) return true;
+/** What marks an Okta ID token (nonce, at_hash, a jti starting "ID."); such tokens must not open an API. */
+export function idTokenMarkers(claims: Claims): string[] {
+  const markers = ['nonce', 'at_hash'].filter((name) => Object.hasOwn(claims, name));
   const jti = Object.hasOwn(claims, 'jti') ? claims.jti : undefined;
-  return typeof jti === 'string' && jti.startsWith('ID.');
+  if (typeof jti === 'string' && jti.startsWith('ID.')) markers.push('jti "ID.…"');
+  return markers;
 }
 
 /**
  * A DPoP- (RFC 9449 §6) or mTLS-bound (RFC 8705 §3) token carries its key's thumbprint in `cnf`.
  * Without the proof of possession it must not be accepted as a plain bearer token (RFC 9449 §7.1).
  */
-function isSenderConstrained(claims: Claims): boolean {
+export function isSenderConstrained(claims: Claims): boolean {
   const cnf = Object.hasOwn(claims, 'cnf') ? claims.cnf : undefined;
   return typeof cnf === 'object' && cnf !== null && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'));
 }
