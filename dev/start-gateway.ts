@@ -6,9 +6,10 @@
 //   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
 import path from 'node:path';
 import { startLocalStack } from './local-stack';
+import { repoRoot } from '../spec/support/repo-paths';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const root = path.resolve(__dirname, '..', '..', '..');
+const root = repoRoot();
 
 async function main(): Promise<void> {
   const stack = await startLocalStack({

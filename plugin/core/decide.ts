@@ -71,6 +71,7 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
   }
   const { claims } = verification;
   const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
+  const unforwardable = () => refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
 
   const authorization = authorize(claims, selectPolicy(config, request.method, request.path), config);
   if (!authorization.ok) return refuse(challenge(config.realm, authorization.reason, authorization.description, authorization.params));
@@ -79,12 +80,12 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
   const clearHeaders: string[] = [];
   for (const mapping of config.claimsToHeaders) {
     const value = headerValueFor(claims, mapping);
-    if (value.kind === 'unsafe') return refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
+    if (value.kind === 'unsafe') return unforwardable();
     if (value.kind === 'value') setHeaders[mapping.header] = value.value;
     else clearHeaders.push(...sentByClient(request.headers, [mapping.header]));
   }
   const consumer = consumerFor(claims, config);
-  if (consumer === 'unsafe') return refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
+  if (consumer === 'unsafe') return unforwardable();
   if (consumer !== null) clearHeaders.push(...sentByClient(request.headers, CONSUMER_HEADERS));
   if (config.hideCredentials) clearHeaders.push(config.tokenHeader);
   return { kind: 'allow', setHeaders, clearHeaders, claims, consumer, sharedClaimsKey: config.sharedClaimsKey };

@@ -2,10 +2,10 @@
 // capture its output lines, respawn after an exit (at most once per second), SIGTERM on close.
 // Also the query command (`--dump-all-plugins`) that tells Kong which plugin the server provides.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { ErrorLog } from './recorder';
+import { repoRoot } from '../support/repo-paths';
 
 export interface DumpedPlugin {
   Name: string;
@@ -30,17 +30,6 @@ export interface PluginServerOptions {
   waitForSocket?: boolean;
   /** Extra environment for the plugin-server process. */
   env?: Record<string, string>;
-}
-
-/** The repo root (the folder holding node_modules/.bin/kong-js-pluginserver). */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'node_modules', '.bin', 'kong-js-pluginserver'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find node_modules/.bin/kong-js-pluginserver above ' + __dirname);
-    dir = up;
-  }
-  return dir;
 }
 
 /**
@@ -199,17 +188,21 @@ export class PluginServerProcess {
   private async socketReady(child: ChildProcess): Promise<void> {
     const deadline = Date.now() + 20000;
     while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = net.connect(this.socketPath);
-        s.once('connect', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (ok) return;
+      if (await socketAccepts(this.socketPath)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     if (child.exitCode === null && child.signalCode === null) throw new Error(`plugin server ${this.name}: socket ${this.socketPath} not ready after 20 s`);
   }
+}
+
+/** True when something accepts a connection on the Unix socket (a stale file alone does not). */
+export function socketAccepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }

@@ -8,13 +8,13 @@
 //   KONG_PLUGINSERVER_KILL_CMD          optional shell command that kills okta-jwt's plugin server (enables the crash scenario)
 //   OKTA_JWT_PLUGIN_SERVER=stock        for the double: kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
 import { execSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DevIssuer, MintOptions } from '../../dev/issuer';
 import { CONTROL_PATH, type EchoRecord } from '../../dev/echo-upstream';
 import { startLocalStack } from '../../dev/local-stack';
 import type { KongDouble } from '../kong-double';
 import { send, type HttpResponse } from './http-client';
+import { repoRoot } from './repo-paths';
 
 export interface Gateway {
   kind: 'double' | 'kong';
@@ -39,13 +39,6 @@ export interface Gateway {
   /** The in-process dev issuer, for rotation and fault injection (double only; absent otherwise). */
   devIssuer?: DevIssuer;
   close(): Promise<void>;
-}
-
-/** The repo root, found from this file's location in the source or build tree. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
 }
 
 async function mintOver(issuerUrl: string, claims?: Record<string, unknown>, options?: MintOptions): Promise<string> {

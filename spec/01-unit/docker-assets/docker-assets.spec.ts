@@ -5,13 +5,14 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { repoRoot } from '../../support/repo-paths';
 import { parse } from 'yaml';
 import { configFields } from '../../../plugin/config/schema';
 import { normaliseConfig } from '../../../plugin/config/normalise';
 import { fillAndValidate } from '../../kong-double/schema/validate';
 import type { FieldDef } from '../../kong-double/schema/types';
 
-const REPO = path.resolve(__dirname, '../../../../..');
+const REPO = repoRoot();
 const PLUGIN_NAME = 'okta-jwt';
 const read = (file: string) => readFileSync(path.join(REPO, file), 'utf8');
 type Obj = Record<string, any>;

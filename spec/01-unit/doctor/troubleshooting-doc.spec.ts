@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { repoRoot } from '../../support/gateway';
+import { repoRoot } from '../../support/repo-paths';
 
 const read = (file: string) => fs.readFileSync(path.join(repoRoot(), file), 'utf8');
 

@@ -3,18 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DumpedSchema } from '../../kong-double/schema';
+import { SHARED_DIR } from '../../support/repo-paths';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
-
-export const SHARED = process.env.OKTA_JWT_SHARED_DIR ?? path.resolve(repoRoot(), '..', 'shared');
+export const SHARED = SHARED_DIR;
 export const BATCH2 = path.join(SHARED, 'kong-transcripts', 'batch2');
 export const KONG_VERSIONS = ['kong-3.9.3', 'kong-3.4.2'] as const;
 export type KongVersion = (typeof KONG_VERSIONS)[number];

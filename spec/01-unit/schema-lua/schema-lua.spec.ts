@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { luaString, luaValue } from '../../../scripts/schema-lua';
-import { repoRoot } from '../../support/gateway';
+import { repoRoot } from '../../support/repo-paths';
 import { tempDir } from '../../02-integration/doctor/run-doctor';
 import { LuaRef, readSchemaModule } from './lua-table';
 

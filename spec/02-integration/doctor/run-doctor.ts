@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../../support/gateway';
+import { repoRoot } from '../../support/repo-paths';
 
 export interface DoctorCheck {
   id: string;

@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { startKongDouble, type KongDouble } from '../../kong-double';
-import { repoRoot } from '../../kong-double/plugin-server';
+import { repoRoot } from '../../support/repo-paths';
 import { startEchoUpstream, type EchoUpstream } from '../../../dev/echo-upstream';
 import {
   TRANSCRIPTS, doubleSignatures, expectSameSequence, header, loadExchanges, loadFrames, scenarioNames, sendRecorded, transcriptSignatures, type HttpResult,

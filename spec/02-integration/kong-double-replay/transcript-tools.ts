@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import net from 'node:net';
 import path from 'node:path';
-import { repoRoot } from '../../kong-double/plugin-server';
+import { SHARED_DIR } from '../../support/repo-paths';
 import type { RpcFrame } from '../../kong-double';
 
-export const SHARED = process.env.OKTA_JWT_SHARED_DIR ?? path.resolve(repoRoot(), '..', 'shared');
+export const SHARED = SHARED_DIR;
 export const TRANSCRIPTS = path.join(SHARED, 'kong-transcripts');
 
 export interface RecordedRequest {

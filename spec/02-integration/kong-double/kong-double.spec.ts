@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startKongDouble, type KongDouble } from '../../kong-double';
-import { repoRoot } from '../../kong-double/plugin-server';
+import { repoRoot } from '../../support/repo-paths';
 import { startEchoUpstream, type EchoUpstream } from '../../../dev/echo-upstream';
 import { TRANSCRIPTS } from '../kong-double-replay/transcript-tools';
 

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkPluginSchema } from '../../kong-double/schema';
-import { repoRoot } from '../../support/gateway';
+import { repoRoot } from '../../support/repo-paths';
 
 const root = repoRoot();
 const servers: Array<[string, string]> = [

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { securitySuite } from '../support/security-gateway';
-import { repoRoot } from '../../support/gateway';
+import { repoRoot } from '../../support/repo-paths';
 import { join, parts } from '../support/tokens';
 
 /** Every .ts file under plugin/, as text. */

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { repoRoot } from '../../support/gateway';
+import { repoRoot } from '../../support/repo-paths';
 
 export function coveredBy(caseName: string, file: string, titles: string[]): void {
   it(`${caseName} — covered by ${file}: ${titles.map((t) => `"${t}"`).join(', ')}`, () => {

@@ -2,15 +2,15 @@
 // way Kong's start command would, and lets a test watch its output and exit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { socketAccepts } from '../../kong-double/plugin-server';
+import { repoRoot } from '../repo-paths';
 
 export type ServerKind = 'hardened' | 'stock';
 export const SERVER_KINDS: ServerKind[] = ['hardened', 'stock'];
 
-/** Repository root: the folder holding bin/okta-jwt-pluginserver. */
-export const REPO_ROOT = findUp(__dirname, (dir) => fs.existsSync(path.join(dir, 'bin', 'okta-jwt-pluginserver')));
+export const REPO_ROOT = repoRoot();
 
 export function serverBinary(kind: ServerKind): string {
   return kind === 'hardened'
@@ -132,24 +132,10 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerProcess> 
 async function waitForSocket(proc: ServerProcess): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (proc.alive) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(proc.socketPath);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await socketAccepts(proc.socketPath)) return;
     if (Date.now() > deadline) throw new Error(`${proc.kind} plugin server: no socket after 15 s\n${proc.stdout}${proc.stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${proc.kind} plugin server exited before listening\n${proc.stdout}${proc.stderr}`);
 }
 
-function findUp(start: string, found: (dir: string) => boolean): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (found(dir)) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no repository root above ${start}`);
-  }
-}
