@@ -1,27 +1,48 @@
-// kong-pdk's Listener with a correct stream decoder. The stock connection handler (method dispatch,
-// replies, error strings) is kept as is; it is fed one complete message per 'data' event, cut out of
-// the byte stream by FrameSplitter, so split, coalesced and > 64 KiB messages all decode.
-import { EventEmitter } from 'node:events';
-import type net from 'node:net';
-import Listener from 'kong-pdk/listener';
-import { FrameSplitter, objectEnd } from './msgpack-frames';
+// The plugin server's socket side, replacing kong-pdk's Listener, which decodes each socket read on
+// its own (a message split at the wrong byte or two messages in one read kill the process) with a
+// decoder that throws on a map key named __proto__ (a client header of that name made the server
+// drop Kong's get_headers reply, and Kong proxies a request whose plugin server does not answer).
+// Here FrameSplitter cuts whole messages out of the byte stream, decodeMessage turns each into plain
+// data, and calls are dispatched as the stock listener does (same replies, same error strings).
+// Kong refuses a request only when the plugin asks it to: an RPC error or a closed connection make
+// it log and proxy (kong/runloop/plugin_servers/rpc/mp_rpc.lua). So a message that cannot be fully
+// decoded is never answered with either while it belongs to a request: see answerUndecodable.
+import fs from 'node:fs';
+import net from 'node:net';
+import type Server from 'kong-pdk/server';
+import { FrameSplitter } from './msgpack-frames';
+import { decodeMessage } from './msgpack-decode';
+import { encodeForKong } from './kong-pdk-msgpack';
+import type { HardenedServer } from './hardened-server';
 
-/** The part of a client socket the stock handler uses: 'data' events, write() and its encoder slot. */
-interface StockClient extends EventEmitter {
-  write(data: Uint8Array): boolean;
+type RpcMethod = (...args: unknown[]) => unknown;
+type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
+
+/** A call as Kong sends it: [0, msgid, "plugin.<Method>", [args…]]. */
+interface RpcCall {
+  msgid: number;
+  method: string;
+  args: unknown;
 }
-type StockConnectionHandler = (client: StockClient) => void;
 
-export class FramedListener extends Listener {
+export class FramedListener {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly logger: Server.Logger;
 
-  override serve(): net.Server {
-    const server = super.serve();
-    const [stockHandler] = server.listeners('connection') as StockConnectionHandler[];
-    if (!stockHandler) throw new Error('kong-pdk Listener.serve() registered no connection handler');
-    server.removeListener('connection', stockHandler);
-    server.on('connection', (socket: net.Socket) => this.accept(socket, stockHandler));
+  constructor(private readonly ps: HardenedServer, private readonly socketPath: string) {
+    this.logger = ps.getLogger();
+  }
+
+  serve(): net.Server {
+    try {
+      fs.unlinkSync(this.socketPath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const server = net.createServer((socket) => this.accept(socket));
+    server.listen(this.socketPath);
+    this.logger.info('server started at', this.socketPath);
     this.server = server;
     return server;
   }
@@ -36,36 +57,98 @@ export class FramedListener extends Listener {
     });
   }
 
-  private accept(socket: net.Socket, stockHandler: StockConnectionHandler): void {
+  private accept(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     // A peer that vanishes (Kong worker killed) must not crash the server through an 'error' without listener.
     socket.on('error', (err) => this.logger.debug(`connection error: ${err.message}`));
-
-    const client = new EventEmitter() as StockClient;
     // Replies to calls that finish after the peer left are dropped.
-    client.write = (data) => (socket.writable ? socket.write(data) : false);
-    stockHandler(client);
+    const reply: Reply = (msgid, error, result) => {
+      if (socket.writable) socket.write(encodeReply(msgid, error, result, this.logger));
+    };
 
     const splitter = new FrameSplitter();
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const frame of splitter.push(chunk)) {
-          if (!isRequestShape(frame)) throw new Error('message is not [type, msgid, "method", params]');
-          client.emit('data', frame);
+          const { value, problem } = decodeMessage(frame);
+          const call = asCall(value);
+          this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
+          if (problem === undefined) this.dispatch(call, reply);
+          else this.answerUndecodable(call, problem, reply);
         }
       } catch (err) {
+        // Only bytes Kong never writes get here (no MessagePack, or not a call): the stream cannot be trusted.
         this.logger.error(`closing connection after malformed input: ${(err as Error).message}`);
         socket.destroy();
       }
     });
   }
+
+  private dispatch(call: RpcCall, reply: Reply): void {
+    const { msgid, method, args } = call;
+    const [ns, name] = method.split('.');
+    if (ns !== 'plugin') return reply(msgid, `RPC for ${ns} is not supported`);
+    const fn = rpcMethod(this.ps, name);
+    if (fn === undefined || !Array.isArray(args)) {
+      const err = fn === undefined ? `method ${name} not implemented` : `${name}: params must be an array`;
+      this.logger.error(`rpc: #${msgid} ${err}`);
+      return reply(msgid, err);
+    }
+    Promise.resolve()
+      .then(() => fn.apply(this.ps, args))
+      .then(
+        (result) => reply(msgid, undefined, result),
+        (err: unknown) => {
+          this.logger.error(`rpc: # ${msgid} ${err}`);
+          reply(msgid, errorText(err));
+        },
+      );
+  }
+
+  /**
+   * A call with a part that could not be decoded. If it belongs to a request (HandleEvent, Step*),
+   * Kong is running that request's access phase and waits for the next PDK call: it gets
+   * kong.response.exit(500), so the request is refused, and the event is dropped. Any other call
+   * gets an error reply (a failed StartInstance is a 500 in Kong too).
+   */
+  private answerUndecodable(call: RpcCall, problem: string, reply: Reply): void {
+    this.logger.error(`rpc: #${call.msgid} ${call.method}: ${problem}; the request is refused`);
+    const name = call.method.startsWith('plugin.') ? call.method.slice('plugin.'.length) : '';
+    if (name !== 'HandleEvent' && !name.startsWith('Step')) return reply(call.msgid, `${call.method}: ${problem}`);
+    const param: unknown = Array.isArray(call.args) ? call.args[0] : undefined;
+    const eventId = name !== 'HandleEvent' && param !== null && typeof param === 'object' ? (param as { EventId?: unknown }).EventId : undefined;
+    reply(call.msgid, undefined, this.ps.refuseEvent(typeof eventId === 'number' ? eventId : undefined));
+  }
 }
 
-/** A 4-element array whose third element is a string: the stock handler would throw on anything else. */
-function isRequestShape(frame: Uint8Array): boolean {
-  if (frame[0] !== 0x94) return false;
-  const methodAt = objectEnd(frame, objectEnd(frame, 1));
-  const marker = frame[methodAt]!;
-  return (marker >= 0xa0 && marker <= 0xbf) || marker === 0xd9 || marker === 0xda || marker === 0xdb;
+function asCall(value: unknown): RpcCall {
+  if (!Array.isArray(value) || value.length !== 4 || typeof value[1] !== 'number' || typeof value[2] !== 'string') {
+    throw new Error('message is not [type, msgid, "method", params]');
+  }
+  return { msgid: value[1], method: value[2], args: value[3] };
+}
+
+/** RPC methods are the server's PascalCase methods (StartInstance, Step…); nothing else is callable. */
+function rpcMethod(ps: HardenedServer, name: string | undefined): RpcMethod | undefined {
+  if (name === undefined || !/^[A-Z]/.test(name)) return undefined;
+  const fn = (ps as unknown as Record<string, unknown>)[name];
+  return typeof fn === 'function' ? (fn as RpcMethod) : undefined;
+}
+
+/** A result the encoder refuses (a plugin passed e.g. a BigInt to the PDK) becomes an error reply, as in the stock listener. */
+function encodeReply(msgid: number, error: string | undefined, result: unknown, logger: Server.Logger): Uint8Array {
+  try {
+    return encodeForKong([1, msgid, error, result]);
+  } catch (err) {
+    logger.error(`rpc: # ${msgid} cannot encode the reply: ${errorText(err)}`);
+    return encodeForKong([1, msgid, `cannot encode the reply: ${errorText(err)}`, undefined]);
+  }
+}
+
+/** The stock listener's error text: a string as is, else the message. */
+function errorText(err: unknown): string {
+  if (typeof err === 'string') return err;
+  if (err instanceof Error) return err.message;
+  return String(err);
 }

@@ -53,6 +53,18 @@ export class HardenedServer extends Server {
     return this.settle(await super.step(data, isError));
   }
 
+  /**
+   * The answer to a request's RPC that could not be decoded: kong.response.exit(500) as the event's
+   * next PDK call, so Kong refuses the request (the Kong default 500 body). The event, if known, is
+   * dropped: Kong sends nothing more for it. Lower-case: not callable over RPC.
+   */
+  refuseEvent(eventId: number | undefined): Server.EventReply {
+    const eid = eventId ?? this.eventID++;
+    this.events.delete(eid);
+    this.lastActivity.delete(eid);
+    return { EventId: eid, Data: { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] } };
+  }
+
   /** JS-only RPC method. */
   async GetServerStats(): Promise<ServerStats> {
     const mem = process.memoryUsage();

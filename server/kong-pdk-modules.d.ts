@@ -67,15 +67,3 @@ declare module 'kong-pdk/server' {
   }
   export = Server;
 }
-
-declare module 'kong-pdk/listener' {
-  import type net from 'node:net';
-  import type Server from 'kong-pdk/server';
-
-  class Listener {
-    constructor(pluginServer: Server, socketPath: string);
-    protected readonly logger: Server.Logger;
-    serve(): net.Server;
-  }
-  export = Listener;
-}

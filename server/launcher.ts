@@ -1,19 +1,15 @@
 // okta-jwt-pluginserver: a drop-in replacement for kong-pdk's `kong-js-pluginserver` with the same
-// command line (kong-pdk's own parser), serving through HardenedServer and FramedListener.
+// command line (kong-pdk's own parser), serving through HardenedServer and FramedListener (its own
+// framing and decoding: any header name is data, an undecodable request is refused, never dropped).
 // Extra over the stock bin: log lines go to stderr (the query command's stdout is pure JSON), idle
 // instances and abandoned events expire, SIGTERM/SIGINT close the socket and exit 0.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse, type CliOptions } from 'kong-pdk/cli';
 import { HardenedServer } from './hardened-server';
 import { FramedListener } from './framed-listener';
 import { stderrLogger } from './logger';
 import { settingsFromEnv, type ServerSettings } from './settings';
-
-/** The MessagePack encoder kong-pdk itself uses (for `--dump-plugin-info`, as the stock bin). */
-const kongPdkMsgpack = createRequire(require.resolve('kong-pdk/listener'))('@msgpack/msgpack') as {
-  encode(value: unknown): Uint8Array;
-};
+import { encodeForKong } from './kong-pdk-msgpack';
 
 export function main(): void {
   const opts = parse();
@@ -46,7 +42,7 @@ async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettin
   const ps = new HardenedServer(pluginsDir, logger, settings);
   try {
     if (opts.DumpPluginInfo) {
-      writeStdout(kongPdkMsgpack.encode(await ps.GetPluginInfo(opts.DumpPluginInfo)));
+      writeStdout(encodeForKong(await ps.GetPluginInfo(opts.DumpPluginInfo)));
     } else {
       const infos = await Promise.all([...ps.getPlugins().keys()].map((name) => ps.GetPluginInfo(name)));
       writeStdout(JSON.stringify(infos) + '\n');
