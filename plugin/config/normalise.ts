@@ -250,7 +250,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
       anonymous: optionalStr(raw, 'anonymous'),
     },
     sharedClaimsKey: optionalStr(raw, 'shared_claims_key'),
-    guardHeader: optionalStr(raw, 'guard_header'),
+    failClosedGuard: bool(raw, 'fail_closed_guard'),
     refusalLog: {
       level: oneOf(raw, 'refusal_log_level', ['none', 'debug', 'info', 'notice', 'warn', 'err'] as const),
       serialize: bool(raw, 'serialize_refusals'),
@@ -263,10 +263,6 @@ export function normaliseConfig(input: unknown): PluginConfig {
     },
   };
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
-  const guard = config.guardHeader?.toLowerCase();
-  if (guard !== undefined && (RESERVED_HEADERS.has(guard) || guard === tokenHeader || config.claimsToHeaders.some((m) => m.header.toLowerCase() === guard))) {
-    throw new ConfigError(`guard_header "${config.guardHeader}" must be a header of its own`);
-  }
   return { ...config, identity: configIdentity(config) };
 }
 

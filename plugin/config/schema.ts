@@ -142,7 +142,7 @@ export const configFields: Field[] = [
   { consumer_required: { type: 'boolean', required: true, default: false, description: 'Refuse (403) a valid token whose consumer does not exist.' } },
   { anonymous: { type: 'string', required: false, description: 'Consumer id or username to authenticate when the token is missing or invalid, instead of refusing.' } },
   { shared_claims_key: { type: 'string', required: false, match: '^[%w_.:-]+$', description: 'Share the verified claims with later plugins under this kong.ctx.shared key.' } },
-  { guard_header: { type: 'string', required: false, match: HEADER_NAME_PATTERN, description: 'Marker header set on every request okta-jwt lets through, for the fail-closed guard (a post-function that refuses requests without it).' } },
+  { fail_closed_guard: { type: 'boolean', required: true, default: false, description: 'Set kong.ctx.shared.okta_jwt_guard = true on every request okta-jwt lets through (one PDK call), for the fail-closed guard: a post-function that refuses requests without it.' } },
   { refusal_log_level: { type: 'string', required: true, default: 'info', one_of: ['none', 'debug', 'info', 'notice', 'warn', 'err'], description: 'Kong log level of the one line logged per refusal (reason code, route, client; never the token). none: no line (saves one PDK call).' } },
   { serialize_refusals: { type: 'boolean', required: true, default: true, description: 'Put the refusal reason in Kong\'s log serializer (okta_jwt.reason) for http-log/file-log pipelines (one PDK call per refusal).' } },
   { dry_run: { type: 'boolean', required: true, default: false, description: 'Decide and log, but let every request through. For rollout only.' } },

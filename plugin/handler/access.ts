@@ -1,10 +1,9 @@
 // The Kong edge of the access phase: read the request in as few PDK calls as possible (one on the
 // common path), decide, apply the decision in as few as possible (one set_headers on the common
-// path). Every PDK call is a socket round trip to Kong.
+// path, and one kong.ctx.shared.set with fail_closed_guard). Every PDK call is a socket round trip to Kong.
 //
 // Fail closed: the plugin server reports a thrown handler to Kong as success and Kong then proxies
 // the request, so everything here is caught and answered with kong.response.exit.
-import { randomUUID } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
 import { decide, requestNeeds } from '../core/decide';
 import type { Allow, Decision, Deny, Observe } from '../core/decision';
@@ -18,15 +17,14 @@ import { lookUpConsumer } from './consumer-lookup';
 import type { HeaderMultiMap, Pdk } from './pdk';
 
 /**
- * Value of the fail-closed guard's marker header: random per plugin-server process. The guard only
- * checks presence (a pre-function removes client-sent copies); the random value keeps the marker
- * from being mistaken for, or replayed as, anything meaningful.
+ * The fail-closed guard's mark: a post-function refuses every request where it is not true. It
+ * lives in kong.ctx.shared, which exists for one request and which no client input reaches (a
+ * header would be forgeable in some spelling). Set last, once okta-jwt has done all its work.
  */
-const GUARD_VALUE = randomUUID();
+const GUARD_KEY = 'okta_jwt_guard';
 
-/** The marker to add to the upstream request, when the guard is configured. */
-function guardMarker(config: PluginConfig): Record<string, string> {
-  return config.guardHeader === null ? {} : { [config.guardHeader]: GUARD_VALUE };
+async function markGuard(kong: Pdk, config: PluginConfig): Promise<void> {
+  if (config.failClosedGuard) await kong.ctx.shared.set(GUARD_KEY, true);
 }
 
 /** Kong's ceiling for get_headers. A request reaching it may hide a second credential: refused. */
@@ -68,8 +66,7 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
 async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig): Promise<void> {
   switch (decision.kind) {
     case 'pass':
-      if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
-      return;
+      return markGuard(kong, config);
     case 'deny':
       reportRefusal(kong, decision, config);
       // exit is terminal: Kong sends no reply and no further call may follow it.
@@ -109,12 +106,12 @@ async function observe(kong: Pdk, decision: Observe, config: PluginConfig): Prom
   const { status, reason } = decision.wouldDeny;
   await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
   await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
-  if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
   for (const name of decision.clearHeaders) await kong.service.request.clearHeader(name);
+  await markGuard(kong, config);
 }
 
 async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<void> {
-  const setHeaders = { ...decision.setHeaders, ...guardMarker(config) };
+  const setHeaders = { ...decision.setHeaders };
   if (decision.consumer !== null) {
     const request = decision.consumer;
     const consumer = await lookUpConsumer(kong, request);
@@ -135,6 +132,7 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<
     if (!setNames.has(name.toLowerCase())) await kong.service.request.clearHeader(name);
   }
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
+  await markGuard(kong, config);
 }
 
 /**

@@ -8,6 +8,7 @@
 //   kong.service.request.set_header("<name>", "<value>")
 //   if kong.request.get_header("<name>") ~= "<value>" then return kong.response.exit(<status>[, <body>]) end
 //   if not kong.request.get_header("<name>") then return kong.response.exit(<status>[, <body>]) end
+//   if kong.ctx.shared.<key> ~= true then return kong.response.exit(<status>[, <body>]) end
 //   return kong.response.exit(<status>[, <body>])
 // where <body> is "<text>" or { message = "<text>" }.
 // Anything else is rejected when the config is loaded.
@@ -129,6 +130,12 @@ const PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => Statement]> = [
   }],
   [new RegExp(`^if not kong\\.request\\.get_header\\(${STR}\\) then ${EXIT_RE} end$`), (m) => (env) => {
     if (env.ctx.firstHeader(m[1]!) !== undefined) return true;
+    exitFrom(m, 2)(env);
+    return false;
+  }],
+  // The fail-closed guard: kong.ctx.shared of this request (RequestContext.shared), as a JS plugin set it.
+  [new RegExp(`^if kong\\.ctx\\.shared\\.([A-Za-z_][A-Za-z0-9_]*) ~= true then ${EXIT_RE} end$`), (m) => (env) => {
+    if (env.ctx.shared.get(m[1]!) === true) return true;
     exitFrom(m, 2)(env);
     return false;
   }],

@@ -16,7 +16,7 @@
  *   await kong.close()
  *
  * Options (KongDoubleOptions): pluginServers [{ name, pluginsDir, startCommand?, queryCommand?, socketPath?,
- * waitForSocket? (default true), env? }], workers (default 2), proxyPort/adminPort (default 0 = ephemeral),
+ * waitForSocket? (default true), env?, server? ('hardened' | 'stock') }], workers (default 2), proxyPort/adminPort (default 0 = ephemeral),
  * database ('off' | 'postgres', default 'off'), kongVersion ('3.9.3' | '3.4.2', default '3.9.3'), config,
  * readTimeoutMs (socket read timeout per RPC, default 60000), failClosed (EE 3.14+ 500 on RPC failure,
  * default false), maxInstanceRestarts (default 3), prefix (temp dir for sockets; default a new dir under os.tmpdir()),
@@ -102,7 +102,7 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
   try {
     for (const def of options.pluginServers) {
       const dir = path.resolve(def.pluginsDir);
-      const query = def.queryCommand ?? [pluginServerBinary(), '--plugins-directory', dir, '--dump-all-plugins'];
+      const query = def.queryCommand ?? [pluginServerBinary(def.server), '--plugins-directory', dir, '--dump-all-plugins'];
       const infos = await queryPlugins(query, kongVersion, def.env);
       for (const info of infos) {
         const problems = schema.checkPluginSchema(info.Schema);
@@ -110,7 +110,7 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
         catalog.addExternal(info, def.name);
       }
       const socketPath = def.socketPath ?? path.join(prefix, `${def.name}.sock`);
-      const start = def.startCommand ?? [pluginServerBinary(), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
+      const start = def.startCommand ?? [pluginServerBinary(def.server), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
       const proc = new PluginServerProcess(def.name, start, socketPath, log, def.waitForSocket ?? true, def.env);
       servers.set(def.name, proc);
       cleanup.push(() => proc.close());

@@ -30,14 +30,16 @@ export interface PluginServerOptions {
   waitForSocket?: boolean;
   /** Extra environment for the plugin-server process. */
   env?: Record<string, string>;
+  /** Which server the default commands run (default: pluginServerBinary's choice). */
+  server?: 'hardened' | 'stock';
 }
 
 /**
  * The plugin server the double starts by default: okta-jwt's hardened `okta-jwt-pluginserver`, or
  * kong-pdk's stock `kong-js-pluginserver` with OKTA_JWT_PLUGIN_SERVER=stock (same command line).
  */
-export function pluginServerBinary(): string {
-  return process.env.OKTA_JWT_PLUGIN_SERVER === 'stock'
+export function pluginServerBinary(kind = process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'stock' : 'hardened'): string {
+  return kind === 'stock'
     ? path.join(repoRoot(), 'node_modules', '.bin', 'kong-js-pluginserver')
     : path.join(repoRoot(), 'bin', 'okta-jwt-pluginserver');
 }

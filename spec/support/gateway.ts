@@ -88,12 +88,14 @@ export interface DoubleGatewayOptions {
   database?: 'off' | 'postgres';
   /** Kong's socket read timeout per RPC (60 s); shorter for tests of a stalled plugin server. */
   readTimeoutMs?: number;
+  /** Serve okta-jwt with this plugin server whatever OKTA_JWT_PLUGIN_SERVER says. */
+  pluginServer?: 'hardened' | 'stock';
 }
 
 async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
   const stack = await startLocalStack({
     double: {
-      pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(repoRoot(), 'dist', 'plugins') }],
+      pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(repoRoot(), 'dist', 'plugins'), server: options.pluginServer }],
       database: options.database ?? 'off',
       readTimeoutMs: options.readTimeoutMs,
     },

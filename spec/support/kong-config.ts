@@ -1,23 +1,20 @@
 // Declarative configs (kong.yml, _format_version 3.0) for the integration suite: the echo service
 // with a protected route (/echo) and an open one (/open), okta-jwt scoped to the route, the
-// service or globally, and optionally the fail-closed guard (pre-/post-function).
+// service or globally, and optionally the fail-closed guard (a post-function).
 import type { Gateway } from './gateway';
 
-export const GUARD_HEADER = 'X-Okta-Jwt-Guard';
+/** The guard's check as shipped in kong/kong.yml and the README: refuse every request okta-jwt did not mark. */
+export const GUARD_SNIPPET =
+  'if kong.ctx.shared.okta_jwt_guard ~= true then return kong.response.exit(503, { message = "Authentication is temporarily unavailable" }) end';
 
-/** The guard as shipped in kong/kong.yml: strip client copies first, refuse requests okta-jwt did not mark. */
-export const guardPlugins = (): Array<Record<string, unknown>> => [
-  { name: 'pre-function', config: { access: [`kong.service.request.clear_header("${GUARD_HEADER}")`] } },
-  {
-    name: 'post-function',
-    config: {
-      access: [
-        `if not kong.request.get_header("${GUARD_HEADER}") then return kong.response.exit(503, { message = "Authentication is temporarily unavailable" }) end`,
-        `kong.service.request.clear_header("${GUARD_HEADER}")`,
-      ],
-    },
-  },
-];
+/** What a client might send hoping to pass for okta-jwt's mark: the old marker header and the ctx key, in every spelling. */
+export const FORGED_GUARD_HEADERS: Array<[string, string]> = [
+  'X-Okta-Jwt-Guard', 'X_Okta_Jwt_Guard', 'x-okta-jwt-guard', 'X-OKTA-JWT-GUARD', 'x_okta_jwt_guard',
+  'okta_jwt_guard', 'OKTA_JWT_GUARD', 'Okta-Jwt-Guard', 'okta-jwt-guard',
+].flatMap((name): Array<[string, string]> => [[name, 'true'], [name, '1']]);
+
+/** The guard beside okta-jwt (which needs `fail_closed_guard: true` to mark the requests it lets through). */
+export const guardPlugins = (): Array<Record<string, unknown>> => [{ name: 'post-function', config: { access: [GUARD_SNIPPET] } }];
 
 /** The plugin config used throughout the suite; `extra` overrides or adds fields. */
 export function oktaJwtConfig(gw: Gateway, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -51,7 +48,8 @@ export interface ConfigOptions {
 export function kongYml(gw: Gateway, options: ConfigOptions = {}): Record<string, unknown> {
   const scope = options.scope ?? 'route';
   // The guard sits beside okta-jwt, so it covers exactly the requests okta-jwt covers.
-  const okta = [{ name: 'okta-jwt', config: options.plugin ?? oktaJwtConfig(gw) }, ...(options.guard ? guardPlugins() : [])];
+  const plugin = options.plugin ?? oktaJwtConfig(gw);
+  const okta = [{ name: 'okta-jwt', config: options.guard ? { fail_closed_guard: true, ...plugin } : plugin }, ...(options.guard ? guardPlugins() : [])];
   const on = (s: Scope) => (scope === s ? okta : []);
   return {
     _format_version: '3.0',

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { send, type HttpResponse } from '../../support/http-client';
-import { GUARD_HEADER, kongYml, oktaJwtConfig } from '../../support/kong-config';
+import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge } from '../../02-integration/okta-jwt/assertions';
 import { AUDIENCE, startRawIssuer, type RawIssuer } from './raw-issuer';
 
@@ -84,7 +84,7 @@ export class SecurityGateway {
 
   /** Loads kong.yml with okta-jwt on /echo (and the guard beside it when asked). */
   async configure(options: SecurityGatewayOptions = {}): Promise<void> {
-    const plugin = this.pluginConfig({ ...(options.guard ? { guard_header: GUARD_HEADER } : {}), ...options.plugin });
+    const plugin = this.pluginConfig(options.plugin);
     const res = await this.gw.postConfig(kongYml(this.gw, { plugin, guard: options.guard, consumers: options.consumers }));
     expect(res.status, res.text).to.equal(201);
     this.pid = this.server().pid;
