@@ -11,6 +11,7 @@ import { configFields } from '../../../plugin/config/schema';
 import { normaliseConfig } from '../../../plugin/config/normalise';
 import { fillAndValidate } from '../../kong-double/schema/validate';
 import type { FieldDef } from '../../kong-double/schema/types';
+import { GUARD_SNIPPET } from '../../support/kong-config';
 
 const REPO = repoRoot();
 const PLUGIN_NAME = 'okta-jwt';
@@ -67,6 +68,14 @@ describe('docker assets: kong/kong.yml', () => {
       }
     })();
     expect(refused).to.equal(true);
+  });
+
+  it('ships the fail-closed guard: okta-jwt marks what it lets through, a post-function beside it refuses the rest, no pre-function', () => {
+    const plugins = doc.services[0].routes[0].plugins as Obj[];
+    expect(plugin.config.fail_closed_guard).to.equal(true);
+    expect(plugins.map((p) => p.name)).to.deep.equal([PLUGIN_NAME, 'post-function']);
+    // The snippet the security suite and the Kong double run.
+    expect(plugins[1].config.access).to.deep.equal([GUARD_SNIPPET]);
   });
 });
 
