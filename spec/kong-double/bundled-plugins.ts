@@ -124,12 +124,12 @@ const PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => Statement]> = [
   [new RegExp(`^kong\\.service\\.request\\.clear_header\\(${STR}\\)$`), (m) => (env) => (env.ctx.clearUpstreamHeader(m[1]!), true)],
   [new RegExp(`^kong\\.service\\.request\\.set_header\\(${STR}\\s*,\\s*${STR}\\)$`), (m) => (env) => (env.ctx.setUpstreamHeader(m[1]!, [m[2]!]), true)],
   [new RegExp(`^if kong\\.request\\.get_header\\(${STR}\\) ~= ${STR} then ${EXIT_RE} end$`), (m) => (env) => {
-    if (env.ctx.firstHeader(m[1]!) === m[2]) return true;
+    if (env.ctx.kongHeader(m[1]!, env.kongVersion) === m[2]) return true;
     exitFrom(m, 3)(env);
     return false;
   }],
   [new RegExp(`^if not kong\\.request\\.get_header\\(${STR}\\) then ${EXIT_RE} end$`), (m) => (env) => {
-    if (env.ctx.firstHeader(m[1]!) !== undefined) return true;
+    if (env.ctx.kongHeader(m[1]!, env.kongVersion) !== undefined) return true;
     exitFrom(m, 2)(env);
     return false;
   }],

@@ -187,7 +187,7 @@ const PDK: Record<string, PdkFn> = {
   'kong.request.get_header': (env, [name]) => {
     if (typeof name !== 'string') throw new LuaError('header name must be a string');
     if (name === '') return undefined;
-    return env.ctx.firstHeader(name);
+    return env.ctx.kongHeader(name, env.kongVersion);
   },
   'kong.request.get_headers': (env, [max]) => {
     const n = limit(max, 'max_headers');

@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import crypto from 'node:crypto';
 import type { Route, Service } from './entities';
+import type { KongVersion } from './responses';
 
 export type HeaderPair = [name: string, value: string];
 
@@ -96,6 +97,26 @@ export class RequestContext {
   firstHeader(name: string): string | undefined {
     const want = name.toLowerCase().replace(/_/g, '-');
     return this.headers.find(([n]) => n.toLowerCase().replace(/_/g, '-') === want)?.[1];
+  }
+
+  /**
+   * kong.request.get_header(name) (kong/tools/http.lua get_header): `ngx.var["http_" .. name with
+   * "-" → "_"]`, which matches every header line whose name, lower-cased with "-" → "_", is the same
+   * (`X-A-B` also reads a client's `X_A_B`; nginx runs with underscores_in_headers on). OpenResty
+   * 1.21 (Kong 3.4) returns the first such line. Newer nginx (Kong 3.9) joins them with ", "; when
+   * the result holds ", " Kong looks the name up again in ngx.req.get_headers() (first 100 lines,
+   * lower-cased names; on a miss, the name lower-cased with "_" → "-") and takes the first value.
+   */
+  kongHeader(name: string, kongVersion: KongVersion): string | undefined {
+    const varName = name.toLowerCase().replace(/-/g, '_');
+    const lines = this.headers.filter(([n]) => n.toLowerCase().replace(/-/g, '_') === varName);
+    if (lines.length === 0) return undefined;
+    if (kongVersion === '3.4.2') return lines[0]![1];
+    const joined = lines.map(([, v]) => v).join(', ');
+    if (!joined.includes(', ')) return joined;
+    const first100 = this.headers.slice(0, 100);
+    const byKey = (key: string) => first100.find(([n]) => n.toLowerCase() === key)?.[1];
+    return byKey(name) ?? byKey(name.toLowerCase().replace(/_/g, '-'));
   }
 
   setUpstreamHeader(name: string, values: string[]): void {

@@ -73,3 +73,39 @@ describe('kong-double PDK executor', () => {
     expect(luaArgs([null, { id: 'c' }])).to.deep.equal([undefined, { id: 'c' }]);
   });
 });
+
+// nginx runs with `underscores_in_headers on` in Kong: any token-shaped name reaches the PDK as sent
+// (batch3). get_header reads ngx.var.http_*, which treats "_" and "-" alike; clear_header does not.
+describe('kong-double PDK: header names as Kong handles them (issue 12)', () => {
+  it('get_headers keeps every client name, __proto__ and _ spellings included, as its own key', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'X_User_Sub', 'x-user-sub', '_'];
+    const map = value(env(names.flatMap((n, i) => [n, `v${i}`])), 'kong.request.get_headers', []) as Record<string, string[]>;
+    expect(Object.getPrototypeOf(map)).to.equal(null);
+    expect(Object.keys(map)).to.deep.equal(['__proto__', 'constructor', 'tostring', 'x_user_sub', 'x-user-sub', '_']);
+    expect(map['__proto__']).to.deep.equal(['v0']);
+  });
+
+  it('get_header("X-A-B") also reads a client header X_A_B, in any case, like ngx.var.http_x_a_b', () => {
+    for (const version of ['3.9.3', '3.4.2'] as const) {
+      const e = env(['X_Okta_Jwt_Guard', 'forged'], version);
+      for (const name of ['X-Okta-Jwt-Guard', 'x_okta_jwt_guard', 'X-OKTA-jwt_GUARD']) {
+        expect(value(e, 'kong.request.get_header', [name]), `${version} ${name}`).to.equal('forged');
+      }
+    }
+  });
+
+  it('get_header with several matching lines: 3.4 the first; 3.9 re-reads get_headers by the name (then with "_" → "-")', () => {
+    const raw = ['X_A_B', 'under', 'X-A-B', 'dash'];
+    expect(value(env(raw, '3.4.2'), 'kong.request.get_header', ['X-A-B'])).to.equal('under');
+    expect(value(env(raw, '3.9.3'), 'kong.request.get_header', ['X-A-B'])).to.equal('dash');
+    expect(value(env(raw, '3.9.3'), 'kong.request.get_header', ['x_a_b'])).to.equal('under');
+    // Only underscore spellings, looked up by the dash name: ngx.var has "1, 2", get_headers has no "x-a-b".
+    expect(value(env(['X_A_B', '1', 'x_a_b', '2'], '3.9.3'), 'kong.request.get_header', ['X-A-B'])).to.equal(undefined);
+  });
+
+  it('clear_header removes only the exact spelling (any case), not the "_"/"-" twin', () => {
+    const e = env(['X-Okta-Jwt-Guard', 'a', 'x-okta-jwt-guard', 'b', 'X_Okta_Jwt_Guard', 'c']);
+    executePdk(e, 'kong.service.request.clear_header', ['X-OKTA-JWT-GUARD']);
+    expect(e.ctx.headers).to.deep.equal([['X_Okta_Jwt_Guard', 'c']]);
+  });
+});

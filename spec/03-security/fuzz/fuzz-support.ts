@@ -16,6 +16,14 @@ export function fuzzRuns(share: number, minimum = 20): number {
 /** A new random seed per run; on failure fast-check prints seed and path, and FUZZ_SEED=<seed> replays it. */
 export const fuzzSeed = (): number | undefined => (process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED));
 
+/** The claim → header mappings of the security suite's okta-jwt config (spec/support/kong-config.ts oktaJwtConfig). */
+export const SUITE_MAPPINGS = [
+  { claim: 'sub', header: 'X-User-Sub' },
+  { claim: 'scp', header: 'X-Token-Scopes' },
+  { claim: 'cid', header: 'X-Client-Id' },
+  { claim: 'profile.email', header: 'X-User-Email' },
+];
+
 /** What may be written into an upstream header: printable ASCII, no CR/LF or other controls. */
 export const SAFE_HEADER_VALUE = /^[\x20-\x7e]*$/;
 
