@@ -2,22 +2,9 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { encode } from '@msgpack/msgpack';
 import { FrameSplitter, MsgpackFormatError, objectEnd } from '../../../server/msgpack-frames';
+import { msgpackValue } from './msgpack-values';
 
-const value = fc.letrec((tie) => ({
-  any: fc.oneof(
-    { depthSize: 'small' },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer(),
-    fc.maxSafeInteger(),
-    fc.double({ noNaN: true }),
-    fc.string({ unit: 'grapheme', maxLength: 300 }),
-    fc.uint8Array({ maxLength: 300 }),
-    fc.date({ noInvalidDate: true }), // ext type -1 (timestamp)
-    fc.array(tie('any'), { maxLength: 20 }),
-    fc.dictionary(fc.string({ maxLength: 10 }), tie('any'), { maxKeys: 20 }),
-  ),
-})).any;
+const value = msgpackValue({ timestamps: true });
 
 /** Encodings the default encoder never produces, written by hand. */
 const HAND_MADE: Record<string, number[]> = {
