@@ -87,8 +87,9 @@ class Reader {
     return this.fixed(length, (at) => this.buf.toString('utf8', at, at + length));
   }
 
-  private bin(length: number): Uint8Array {
-    return this.fixed(length, (at) => new Uint8Array(this.buf.subarray(at, at + length)));
+  /** A Buffer, as kong-pdk's decoder hands over (a copy: it must not pin the socket's read buffer). */
+  private bin(length: number): Buffer {
+    return this.fixed(length, (at) => Buffer.from(this.buf.subarray(at, at + length)));
   }
 
   private ext(length: number): typeof SKIPPED {

@@ -23,6 +23,9 @@ const RESERVED_HEADERS = new Set([
   'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'via',
 ]);
 
+/** The kong.ctx.shared key of the fail-closed guard's mark (README "Fail-closed guard"); no other use may take it. */
+export const GUARD_SHARED_KEY = 'okta_jwt_guard';
+
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Fills schema defaults for absent or null fields, recursing into records. */
@@ -263,6 +266,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     },
   };
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
+  if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key`);
   return { ...config, identity: configIdentity(config) };
 }
 

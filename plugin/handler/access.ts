@@ -4,6 +4,7 @@
 //
 // Fail closed: the plugin server reports a thrown handler to Kong as success and Kong then proxies
 // the request, so everything here is caught and answered with kong.response.exit.
+import { GUARD_SHARED_KEY } from '../config/normalise';
 import type { PluginConfig } from '../config/types';
 import { decide, requestNeeds } from '../core/decide';
 import type { Allow, Decision, Deny, Observe } from '../core/decision';
@@ -21,10 +22,8 @@ import type { HeaderMultiMap, Pdk } from './pdk';
  * lives in kong.ctx.shared, which exists for one request and which no client input reaches (a
  * header would be forgeable in some spelling). Set last, once okta-jwt has done all its work.
  */
-const GUARD_KEY = 'okta_jwt_guard';
-
 async function markGuard(kong: Pdk, config: PluginConfig): Promise<void> {
-  if (config.failClosedGuard) await kong.ctx.shared.set(GUARD_KEY, true);
+  if (config.failClosedGuard) await kong.ctx.shared.set(GUARD_SHARED_KEY, true);
 }
 
 /** Kong's ceiling for get_headers. A request reaching it may hide a second credential: refused. */

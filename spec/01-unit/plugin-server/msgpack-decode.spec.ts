@@ -15,8 +15,12 @@ function headerMapBytes(names: string[]): Uint8Array {
   return encode(JSON.parse(`{${names.map((n, i) => `${JSON.stringify(n)}:["v${i}"]`).join(',')}}`));
 }
 
-/** Plain JSON view (null-prototype objects compared as data). */
-const asJson = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (x instanceof Uint8Array ? { bin: [...x] } : x)));
+/** Plain JSON view (null-prototype objects compared as data; byte strings, Buffer or not, as their bytes). */
+const asJson = (v: unknown) =>
+  JSON.parse(JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
+    const original = this[k]; // before toJSON (a Buffer would arrive as {type, data})
+    return original instanceof Uint8Array ? { bin: [...original] } : x;
+  }));
 
 describe('plugin server: MessagePack decoding into plain data', () => {
   it('decodes every value Kong can send as @msgpack/msgpack does, with prototype-less maps', () => {
@@ -77,6 +81,8 @@ describe('plugin server: MessagePack decoding into plain data', () => {
       expect(asJson(got.value), bytes.join(',')).to.deep.equal(expected);
       expect(asJson(got.value)).to.deep.equal(asJson(decode(Uint8Array.from(bytes))));
     }
+    // Byte strings arrive as a Buffer, as kong-pdk's own decoder hands them to plugins (kong.request.get_raw_body).
+    expect(decodeMessage(Uint8Array.from([0xc4, 1, 7])).value).to.be.instanceOf(Buffer);
   });
 
   it('leaves out what plain data cannot hold (a map key that is no string or number, an extension) and says so', () => {

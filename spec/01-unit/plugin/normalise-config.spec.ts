@@ -68,6 +68,8 @@ describe('normalising the plugin config', () => {
     ['a header name with a space', { ...base, claims_to_headers: [{ claim: 'sub', header: 'X A' }] }, /not a valid header name/],
     ['min ttl above max ttl', { ...base, key_set: { min_ttl_seconds: 5000, max_ttl_seconds: 60 } }, /min_ttl_seconds/],
     ['a non-boolean flag', { ...base, hide_credentials: 'yes' }, /hide_credentials must be a boolean/],
+    ['a non-boolean fail_closed_guard', { ...base, fail_closed_guard: 'yes' }, /fail_closed_guard must be a boolean/],
+    ['shared claims under the guard\'s kong.ctx.shared key', { ...base, shared_claims_key: 'okta_jwt_guard' }, /shared_claims_key "okta_jwt_guard" is the fail-closed guard's key/],
     ['the Okta org authorization server', { ...base, issuer: 'https://dev-1.okta.com' }, /not an Okta custom authorization server.*create a custom authorization server/],
     ['an issuer path beyond the authorization server', { ...base, issuer: 'https://dev-1.okta.com/oauth2/default/v1' }, /not an Okta custom authorization server/],
     ['an additional org-server issuer', { ...base, additional_issuers: [{ issuer: 'https://other.okta.com', audiences: ['a'] }] }, /additional_issuers\[1\]\.issuer/],

@@ -63,6 +63,25 @@ describe('fail-closed guard: forged marks, dead and crashing plugin servers, __p
       expect(seen.headers['x-user-sub']).to.not.equal('admin');
     });
 
+    test('okta-jwt marks every request it lets through (dry run, a passed CORS preflight) and none it refuses', async (sec) => {
+      const double = sec.gw.double!;
+      double.rpcLog.reset();
+      await sec.refuses('401n', []);
+      const methods = double.rpcLog.frames.map((f) => (f.frame[3] as { Data?: { Method?: string } } | undefined)?.Data?.Method);
+      expect(methods).to.include('kong.response.exit').and.not.include('kong.ctx.shared.set');
+      try {
+        await sec.configure({ guard: true, plugin: { dry_run: true } });
+        await sec.accepts([['Authorization', 'Bearer not-a-token']]);
+        await sec.configure({ guard: true, plugin: { run_on_preflight: false } });
+        await sec.gw.resetUpstream();
+        const preflight = await sec.request([['Origin', 'https://app.example'], ['Access-Control-Request-Method', 'GET']], '/echo/case', 'OPTIONS');
+        expect(preflight.status, preflight.text).to.equal(200);
+        expect(await sec.gw.upstreamRequests()).to.have.length(1);
+      } finally {
+        await sec.configure({ guard: true });
+      }
+    });
+
     test('a client header in any spelling of the mark, with the plugin server answering: 401, nothing upstream', async (sec) => {
       for (const mark of FORGED_GUARD_HEADERS) await sec.refuses('401n', [mark]);
     });
