@@ -168,7 +168,10 @@ describe('deploy assets: decK state (deploy/deck/okta-jwt.yaml)', () => {
 
   it('takes the upstream, issuer and audience from DECK_ variables (decK reads only DECK_-prefixed ones)', () => {
     expect([...new Set(placeholders)].sort()).to.deep.equal(Object.keys(example).sort());
-    expect(text).not.to.match(/^\s*(?:url|issuer):\s*(?!\$\{\{ env )/m);
+    // Every url and issuer value is a placeholder.
+    const values = [...text.matchAll(/^[ \t-]*(?:url|issuer):[ \t]*(.*)$/gm)].map((m) => m[1]);
+    expect(values).to.have.length(2);
+    for (const v of values) expect(v).to.match(/^\$\{\{ env "DECK_[A-Z_]+" \}\}$/);
   });
 
   it('renders to okta-jwt with a config okta-jwt accepts, and the guard after it on the same route', () => {
