@@ -65,16 +65,28 @@ describe('package: npm pack, npm install --omit=dev, run without the repository'
     expect(JSON.parse(dump.stdout)[0]).to.include({ Name: 'okta-jwt', Version: pkg.version });
   });
 
-  it('serves the socket, and --health says so', async () => {
-    const server = spawn(bin('okta-jwt-pluginserver'), ['-p', tmp, '--sock-name', 'ps.sock', '-d', path.join(installed, 'dist', 'plugins')], { stdio: 'ignore' });
+  /** Starts the installed server on <tmp>/<sockName> and runs --health against it. */
+  async function serveAndCheckHealth(sockName: string) {
+    const server = spawn(bin('okta-jwt-pluginserver'), ['-p', tmp, '--sock-name', sockName, '-d', path.join(installed, 'dist', 'plugins')], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 400 && !(await socketAccepts(path.join(tmp, 'ps.sock'))); i++) await new Promise((r) => setTimeout(r, 25));
-      const health = await run(bin('okta-jwt-pluginserver'), ['--health', '-p', tmp, '--sock-name', 'ps.sock'], tmp);
-      expect(health).to.include({ code: 0, stdout: `healthy: ${path.join(tmp, 'ps.sock')} serves okta-jwt\n` });
+      for (let i = 0; i < 400 && !(await socketAccepts(path.join(tmp, sockName))); i++) await new Promise((r) => setTimeout(r, 25));
+      return await run(bin('okta-jwt-pluginserver'), ['--health', '-p', tmp, '--sock-name', sockName], tmp);
     } finally {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
     }
+  }
+
+  it('serves the socket, and --health says so', async () => {
+    expect(await serveAndCheckHealth('ps.sock')).to.include({ code: 0, stdout: `healthy: ${path.join(tmp, 'ps.sock')} serves okta-jwt\n` });
+  });
+
+  it('okta-jwt-pluginserver still serves and answers --health with TypeScript deleted (as kong/Dockerfile does)', async () => {
+    const app = path.join(tmp, 'app', 'node_modules');
+    expect(fs.existsSync(path.join(app, 'typescript', 'package.json')), 'kong-pdk brought TypeScript in').to.equal(true);
+    for (const dir of [path.join(app, 'typescript'), path.join(app, 'kong-pdk', 'node_modules', 'typescript')]) fs.rmSync(dir, { recursive: true, force: true });
+    const health = await serveAndCheckHealth('trim.sock');
+    expect(health.code, health.stderr).to.equal(0);
   });
 
   it('okta-jwt doctor --help, and a report on a config whose issuer does not answer (loopback, closed port)', async () => {

@@ -13,7 +13,7 @@ import { fillAndValidate } from '../../kong-double/schema/validate';
 import type { FieldDef } from '../../kong-double/schema/types';
 import { socketAccepts } from '../../kong-double/plugin-server';
 import {
-  IMAGE_NODE, IMAGE_PACKAGE_DIR, PLUGIN_NAME, dockerfileEnv, flag, localCommand, read, readYamlDocs, runLikeKong, socketOf, type Obj,
+  IMAGE_NODE, IMAGE_PACKAGE_DIR, PLUGIN_NAME, REPO, dockerfileEnv, flag, localCommand, read, readYamlDocs, runLikeKong, socketOf, type Obj,
 } from '../../support/deploy-assets';
 
 describe('docker assets: kong/kong.yml', () => {
@@ -82,6 +82,22 @@ describe('docker assets: kong/Dockerfile', () => {
   it('gives the socket folder to kong, the user Kong runs as', () => {
     expect(dockerfile).to.match(/^RUN mkdir -p \/run\/okta-jwt && chown kong:kong \/run\/okta-jwt/m);
     expect(dockerfile.trimEnd().split('\n').filter((l) => l.startsWith('USER ')).pop()).to.equal('USER kong');
+  });
+
+  it('drops every installed copy of TypeScript (never loaded by okta-jwt-pluginserver), and only for that server', () => {
+    const run = /^RUN npm run build && npm prune .*$/m.exec(dockerfile.replace(/\\\n/g, ' '))![0];
+    const guarded = /if \[ "\$\{PLUGIN_SERVER##\*\/\}" = okta-jwt-pluginserver \]; then rm -rf ([^;]+); fi/.exec(run);
+    expect(guarded, run).not.to.equal(null);
+    const removed = guarded![1]!.trim().split(/\s+/).sort();
+    // Where this lockfile's tree puts TypeScript: the root copy (ts-node's peer, kept by prune) and kong-pdk's own.
+    const copies = (dir: string): string[] =>
+      fs.readdirSync(path.join(REPO, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => {
+        const rel = `${dir}/${e.name}`;
+        if (e.name === 'typescript') return [rel];
+        if (e.name.startsWith('@')) return copies(rel);
+        return fs.existsSync(path.join(REPO, rel, 'node_modules')) ? copies(`${rel}/node_modules`) : [];
+      });
+    expect(removed).to.deep.equal(copies('node_modules').sort());
   });
 
   const stock = dockerfileEnv(dockerfile, { PLUGIN_SERVER: `${IMAGE_PACKAGE_DIR}/node_modules/kong-pdk/bin/kong-js-pluginserver` });
