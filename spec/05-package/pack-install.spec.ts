@@ -56,10 +56,12 @@ describe('package: npm pack, npm install --omit=dev, run without the repository'
     for (const dev of ['mocha', 'chai', '@okta/jwt-verifier', 'fast-check']) expect(fs.existsSync(path.join(tmp, 'app', 'node_modules', dev)), dev).to.equal(false);
   });
 
-  it('okta-jwt-pluginserver --help, and its query command lists okta-jwt with the package version', async () => {
+  it('okta-jwt-pluginserver --help, --version and its query command give the package version', async () => {
     const help = await run(bin('okta-jwt-pluginserver'), ['--help'], tmp);
     expect(help.code).to.equal(0);
     expect(help.stdout).to.include('--plugins-directory');
+    const version = await run(bin('okta-jwt-pluginserver'), ['--version'], tmp);
+    expect(version).to.include({ code: 0, stdout: `${pkg.version}\n` });
     const dump = await run(bin('okta-jwt-pluginserver'), ['-d', path.join(installed, 'dist', 'plugins'), '--dump-all-plugins'], tmp);
     expect(dump.code, dump.stderr).to.equal(0);
     expect(JSON.parse(dump.stdout)[0]).to.include({ Name: 'okta-jwt', Version: pkg.version });
