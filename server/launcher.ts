@@ -1,9 +1,8 @@
 // okta-jwt-pluginserver: a drop-in replacement for kong-pdk's `kong-js-pluginserver` with the same
 // command line (kong-pdk's own parser), serving through HardenedServer and FramedListener.
 // Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
-// loaded (without-ts-node.ts);
-// log lines go to stderr (the query command's stdout is pure JSON); idle instances and abandoned
-// events expire; SIGTERM/SIGINT close the socket and exit 0.
+// loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
+// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0.
 import './without-ts-node';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
