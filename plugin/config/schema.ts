@@ -21,11 +21,19 @@ export const RESERVED_HEADERS = [
   'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'via',
 ] as const;
 
+const reservedMessage = (name: string) => `"${name}" is reserved (Kong, nginx or the upstream rely on it); map the claim to another header`;
+
 /** Kong's match_none: one case-insensitive Lua pattern per reserved name (Lua patterns have no /i). */
 const RESERVED_HEADER_NAMES = RESERVED_HEADERS.map((name) => ({
   pattern: `^${[...name].map((ch) => (ch === '-' ? '%-' : `[${ch.toUpperCase()}${ch}]`)).join('')}$`,
-  err: `"${name}" is reserved (Kong, nginx or the upstream rely on it); map the claim to another header`,
+  err: reservedMessage(name),
 }));
+
+/** What Kong answers for a reserved header name (match_none above), for checks outside Kong (the doctor). */
+export function reservedHeaderError(header: string): string | null {
+  const lower = header.toLowerCase();
+  return (RESERVED_HEADERS as readonly string[]).includes(lower) ? reservedMessage(lower) : null;
+}
 
 type Field = Record<string, Record<string, unknown>>;
 
