@@ -198,7 +198,8 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
     checks,
     verdict,
     explainedBy: explaining === undefined ? null : { check: explaining.id, field: explaining.field },
-    exitCode: unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
+    // A refused config is the operator's to fix whatever the issuer does: a CI gate on 1 must see it.
+    exitCode: config === null ? EXIT.refused : unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
   };
 }
 

@@ -12,7 +12,7 @@ import net from 'node:net';
 import type Server from 'kong-pdk/server';
 import { FrameSplitter } from './msgpack-frames';
 import { decodeMessage } from './msgpack-decode';
-import { encodeForKong } from './kong-pdk-msgpack';
+import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import type { HardenedServer } from './hardened-server';
 
 type RpcMethod = (...args: unknown[]) => unknown;
@@ -139,10 +139,10 @@ function rpcMethod(ps: HardenedServer, name: string | undefined): RpcMethod | un
 /** A result the encoder refuses (a plugin passed e.g. a BigInt to the PDK) becomes an error reply, as in the stock listener. */
 function encodeReply(msgid: number, error: string | undefined, result: unknown, logger: Server.Logger): Uint8Array {
   try {
-    return encodeForKong([1, msgid, error, result]);
+    return kongPdkMsgpack.encode([1, msgid, error, result]);
   } catch (err) {
     logger.error(`rpc: # ${msgid} cannot encode the reply: ${errorText(err)}`);
-    return encodeForKong([1, msgid, `cannot encode the reply: ${errorText(err)}`, undefined]);
+    return kongPdkMsgpack.encode([1, msgid, `cannot encode the reply: ${errorText(err)}`, undefined]);
   }
 }
 

@@ -1,13 +1,9 @@
-// The MessagePack encoder kong-pdk itself uses (its own @msgpack/msgpack), so replies to Kong and
-// `--dump-plugin-info` are byte for byte what the stock kong-js-pluginserver writes.
+// The MessagePack codec kong-pdk itself uses (its own @msgpack/msgpack copy), so what this package
+// writes to the socket is encoded exactly as kong-pdk's listener does. Calls from Kong are decoded by
+// msgpack-decode.ts instead (kong-pdk's decoder refuses a header named __proto__).
 import { createRequire } from 'node:module';
 
-const kongPdkMsgpack = createRequire(require.resolve('kong-pdk/listener'))('@msgpack/msgpack') as {
-  Encoder: new () => { encode(value: unknown): Uint8Array };
+export const kongPdkMsgpack = createRequire(require.resolve('kong-pdk/listener'))('@msgpack/msgpack') as {
+  encode(value: unknown): Uint8Array;
+  decode(data: Uint8Array): unknown;
 };
-
-const encoder = new kongPdkMsgpack.Encoder();
-
-export function encodeForKong(value: unknown): Uint8Array {
-  return encoder.encode(value);
-}

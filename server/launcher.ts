@@ -1,17 +1,25 @@
 // okta-jwt-pluginserver: a drop-in replacement for kong-pdk's `kong-js-pluginserver` with the same
 // command line (kong-pdk's own parser), serving through HardenedServer and FramedListener (its own
 // framing and decoding: any header name is data, an undecodable request is refused, never dropped).
-// Extra over the stock bin: log lines go to stderr (the query command's stdout is pure JSON), idle
-// instances and abandoned events expire, SIGTERM/SIGINT close the socket and exit 0.
+// Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
+// loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
+// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0.
+import './without-ts-node';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type CliOptions } from 'kong-pdk/cli';
 import { HardenedServer } from './hardened-server';
 import { FramedListener } from './framed-listener';
 import { stderrLogger } from './logger';
 import { settingsFromEnv, type ServerSettings } from './settings';
-import { encodeForKong } from './kong-pdk-msgpack';
+import { healthMain } from './health';
+import { kongPdkMsgpack } from './kong-pdk-msgpack';
 
 export function main(): void {
+  // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
+  if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
+  // kong-pdk's parser would print kong-pdk's own version.
+  if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
   const opts = parse();
   const logger = stderrLogger(opts.logLevel);
   // The stock server resolves a relative directory against its own install folder and finds nothing.
@@ -33,6 +41,11 @@ export function main(): void {
   }
 }
 
+/** okta-jwt's version: package.json (its only place), two folders above dist/server/ in every layout. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 type Logger = ReturnType<typeof stderrLogger>;
 
 async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettings, logger: Logger): Promise<void> {
@@ -42,7 +55,7 @@ async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettin
   const ps = new HardenedServer(pluginsDir, logger, settings);
   try {
     if (opts.DumpPluginInfo) {
-      writeStdout(encodeForKong(await ps.GetPluginInfo(opts.DumpPluginInfo)));
+      writeStdout(kongPdkMsgpack.encode(await ps.GetPluginInfo(opts.DumpPluginInfo)));
     } else {
       const infos = await Promise.all([...ps.getPlugins().keys()].map((name) => ps.GetPluginInfo(name)));
       writeStdout(JSON.stringify(infos) + '\n');

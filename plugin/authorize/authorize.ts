@@ -48,18 +48,17 @@ function matches<T>(required: readonly T[], mode: 'all' | 'any', test: (item: T)
 
 function authenticationFailure(claims: Claims, policy: AccessPolicy, leewaySeconds: number, nowSeconds: number): Authorization | null {
   const { amrValues, acrValues, maxAgeSeconds } = policy.authentication;
-  const description = 'A stronger or more recent authentication is required';
-  if (amrValues.length > 0 && !amrValues.some((v) => claimStrings(claims, ['amr']).has(v))) {
-    return { ok: false, reason: 'step_up_required', description, params: { acrValues } };
-  }
-  if (acrValues.length > 0 && !acrValues.some((v) => claimStrings(claims, ['acr']).has(v))) {
-    return { ok: false, reason: 'step_up_required', description, params: { acrValues } };
-  }
+  // The challenge names everything the policy asks for (RFC 9470 allows acr_values and max_age
+  // together), whichever check failed, so one re-authentication satisfies it.
+  const stepUp: Authorization = {
+    ok: false, reason: 'step_up_required', description: 'A stronger or more recent authentication is required',
+    params: maxAgeSeconds === null ? { acrValues } : { acrValues, maxAge: maxAgeSeconds },
+  };
+  if (amrValues.length > 0 && !amrValues.some((v) => claimStrings(claims, ['amr']).has(v))) return stepUp;
+  if (acrValues.length > 0 && !acrValues.some((v) => claimStrings(claims, ['acr']).has(v))) return stepUp;
   if (maxAgeSeconds !== null) {
     const authTime = claimAt(claims, ['auth_time']);
-    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || nowSeconds - authTime > maxAgeSeconds + leewaySeconds) {
-      return { ok: false, reason: 'step_up_required', description, params: { acrValues, maxAge: maxAgeSeconds } };
-    }
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || nowSeconds - authTime > maxAgeSeconds + leewaySeconds) return stepUp;
   }
   return null;
 }

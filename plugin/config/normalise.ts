@@ -3,7 +3,7 @@
 // Runs once per plugin instance. Defaults come from the schema, so a config that did not pass
 // through Kong (unit tests, the doctor) is read the same way. Cross-field rules Kong cannot
 // express from a JS schema are enforced here and reported as ConfigError.
-import { configFields, SUPPORTED_ALGORITHMS } from './schema';
+import { configFields, RESERVED_HEADERS as RESERVED_HEADERS_LIST, SUPPORTED_ALGORITHMS } from './schema';
 import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PathPattern, PluginConfig } from './types';
 
 export class ConfigError extends Error {
@@ -16,12 +16,8 @@ export class ConfigError extends Error {
 type Raw = Record<string, unknown>;
 type FieldList = Array<Record<string, Record<string, unknown>>>;
 
-/** Headers the plugin must never write: they steer proxying, framing or credentials. */
-const RESERVED_HEADERS = new Set([
-  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-authorization', 'authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
-  'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'via',
-]);
+/** Headers the plugin must never write (the schema refuses them in claims_to_headers already). */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set(RESERVED_HEADERS_LIST);
 
 /** The kong.ctx.shared key of the fail-closed guard's mark (README "Fail-closed guard"); no other use may take it. */
 export const GUARD_SHARED_KEY = 'okta_jwt_guard';

@@ -51,10 +51,18 @@ export class RpcRecorder {
 
 export class ErrorLog {
   readonly lines: LogLine[] = [];
+  private readonly followers: Array<(line: LogLine) => void> = [];
   constructor(private readonly clock: () => number) {}
 
   log(level: LogLevel, message: string): void {
-    this.lines.push({ t: this.clock(), level, message });
+    const line = { t: this.clock(), level, message };
+    this.lines.push(line);
+    for (const follower of this.followers) follower(line);
+  }
+
+  /** Calls `fn` with every line logged from now on, like `tail -f error.log` (npm start prints them). */
+  follow(fn: (line: LogLine) => void): void {
+    this.followers.push(fn);
   }
 
   /** The lines as Kong would print them: `[level] message`. */

@@ -67,6 +67,16 @@ describe('authorizing a verified token', () => {
     expect(authorize({ acr: 'urn:okta:loa:1fa:any' }, c)).to.deep.include({ ok: false, reason: 'step_up_required', params: { acrValues: ['urn:okta:loa:2fa:any'] } });
   });
 
+  it('announces the configured max_age with acr_values whichever step-up check fails', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const c = config({ authentication: { amr_values: ['mfa'], acr_values: ['urn:okta:loa:2fa:any'], max_age_seconds: 900 } });
+    const params = { acrValues: ['urn:okta:loa:2fa:any'], maxAge: 900 };
+    expect(authorize({ amr: ['pwd'], acr: 'urn:okta:loa:2fa:any', auth_time: now }, c)).to.deep.include({ reason: 'step_up_required', params });
+    expect(authorize({ amr: ['mfa'], acr: 'urn:okta:loa:1fa:any', auth_time: now }, c)).to.deep.include({ reason: 'step_up_required', params });
+    expect(authorize({ amr: ['mfa'], acr: 'urn:okta:loa:2fa:any', auth_time: now - 3600 }, c)).to.deep.include({ reason: 'step_up_required', params });
+    expect(authorize({ amr: ['pwd'] }, config({ authentication: { amr_values: ['mfa'] } }))).to.deep.include({ params: { acrValues: [] } });
+  });
+
   it('demands a recent login through auth_time and announces max_age', () => {
     const now = Math.floor(Date.now() / 1000);
     const c = config({ leeway_seconds: 0, authentication: { max_age_seconds: 300 } });

@@ -262,7 +262,7 @@ describe('deciding on a request (pure core, real keys)', () => {
     const token = await signToken(signer, oktaClaims({ amr: ['pwd'] }));
     const c = config({ authentication: { amr_values: ['mfa'], acr_values: ['urn:okta:loa:2fa:any'], max_age_seconds: 600 } });
     const deny = expectDeny(await decide(bearer(token), c, sets), 401, 'insufficient_user_authentication', 'step_up_required');
-    expect(deny.headers['WWW-Authenticate']).to.include('acr_values="urn:okta:loa:2fa:any"');
+    expect(deny.headers['WWW-Authenticate']).to.include('acr_values="urn:okta:loa:2fa:any", max_age=600');
   });
 });
 

@@ -64,6 +64,7 @@ describe('access policies through the gateway', function () {
     expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ amr: ['pwd', 'mfa'], auth_time: now - 60 })))).status).to.equal(200);
     const noMfa = await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ amr: ['pwd'], auth_time: now - 60 })));
     expectChallenge(noMfa, 401, 'insufficient_user_authentication');
+    expect(String(noMfa.headers['www-authenticate'])).to.include('max_age=300');
     const stale = await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ amr: ['mfa'], auth_time: now - 3600 })));
     expectChallenge(stale, 401, 'insufficient_user_authentication');
     expect(String(stale.headers['www-authenticate'])).to.include('max_age=300');
