@@ -31,8 +31,10 @@ async function expectNothingForgedUpstream(sec: SecurityGateway, statuses: Array
  * which is the documented hole, not a leak; the leak checks resume after it.
  */
 async function expectStockCrashed(sec: SecurityGateway, pid: number | undefined): Promise<void> {
-  await sec.waitUntilServing();
+  // The respawn, not a served request, shows the crash: unguarded, Kong proxies while it is down.
+  for (let i = 0; i < 100 && sec.server().pid === pid; i++) await new Promise((resolve) => setTimeout(resolve, 100));
   expect(sec.server().pid, 'the stock server did not crash').to.not.equal(pid);
+  await sec.waitUntilServing();
   expect(sec.server().output.join('\n')).to.include('The key __proto__ is not allowed');
   sec.begin();
 }
