@@ -19,6 +19,8 @@ async function main(): Promise<void> {
       pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(root, 'dist', 'plugins') }],
       proxyPort: port('PROXY_PORT', 8000),
       adminPort: port('ADMIN_PORT', 8001),
+      // Nothing reads the frames of a long-running local gateway: do not keep them.
+      recordRpc: false,
     },
     config: (issuer, echo) => ({
       _format_version: '3.0',

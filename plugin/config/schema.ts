@@ -115,6 +115,7 @@ export const configFields: Field[] = [
       },
     },
   },
+  { unmatched_requests: { type: 'string', required: true, default: 'default_policy', one_of: ['default_policy', 'deny'], description: 'What happens to a request no rule matches: default_policy judges it by the top-level policy; deny refuses it (403), as does a path Kong leaves ambiguous (;, %2F, a backslash). deny is recommended whenever rules are used.' } },
   {
     claims_to_headers: {
       type: 'array',

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
-import { authorize as authorizeWith, grantedScopes, selectPolicy } from '../../../plugin/authorize/authorize';
+import { authorize as authorizeWith, grantedScopes, selectPolicies } from '../../../plugin/authorize/authorize';
 import type { PluginConfig } from '../../../plugin/config/types';
 import { normaliseConfig } from '../../../plugin/config/normalise';
+
+/** The one policy a plain (unambiguous) request falls under. */
+function selectPolicy(c: PluginConfig, method: string, path: string) {
+  const selection = selectPolicies(c, method, path);
+  if (!selection.ok || selection.policies.length !== 1) throw new Error(`expected one policy, got ${JSON.stringify(selection)}`);
+  return selection.policies[0];
+}
 
 const config = (extra: Record<string, unknown> = {}) =>
   normaliseConfig({ issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api://default'], ...extra });

@@ -24,7 +24,7 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 function view(headers: Record<string, string[]>, extra: Partial<RequestView> = {}): RequestView {
-  return { headers, method: null, path: null, queryToken: null, alreadyAuthenticated: false, ...extra };
+  return { headers, method: null, path: null, rawQuery: null, alreadyAuthenticated: false, ...extra };
 }
 const bearer = (token: string, more: Record<string, string[]> = {}, extra: Partial<RequestView> = {}) => view({ authorization: [`Bearer ${token}`], ...more }, extra);
 const only = (keySet: KeySet): KeySets => new Map([[TEST_ISSUER, keySet]]);
@@ -202,19 +202,19 @@ describe('deciding on a request (pure core, real keys)', () => {
     it('takes the token from a configured cookie or query parameter', async () => {
       const token = await signToken(signer, oktaClaims());
       expect((await decide(view({ cookie: [`a=1; at=${token}; b=2`] }), config({ token_cookie: 'at' }), sets)).kind).to.equal('allow');
-      expect((await decide(view({}, { queryToken: token }), config({ token_query_param: 'access_token' }), sets)).kind).to.equal('allow');
+      expect((await decide(view({}, { rawQuery: `access_token=${token}` }), config({ token_query_param: 'access_token' }), sets)).kind).to.equal('allow');
     });
 
     it('ignores cookies and query parameters unless configured', async () => {
       const token = await signToken(signer, oktaClaims());
-      expectDeny(await decide(view({ cookie: [`at=${token}`] }, { queryToken: token }), config(), sets), 401, null, 'token_missing');
+      expectDeny(await decide(view({ cookie: [`at=${token}`] }, { rawQuery: `access_token=${token}` }), config(), sets), 401, null, 'token_missing');
     });
 
     it('refuses a token sent in two places (RFC 6750 §2)', async () => {
       const token = await signToken(signer, oktaClaims());
       const c = config({ token_cookie: 'at', token_query_param: 'access_token' });
       expectDeny(await decide(bearer(token, { cookie: [`at=${token}`] }), c, sets), 400, 'invalid_request', 'request_invalid');
-      expectDeny(await decide(bearer(token, {}, { queryToken: token }), c, sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(bearer(token, {}, { rawQuery: `access_token=${token}` }), c, sets), 400, 'invalid_request', 'request_invalid');
       expectDeny(await decide(view({ cookie: [`at=${token}`, `at=${token}`] }), c, sets), 400, 'invalid_request', 'request_invalid');
     });
   });
