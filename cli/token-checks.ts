@@ -131,7 +131,7 @@ function idTokenCheck(claims: JWTPayload): Check {
     `an ID token (${markers.join(', ')}): send the access_token from Okta's token response, not the id_token`, null, 'bad_token_type');
 }
 
-/** A DPoP- or mTLS-bound token (cnf.jkt / cnf["x5t#S256"]) cannot be used as a bearer token. */
+/** A token bound to a key (any cnf: DPoP, mTLS, jwk, …) cannot be used as a bearer token. */
 function bindingCheck(claims: JWTPayload): Check {
   return outcome(!isSenderConstrained(claims), 'token.binding', 'not bound to a key (a bearer token)',
     'bound to a key (cnf): a DPoP or mTLS sender-constrained token needs its proof, it cannot be used as a bearer token', null, 'token_bound');
