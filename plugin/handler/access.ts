@@ -54,7 +54,8 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
     const headers = await kong.request.getHeaders(MAX_HEADERS);
     if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
     let decision: Decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
-    let loggable = true;
+    // Until the query is read, a configured token parameter may be in it (see mayLogRequest).
+    let loggable = config.tokenSources.queryParam === null;
     if (headerCount(headers) < MAX_HEADERS) {
       const request = await readRequest(kong, config, headers);
       loggable = mayLogRequest(request, config);
