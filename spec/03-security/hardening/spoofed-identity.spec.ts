@@ -4,6 +4,7 @@
 // Asserted on what the echo upstream received, through the double and the real plugin server.
 import { expect } from 'chai';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
+import { kongYml } from '../../support/kong-config';
 
 const consumers = [{ username: 'anonymous-user' }];
 
@@ -62,6 +63,27 @@ describe('issue 12: spoofed identity is removed on every path, in every spelling
       expect(received(echoed, 'X-Consumer-Username')).to.deep.equal(['anonymous-user']);
       expect(received(echoed, 'X-Anonymous-Consumer')).to.deep.equal(['true']);
       expect(received(echoed, 'X-Credential-Identifier')).to.deep.equal([]);
+    } finally {
+      await sec.configure();
+    }
+  });
+
+  test('pass (anonymous set and another auth plugin authenticated first: the logical OR): its consumer headers stay, every spoof goes', async (sec) => {
+    const partner = 'partner-app';
+    // Stands in for key-auth & co. (priority above okta-jwt's): authenticates, then writes its consumer header.
+    const authenticatedFirst = { name: 'pre-function', config: { access: [
+      `kong.client.authenticate(kong.client.load_consumer("${partner}", true), { id = "8f1c9a52-5d0e-4c4e-9d59-3a1d2f0c7b11" })`,
+      `kong.service.request.set_header("X-Consumer-Username", "${partner}")`,
+    ] } };
+    const plugin = sec.pluginConfig({ consumer_claim: 'sub', anonymous: 'anonymous-user' });
+    const loaded = await sec.gw.postConfig(kongYml(sec.gw, { plugin, consumers: [...consumers, { username: partner }], routePlugins: [authenticatedFirst] }));
+    expect(loaded.status, loaded.text).to.equal(201);
+    try {
+      const echoed = await proxied(sec, SPOOFS);
+      expect(received(echoed, 'X-Consumer-Username')).to.deep.equal([partner]);
+      for (const name of ['X-User-Sub', 'X-User-Email', 'X-Consumer-ID', 'X-Anonymous-Consumer', 'X-Credential-Identifier']) {
+        expect(received(echoed, name), name).to.deep.equal([]);
+      }
     } finally {
       await sec.configure();
     }
