@@ -23,6 +23,8 @@ async function main(): Promise<void> {
       pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(root, 'dist', 'plugins') }],
       proxyPort: port('PROXY_PORT'),
       adminPort: port('ADMIN_PORT'),
+      // Nothing reads the frames of a long-running local gateway: do not keep them.
+      recordRpc: false,
     },
     config: (issuer, echo) => ({
       _format_version: '3.0',

@@ -4,7 +4,8 @@
 // through Kong (unit tests, the doctor) is read the same way. Cross-field rules Kong cannot
 // express from a JS schema are enforced here and reported as ConfigError.
 import { configFields, RESERVED_HEADERS as RESERVED_HEADERS_LIST, SUPPORTED_ALGORITHMS } from './schema';
-import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PathPattern, PluginConfig } from './types';
+import { compileGlob, type PathGlob } from '../authorize/path-glob';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PluginConfig } from './types';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -156,12 +157,9 @@ function accessPolicy(raw: Raw, where: string): AccessPolicy {
   };
 }
 
-/** `*` matches within one path segment; a `*` at the very end matches any rest, slashes included. */
-function pathPattern(source: string): PathPattern {
+function pathPattern(source: string): PathGlob {
   if (!source.startsWith('/')) throw new ConfigError(`rule path "${source}" must start with /`);
-  const body = source.endsWith('*') ? source.slice(0, -1) : source;
-  const escaped = body.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
-  return { source, regex: new RegExp(`^${escaped}${source.endsWith('*') ? '.*' : ''}$`) };
+  return compileGlob(source);
 }
 
 function accessRules(raw: Raw): AccessRule[] {
@@ -234,6 +232,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     clientIds,
     defaultPolicy: accessPolicy(raw, ''),
     rules: accessRules(raw),
+    unmatchedRequests: oneOf(raw, 'unmatched_requests', ['default_policy', 'deny'] as const),
     claimsToHeaders: claimMappings(raw, tokenHeader),
     tokenHeader,
     tokenSources: { queryParam: optionalStr(raw, 'token_query_param'), cookie: optionalStr(raw, 'token_cookie') },
@@ -263,6 +262,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
   };
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
   if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key`);
+  if (config.unmatchedRequests === 'deny' && config.rules.length === 0) throw new ConfigError('unmatched_requests "deny" needs rules (without any, every request would be refused)');
   return { ...config, identity: configIdentity(config) };
 }
 

@@ -140,12 +140,13 @@ export const configFields: Field[] = [
       },
     },
   },
+  { unmatched_requests: { type: 'string', required: true, default: 'default_policy', one_of: ['default_policy', 'deny'], description: 'What happens to a request no rule matches: default_policy judges it by the top-level policy; deny refuses it (403), and refuses a path upstreams may read differently (;, %2F, a backslash) with 400. deny is recommended whenever rules are used.' } },
   {
     claims_to_headers: {
       type: 'array',
       required: true,
       default: [],
-      description: 'Claims copied to upstream request headers. Client-sent copies of these headers are always removed.',
+      description: 'Claims copied to upstream request headers. Client-sent copies of these headers, in any spelling (letter case, _ for -), are always removed.',
       elements: {
         type: 'record',
         fields: [

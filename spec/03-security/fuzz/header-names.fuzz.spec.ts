@@ -79,10 +79,9 @@ describe('fuzz: client-chosen header names through the plugin server', function 
     expect(sec.gw.double!.errorLog.text()).to.not.include('internal error');
   });
 
-  // Needs the plugin to remove client headers whose name equals an owned header after lower-casing
-  // and "_" → "-" (issue 12 "What to build" 3, done on the plugin-logic branch): fails without it
-  // (X_User_Sub: <spoof> reaches the upstream). Un-skip when both branches are merged.
-  it.skip(`[needs the plugin-logic branch of issue 12] with a valid token no client copy of a mapped header survives in any spelling, "_" included (${runs} requests)`, async () => {
+  // Issue 12 row 6: the plugin removes client headers whose name equals an owned header after
+  // lower-casing and "_" → "-" (without that, X_User_Sub: <spoof> reaches the upstream).
+  it(`with a valid token no client copy of a mapped header survives in any spelling, "_" included (${runs} requests)`, async () => {
     const sec = get();
     const valid = sec.raw.sign(sec.raw.claims());
     await fc.assert(
