@@ -6,6 +6,7 @@ import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { GUARD_HEADER, kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge } from './assertions';
+import { useConfig } from '../../support/apply-config';
 
 describe('the fail-closed guard', function () {
   let gw: Gateway;
@@ -13,8 +14,7 @@ describe('the fail-closed guard', function () {
   before(async function () {
     this.timeout(60000);
     gw = await startGateway();
-    const res = await gw.postConfig(kongYml(gw, { guard: true, plugin: oktaJwtConfig(gw, { guard_header: GUARD_HEADER }) }));
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(gw, kongYml(gw, { guard: true, plugin: oktaJwtConfig(gw, { guard_header: GUARD_HEADER }) }));
   });
   after(async () => gw?.close());
   beforeEach(async () => gw.resetUpstream());

@@ -7,6 +7,7 @@ import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge, expectNoUpstreamRequest } from './assertions';
+import { useConfig } from '../../support/apply-config';
 
 describe('access policies through the gateway', function () {
   let gw: Gateway;
@@ -19,8 +20,7 @@ describe('access policies through the gateway', function () {
   beforeEach(async () => gw.resetUpstream());
 
   async function use(config: Record<string, unknown>, extra: Parameters<typeof kongYml>[1] = {}): Promise<void> {
-    const res = await gw.postConfig(kongYml(gw, { ...extra, plugin: oktaJwtConfig(gw, config) }));
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(gw, kongYml(gw, { ...extra, plugin: oktaJwtConfig(gw, config) }));
   }
   const upstreamHeaders = (res: { json<T>(): T }) => res.json<{ headers: Record<string, string> }>().headers;
 
@@ -146,12 +146,13 @@ describe('access policies through the gateway', function () {
     });
   });
 
-  it('takes the token from a configured query parameter or cookie, and refuses one sent twice', async () => {
+  it('takes the token from a configured query parameter or cookie, and refuses two credentials with 400 invalid_request', async () => {
     await use({ token_query_param: 'access_token', token_cookie: 'okta_at' });
     const token = await gw.mint({ scp: ['orders:read'] });
     expect((await get(`${gw.proxyUrl}/echo/x?access_token=${token}`)).status).to.equal(200);
     expect((await get(`${gw.proxyUrl}/echo/x`, [['Cookie', `theme=dark; okta_at=${token}`]])).status).to.equal(200);
     expectChallenge(await get(`${gw.proxyUrl}/echo/x?access_token=${token}`, bearer(token)), 400, 'invalid_request');
+    expectChallenge(await get(`${gw.proxyUrl}/echo/x`, [...bearer(token), ['Cookie', `okta_at=${token}`]]), 400, 'invalid_request');
   });
 
   it('shares the verified claims with later plugins through kong.ctx.shared (Kong double only: read from the RPC stream)', async function () {

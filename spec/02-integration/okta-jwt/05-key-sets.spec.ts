@@ -6,6 +6,7 @@ import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge, expectNoUpstreamRequest } from './assertions';
+import { useConfig } from '../../support/apply-config';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,8 +30,7 @@ describe('key sets through the gateway', function () {
   });
 
   async function use(extra: Record<string, unknown>): Promise<void> {
-    const res = await gw.postConfig(kongYml(gw, { plugin: oktaJwtConfig(gw, extra) }));
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(gw, kongYml(gw, { plugin: oktaJwtConfig(gw, extra) }));
   }
 
   it('accepts tokens of a new key after one refetch, and refuses the retired key once the set is refreshed', async () => {
