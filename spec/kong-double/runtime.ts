@@ -41,20 +41,20 @@ export class KongRuntime {
     readonly propagation: Propagation,
   ) {
     this.store = initial;
-    this.db = initial;
+    this.db = snapshot(initial); // the Admin API edits its lists in place; the proxy's stay as published
     this.resequence();
   }
 
   /** Installs a new configuration at once (at startup); every plugin gets a new __seq__. */
   install(store: EntityStore): void {
-    this.db = store;
+    this.db = snapshot(store);
     this.store = store;
     this.resequence();
   }
 
   /** DB-less POST /config: accepted now, run by the workers a few ms later (Kong rebuilds the plugins iterator). */
   accept(store: EntityStore): void {
-    this.db = store;
+    this.db = snapshot(store);
     this.propagation.after(this.propagation.delays.declarativeMs, () => {
       this.store = store;
       this.resequence();

@@ -20,14 +20,25 @@ type Obj = Record<string, unknown>;
 const deadlineMs = (): number => Number(process.env.KONG_CONFIG_WAIT_MS ?? 20000);
 const SENTINEL = 'config-sentinel';
 const POLL_MS = 10;
+const NOWHERE = 'http://127.0.0.1:1';
 
 interface Sentinel { nonce: string; path: string; service: Obj }
 
-function newSentinel(gw: Gateway): Sentinel {
+function newSentinel(): Sentinel {
   const nonce = crypto.randomBytes(8).toString('hex');
   const path = `/${SENTINEL}/${nonce}`;
   const plugin = { name: 'pre-function', config: { access: [`return kong.response.exit(200, { message = "${nonce}" })`] } };
-  return { nonce, path, service: { name: `${SENTINEL}-${nonce}`, url: gw.upstreamUrl, routes: [{ name: `${SENTINEL}-${nonce}`, paths: [path], plugins: [plugin] }] } };
+  // Its service leads nowhere (connection refused, no retry): in DB mode the route runs before its plugin
+  // does, and those polls must not reach the scenario's upstream.
+  return { nonce, path, service: { name: `${SENTINEL}-${nonce}`, url: NOWHERE, retries: 0, routes: [{ name: `${SENTINEL}-${nonce}`, paths: [path], plugins: [plugin] }] } };
+}
+
+function answersNonce(text: string, nonce: string): boolean {
+  try {
+    return (JSON.parse(text) as { message?: unknown }).message === nonce;
+  } catch {
+    return false;
+  }
 }
 
 /** Polls the sentinel route until it answers its nonce, or fails with what the proxy answered instead. */
@@ -36,12 +47,12 @@ async function sentinelLive(gw: Gateway, sentinel: Sentinel): Promise<void> {
   let last = 'no answer';
   while (Date.now() - started < deadlineMs()) {
     const res = await send('GET', gw.proxyUrl + sentinel.path).catch((e: Error) => ({ status: 0, text: e.message }));
-    if (res.status === 200 && res.text.includes(sentinel.nonce)) return;
+    if (res.status === 200 && answersNonce(res.text, sentinel.nonce)) return; // not the upstream echoing the path
     last = `${res.status} ${res.text.slice(0, 200)}`;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   throw new Error(`configuration not live after ${deadlineMs()} ms (KONG_CONFIG_WAIT_MS): the sentinel ${gw.proxyUrl}${sentinel.path} ` +
-    `answered ${last}, not 200 with ${sentinel.nonce}; is ${gw.proxyUrl} the proxy of the Kong behind ${gw.adminUrl}?`);
+    `answered ${last}, not 200 {"message":"${sentinel.nonce}"}; is ${gw.proxyUrl} the proxy of the Kong behind ${gw.adminUrl}?`);
 }
 
 /**
@@ -50,7 +61,7 @@ async function sentinelLive(gw: Gateway, sentinel: Sentinel): Promise<void> {
  * response, or in DB mode the first refused write (else the last write).
  */
 export async function applyConfig(gw: Gateway, config: Obj): Promise<HttpResponse> {
-  const sentinel = newSentinel(gw);
+  const sentinel = newSentinel();
   if (gw.database === 'off') {
     const res = await gw.postConfig({ ...config, services: [...((config.services as Obj[] | undefined) ?? []), sentinel.service] });
     if (res.status === 201) await sentinelLive(gw, sentinel);
@@ -68,10 +79,10 @@ export async function useConfig(gw: Gateway, config: Obj): Promise<void> {
 }
 
 /** DB mode: waits until every Admin API write made so far runs on the proxy path. */
-export async function waitForConfig(gw: Gateway, sentinel = newSentinel(gw)): Promise<void> {
+export async function waitForConfig(gw: Gateway, sentinel = newSentinel()): Promise<void> {
   if (gw.database === 'off') throw new Error('waitForConfig is for DB mode; DB-less configs go through applyConfig');
   const routes = sentinel.service.routes as Obj[];
-  const service = await write(gw, 'POST', '/services', { name: sentinel.service.name, url: sentinel.service.url });
+  const service = await write(gw, 'POST', '/services', { name: sentinel.service.name, url: sentinel.service.url, retries: 0 });
   const route = await write(gw, 'POST', `/services/${service.id}/routes`, { name: routes[0]!.name, paths: routes[0]!.paths });
   const plugin = await write(gw, 'POST', `/routes/${route.id}/plugins`, (routes[0]!.plugins as Obj[])[0]!);
   try {
