@@ -8,6 +8,7 @@ import { loadDeclarative, makePlugin } from './declarative';
 import { makeConsumer, makeRoute, makeService, nowSeconds, findByIdOrName, type EntityStore, type PluginEntity } from './entities';
 import { schema } from './schema-bridge';
 import type { KongRuntime } from './runtime';
+import { emptyCollection, multipartFields } from './admin-reads';
 
 type Obj = Record<string, unknown>;
 type Reply = { status: number; body?: unknown };
@@ -20,6 +21,7 @@ type Collection = keyof typeof COLLECTIONS;
 function parseBody(raw: string, type: string | undefined): Obj {
   if (!raw) return {};
   if ((type ?? '').includes('json')) return JSON.parse(raw) as Obj;
+  if ((type ?? '').includes('multipart/form-data')) return multipartFields(Buffer.from(raw, 'utf8'), type!) ?? {};
   if ((type ?? '').includes('x-www-form-urlencoded')) {
     const out: Obj = {};
     for (const [k, v] of new URLSearchParams(raw)) {
@@ -66,6 +68,9 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
       rt.accept(result.store);
       return { status: 201, body: entityMaps(result.store) };
     }
+    const empty = emptyCollection(method, parts);
+    if (empty) return { status: 200, body: empty };
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'acls') return { status: 200, body: { data: store.acls, next: null } };
     if (parts[0] === 'plugins' && parts[1] === 'enabled' && method === 'GET') return { status: 200, body: { enabled_plugins: [...rt.catalog.entries.keys()].sort() } };
     if (parts[0] === 'schemas' && parts[1] === 'plugins') {
       if (parts[2] === 'validate' && method === 'POST') {

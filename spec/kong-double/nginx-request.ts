@@ -1,5 +1,5 @@
 // Requests nginx refuses before Kong runs any plugin (batch3 §2): a header nginx keeps as a single
-// value sent twice, and requests whose framing Node's parser rejects (nginx answers those 400 as well).
+// value sent twice (two Content-Length or Transfer-Encoding lines already stop Node's parser).
 // Kong's error page renders the 400: `{"message":"Bad request","request_id":…}`, Connection: close.
 import crypto from 'node:crypto';
 import type http from 'node:http';
@@ -33,13 +33,20 @@ export function nginxBadRequest(requestId: string, version: KongVersion, accept?
   return errorResponse(400, 'Bad request', [['Connection', 'close']], accept, requestId, version);
 }
 
+/** Node's parse errors for what nginx refuses as a duplicate header: two Content-Length or Transfer-Encoding lines. */
+const DUPLICATE_FRAMING = new Set(['HPE_UNEXPECTED_CONTENT_LENGTH', 'HPE_INVALID_TRANSFER_ENCODING']);
+
+/** What Node answers to its other parse errors when no 'clientError' listener is installed. */
+const NODE_DEFAULT: Record<string, string> = { HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large', ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout' };
+
 /**
- * Answers what Node's parser refuses (e.g. two Content-Length lines) the way Kong does, instead of
- * Node's bare 400.
+ * Answers duplicate framing headers, which Node's parser refuses before the double sees the request,
+ * the way Kong does (nginx's 400); every other parse error keeps Node's own answer.
  */
 export function refuseUnparsableLikeNginx(server: http.Server, version: KongVersion): void {
-  server.on('clientError', (_err: Error, socket: Duplex) => {
-    if (!socket.writable) return void socket.destroy();
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    if (!DUPLICATE_FRAMING.has(err.code ?? '')) return void socket.end(`HTTP/1.1 ${NODE_DEFAULT[err.code ?? ''] ?? '400 Bad Request'}\r\nConnection: close\r\n\r\n`);
     const requestId = crypto.randomBytes(16).toString('hex');
     const r = nginxBadRequest(requestId, version);
     const lines = [`HTTP/1.1 400 Bad Request`, `Date: ${new Date().toUTCString()}`, ...r.headers.map(([n, v]) => `${n}: ${v}`),

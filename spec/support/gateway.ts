@@ -2,7 +2,8 @@
 // the Kong double (default: started here with the real plugin server, a dev issuer and an echo
 // upstream) or against a running Kong such as the compose stack:
 //   KONG_PROXY_URL, KONG_ADMIN_URL      the running Kong (both required to select it)
-//   DEV_ISSUER_URL                      the dev issuer as reachable from the tests (default http://127.0.0.1:9000/oauth2/default)
+//   DEV_ISSUER_URL                      the dev issuer as reachable from the tests (default http://127.0.0.1:9000/oauth2/default);
+//                                       its test controls must answer the tests (loopback, or DEV_ISSUER_CONTROLS=any)
 //   ECHO_URL                            the echo upstream as reachable from the tests (default http://127.0.0.1:8080)
 //   ECHO_UPSTREAM_URL                   the echo upstream as Kong reaches it (default http://echo:8080)
 //   KONG_PLUGINSERVER_KILL_CMD          optional shell command that kills okta-jwt's plugin server (enables the crash scenario)
@@ -11,12 +12,13 @@
 //                                       API); for a running Kong the mode is read from GET /status and this must agree
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import type { DevIssuer, MintOptions } from '../../dev/issuer';
+import type { MintOptions } from '../../dev/issuer';
 import { CONTROL_PATH, type EchoRecord } from '../../dev/echo-upstream';
 import { startLocalStack } from '../../dev/local-stack';
 import type { KongDouble } from '../kong-double';
 import { send, type HttpResponse } from './http-client';
 import { repoRoot } from './repo-paths';
+import { issuerControl, type IssuerControl } from './issuer-control';
 
 export interface Gateway {
   kind: 'double' | 'kong';
@@ -38,15 +40,9 @@ export interface Gateway {
   killPluginServer: (() => Promise<void>) | null;
   /** The Kong double itself, for RPC-level assertions (double only). */
   double: KongDouble | null;
-  /** The in-process dev issuer, for rotation and fault injection (double only; absent otherwise). */
-  devIssuer?: DevIssuer;
+  /** The dev issuer's test controls over HTTP (key rotation, outages, more authorization servers). */
+  issuerControl: IssuerControl;
   close(): Promise<void>;
-}
-
-async function mintOver(issuerUrl: string, claims?: Record<string, unknown>, options?: MintOptions): Promise<string> {
-  const res = await send('POST', `${issuerUrl}/v1/dev/mint`, [['Content-Type', 'application/json']], JSON.stringify({ claims, options }));
-  if (res.status !== 200) throw new Error(`dev issuer mint failed: ${res.status} ${res.text}`);
-  return res.json<{ access_token: string }>().access_token;
 }
 
 function adminClient(adminUrl: string) {
@@ -86,20 +82,22 @@ async function runningKong(): Promise<Gateway> {
   const discovery = await send('GET', `${issuerUrl}/.well-known/openid-configuration`);
   const killCmd = process.env.KONG_PLUGINSERVER_KILL_CMD;
   const admin = adminClient(adminUrl);
+  const control = issuerControl(issuerUrl, discovery.json<{ issuer: string }>().issuer);
   return {
     kind: 'kong',
     proxyUrl,
     adminUrl,
-    issuer: discovery.json<{ issuer: string }>().issuer,
+    issuer: control.issuer,
     upstreamUrl: process.env.ECHO_UPSTREAM_URL ?? 'http://echo:8080',
     database: await databaseOf(adminUrl),
-    mint: (claims, options) => mintOver(issuerUrl, claims, options),
+    mint: (claims, options) => control.mint(claims, options),
     upstreamRequests: async () => (await send('GET', echoUrl + CONTROL_PATH)).json<EchoRecord[]>(),
     resetUpstream: async () => void (await send('DELETE', echoUrl + CONTROL_PATH)),
     postConfig: (config) => admin('POST', '/config', config),
     admin,
     killPluginServer: killCmd ? async () => void execSync(killCmd, { stdio: 'ignore' }) : null,
     double: null,
+    issuerControl: control,
     close: async () => undefined,
   };
 }
@@ -140,7 +138,7 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
       server.kill('SIGKILL');
     },
     double,
-    devIssuer: issuer,
+    issuerControl: issuerControl(issuer.issuer, issuer.issuer),
     close: () => stack.close(),
   };
 }

@@ -74,10 +74,12 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
     { what: 'no credential at all', request: async () => ({ headers: [['Accept', 'application/json']] }), check: 'request.token', field: 'token_header', reason: 'token_missing' },
     { what: 'a Basic credential instead of a Bearer token', request: async () => ({ headers: [['Authorization', 'Basic dXNlcjpwYXNz']] }), check: 'request.token', field: 'token_header', reason: 'token_missing' },
     {
-      what: 'two Authorization headers',
+      // Two Authorization headers never reach the plugin (nginx's 400, batch3 §2): a header and a cookie do.
+      what: 'a token in the header and in the configured cookie',
+      config: { token_cookie: 'okta_at' },
       request: async (g) => {
         const t = await g.mint({ scp: read });
-        return { headers: [['Authorization', `Bearer ${t}`], ['Authorization', `Bearer ${t}`]] };
+        return { headers: [['Authorization', `Bearer ${t}`], ['Cookie', `okta_at=${t}`]] };
       },
       check: 'request.token', field: 'token_header', reason: 'request_invalid',
     },

@@ -2,12 +2,12 @@
 // ID tokens, several issuers, consumers with acl and rate-limiting, anonymous, token sources,
 // claims shared with later plugins, dry-run.
 import { expect } from 'chai';
-import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge, expectNoUpstreamRequest } from './assertions';
 import { useConfig } from '../../support/apply-config';
+import type { IssuerControl } from '../../support/issuer-control';
 
 describe('access policies through the gateway', function () {
   let gw: Gateway;
@@ -76,13 +76,11 @@ describe('access policies through the gateway', function () {
     await expectNoUpstreamRequest(gw);
   });
 
-  describe('several issuers (Kong double only: a second dev issuer runs in-process)', () => {
-    let second: DevIssuer;
-    before(async function () {
-      if (gw.double === null) this.skip();
-      second = await startDevIssuer({ authServerPath: '/oauth2/aus2nd' });
+  describe('several issuers (a second authorization server of the dev issuer)', () => {
+    let second: IssuerControl;
+    before(async () => {
+      second = await gw.issuerControl.authServer('/oauth2/aus2nd');
     });
-    after(async () => second?.close());
 
     it('verifies each issuer\'s tokens with its own keys and audiences', async () => {
       await use({ additional_issuers: [{ issuer: second.issuer, audiences: ['api://second'] }] });
