@@ -8,7 +8,7 @@ import { loadDeclarative, makePlugin } from './declarative';
 import { makeConsumer, makeRoute, makeService, nowSeconds, findByIdOrName, type EntityStore, type PluginEntity } from './entities';
 import { schema } from './schema-bridge';
 import type { KongRuntime } from './runtime';
-import { emptyCollection, multipartFields } from './admin-reads';
+import { emptyCollection, entitySchema, multipartFields } from './admin-reads';
 
 type Obj = Record<string, unknown>;
 type Reply = { status: number; body?: unknown };
@@ -70,6 +70,8 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
     }
     const empty = emptyCollection(method, parts);
     if (empty) return { status: 200, body: empty };
+    const entity = entitySchema(method, parts);
+    if (entity) return { status: 200, body: entity };
     if (method === 'GET' && parts.length === 1 && parts[0] === 'acls') return { status: 200, body: { data: store.acls, next: null } };
     if (parts[0] === 'plugins' && parts[1] === 'enabled' && method === 'GET') return { status: 200, body: { enabled_plugins: [...rt.catalog.entries.keys()].sort() } };
     if (parts[0] === 'schemas' && parts[1] === 'plugins') {

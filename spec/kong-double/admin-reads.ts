@@ -1,7 +1,7 @@
 // Admin API reads the double answers beyond its own entities, so decK (`deck gateway dump` / `sync`,
-// go-database-reconciler's dump.Get) works against it: the collections it lists with `?size=1000`
-// that the double never holds answer Kong's empty page, and `POST /config` takes Kong's
-// `multipart/form-data` form (`curl -F config=@kong.yml`).
+// go-database-reconciler's dump.Get and defaulter) works against it: the collections it lists with
+// `?size=1000` that the double never holds answer Kong's empty page, the core entity schemas give
+// their defaults, and `POST /config` takes Kong's `multipart/form-data` form (`curl -F config=@kong.yml`).
 
 /** Collections of Kong OSS 3.9 the double keeps empty (decK lists every one of them). */
 const EMPTY_COLLECTIONS = new Set([
@@ -32,4 +32,32 @@ export function multipartFields(raw: Buffer, contentType: string): Record<string
     if (name !== undefined) fields[name] = part.slice(end + 4).replace(/\r\n$/, '');
   }
   return fields;
+}
+
+type FieldSchema = Record<string, { type: string; default?: unknown; required?: boolean }>;
+
+const text = { type: 'string' };
+const list = (d?: unknown) => ({ type: 'array', ...(d === undefined ? {} : { default: d }) });
+const int = (d: number) => ({ type: 'integer', default: d });
+const bool = (d: boolean) => ({ type: 'boolean', default: d });
+
+/**
+ * GET /schemas/{entity}: the fields and defaults of what the double stores (entities.ts), which decK's
+ * defaulter reads during `deck gateway sync`. Entities the double keeps empty have no fields.
+ */
+const ENTITY_SCHEMAS: Record<string, FieldSchema[]> = {
+  services: [{ id: text }, { name: text }, { protocol: { type: 'string', default: 'http' } }, { host: { ...text, required: true } }, { port: int(80) },
+    { path: text }, { retries: int(5) }, { connect_timeout: int(60000) }, { read_timeout: int(60000) }, { write_timeout: int(60000) },
+    { enabled: bool(true) }, { tags: list() }],
+  routes: [{ id: text }, { name: text }, { protocols: list(['http', 'https']) }, { methods: list() }, { hosts: list() }, { paths: list() },
+    { https_redirect_status_code: int(426) }, { regex_priority: int(0) }, { strip_path: bool(true) }, { path_handling: { type: 'string', default: 'v0' } },
+    { preserve_host: bool(false) }, { request_buffering: bool(true) }, { response_buffering: bool(true) }, { service: { type: 'foreign' } }, { tags: list() }],
+  consumers: [{ id: text }, { username: text }, { custom_id: text }, { tags: list() }],
+  upstreams: [],
+  targets: [],
+};
+
+export function entitySchema(method: string, parts: string[]): { fields: FieldSchema[] } | undefined {
+  const fields = method === 'GET' && parts.length === 2 && parts[0] === 'schemas' ? ENTITY_SCHEMAS[parts[1]!] : undefined;
+  return fields && { fields };
 }

@@ -29,6 +29,23 @@ describe('kong double: the Admin API as decK and curl use it', function () {
     }
   });
 
+  it('answers the entity schemas decK\'s defaulter reads, with the defaults the double stores', async () => {
+    const kong = await startKongDouble({ workers: 1, database: 'postgres', propagation: { routerMs: 0 }, pluginServers: [{ name: 'js', pluginsDir: PROBE_DIR }] });
+    try {
+      const defaults = async (entity: string) => Object.fromEntries(
+        (await send('GET', `${kong.adminUrl}/schemas/${entity}`)).json<{ fields: Array<Record<string, { default?: unknown }>> }>().fields
+          .flatMap((f) => Object.entries(f)).filter(([, v]) => 'default' in v).map(([k, v]) => [k, v.default]));
+      const service = (await send('POST', `${kong.adminUrl}/services`, [['Content-Type', 'application/json']], '{"name":"s","host":"example.com"}')).json();
+      const route = (await send('POST', `${kong.adminUrl}/services/s/routes`, [['Content-Type', 'application/json']], '{"paths":["/p"]}')).json();
+      for (const [entity, stored] of [['services', service], ['routes', route]] as const) {
+        for (const [field, value] of Object.entries(await defaults(entity))) expect(stored[field], `${entity}.${field}`).to.deep.equal(value);
+      }
+      expect((await send('GET', `${kong.adminUrl}/schemas/upstreams`)).json()).to.deep.equal({ fields: [] });
+    } finally {
+      await kong.close();
+    }
+  });
+
   it('takes POST /config as multipart/form-data (curl -F config=@kong.yml)', async () => {
     const kong = await startKongDouble({ workers: 1, pluginServers: [{ name: 'js', pluginsDir: PROBE_DIR }] });
     try {
