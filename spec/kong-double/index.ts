@@ -16,6 +16,9 @@
  *   kong.dropPooledConnections('okta-jwt') // test hook: forget pooled sockets (after moving the socket away)
  *   await kong.close()
  *
+ * Like Kong 3.9, the Admin API's GET / answers 500 while the double spawns a plugin server itself
+ * (startCommand unset or an argv; batch3 §3); GET /status always answers.
+ *
  * Options (KongDoubleOptions): pluginServers [{ name, pluginsDir, startCommand? (null: started by something
  * else, the double only connects to socketPath), queryCommand?, socketPath?, waitForSocket? (default true), env? }],
  * workers (default 2), proxyPort/adminPort (default 0 = ephemeral),

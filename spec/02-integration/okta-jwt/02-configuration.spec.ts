@@ -90,6 +90,7 @@ describe('enabling okta-jwt through the Admin API (DB mode)', function () {
       await gw.close();
       this.skip(); // a DB-less Kong answers 405 to Admin API writes; the declarative suite covers it
     }
+    await useConfig(gw, { _format_version: '3.0' }); // a clean database, also when a previous run left entities
     token = await gw.mint({ scp: ['orders:read'] });
   });
   after(async () => gw?.close());
