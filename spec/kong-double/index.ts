@@ -9,7 +9,7 @@
  *   await fetch(kong.proxyUrl + '/echo', { headers: { authorization: 'Bearer …' } });
  *   kong.rpcLog.frames               // every RPC frame (RpcFrame in recorder.ts); kong.rpcLog.reset()
  *   kong.errorLog.lines / .text()    // Kong-style error.log lines the double wrote
- *   kong.pluginServers.get('okta-jwt')!.pid / .kill('SIGKILL') / .output / .nextStart() / .startedAt / .socketPath
+ *   kong.pluginServers.get('okta-jwt')!.pid / .kill('SIGKILL') / .output / .nextStart() / .startedAt / .socketPath (servers the double started; external ones are absent)
  *   await kong.loadConfig(yaml)       // like POST /config, resolved once the proxy runs it; throws with the 400 body on invalid config
  *   await kong.propagated()           // wait until every change accepted by the Admin API runs on the proxy path
  *   await kong.logsSettled()          // wait for log phases of finished requests
