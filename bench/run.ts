@@ -1,21 +1,21 @@
 // `npm run bench` (issue 7): okta-jwt through the real plugin server, driven by the Kong double over
 // HTTP with several keep-alive connections, side by side with a reference plugin (the floor) and the
 // same job done with @okta/jwt-verifier; then plain verification throughput. Writes
-// bench/results/latest.{json,md,svg}. Knobs (environment):
+// latest.{json,md,svg} to bench/out/ (untracked); `npm run bench -- --update-results` writes the
+// tracked bench/results/ instead. Knobs (environment):
 //   BENCH_REQUESTS (2500 per pass), BENCH_CONNECTIONS (16), BENCH_REPS (5), BENCH_WARMUP (1500 per case),
 //   BENCH_SERIAL_REQUESTS (500 per pass, 1 connection), BENCH_WORKERS (4 simulated nginx workers),
 //   BENCH_VERIFY_ROUNDS (7), BENCH_VERIFY_SAMPLE_MS (300), BENCH_VERIFY_IN_FLIGHT (32),
-//   BENCH_OUT (bench/results), OKTA_JWT_PLUGIN_SERVER=stock (kong-pdk's server instead of ours),
+//   BENCH_OUT (any folder), OKTA_JWT_PLUGIN_SERVER=stock (kong-pdk's server instead of ours),
 //   BENCH_CASES (e.g. "a,b": a subset, for profiling; (a) always runs), BENCH_CPU_PROF_DIR (V8 CPU
 //   profiles of the plugin servers).
-import path from 'node:path';
 import { DEV_AUDIENCE } from '../dev/issuer';
 import { REPO_ROOT } from '../spec/support/plugin-server/launch';
 import { CASES as ALL_CASES, startBenchGateway } from './bench-gateway';
 import { checkCase, runPairedCpuPass, runPass, type PairedCpu, type PassResult } from './e2e-bench';
 import { machineDescription, pluginRevision } from './machine';
 import { cpuSource } from './process-cpu';
-import { evaluateTargets, RECORDED, writeResults, type BenchResults } from './results';
+import { evaluateTargets, RECORDED, resultsDir, writeResults, type BenchResults } from './results';
 import { RpcTally } from './rpc-tally';
 import { runVerifyBench } from './verify-bench';
 
@@ -43,7 +43,7 @@ const CASES = ALL_CASES.filter((c) => selected === null || selected.has(c.id));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 async function main(): Promise<void> {
-  const outDir = path.resolve(process.env.BENCH_OUT ?? path.join(REPO_ROOT, 'bench', 'results'));
+  const outDir = resultsDir(REPO_ROOT, process.argv.slice(2), process.env);
   const machineAtStart = machineDescription();
   const started = Date.now();
   const gw = await startBenchGateway({ workers: settings.workers });
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     results.targets = evaluateTargets(results);
     const files = writeResults(outDir, results);
     log(`wrote ${files.join(', ')}`);
-    for (const t of results.targets) log(`${t.met ? "MET   " : "MISSED"} ${t.id}: ${t.value.toFixed(2)} (floor ${t.floor?.toFixed(2) ?? "—"}; target ${t.comparison} ${t.threshold})`);
+    for (const t of results.targets) log(`${t.met ? "MET   " : "MISSED"} ${t.id}: ${t.value.toFixed(2)} (floor ${t.floor?.toFixed(2) ?? "—"}; target ${t.comparison} ${t.threshold}) — ${t.description}`);
   } finally {
     await gw.close();
   }

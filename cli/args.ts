@@ -50,8 +50,9 @@ Output:
   --json                   machine-readable report
   --timeout-ms MS          per issuer request (default 5000)
 
-Exit codes: 0 every check passed; 1 the token is refused or the config has a problem;
-2 usage error or unreadable config; 3 the issuer (discovery or keys) is unreachable.`;
+Exit codes: 0 every check passed; 1 the token is refused or the config has a problem (even when
+the issuer is unreachable too); 2 usage error or unreadable config; 3 the issuer (discovery or
+keys) is unreachable.`;
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -185,7 +185,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
     token = extraction.token;
     // Key-set warnings belong to the checks above; the doctor does not log.
     const keySets = new Map(config.issuers.map((i) => [i.issuer, keySetFor(i.keys, { warn: () => undefined })] as const));
-    verdict = verdictOf(await decide({ headers, method: options.method, path: options.path, queryToken: null, alreadyAuthenticated: false }, config, keySets));
+    verdict = verdictOf(await decide({ headers, method: options.method, path: options.path, rawQuery: null, alreadyAuthenticated: false }, config, keySets));
     if (token !== null) checks.push(...(await tokenChecks(token, config, keySets, options.method, options.path)));
   }
   const tokenSha256 = token === null ? null : createHash('sha256').update(token).digest('hex').slice(0, 16);
@@ -198,7 +198,8 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
     checks,
     verdict,
     explainedBy: explaining === undefined ? null : { check: explaining.id, field: explaining.field },
-    exitCode: unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
+    // A refused config is the operator's to fix whatever the issuer does: a CI gate on 1 must see it.
+    exitCode: config === null ? EXIT.refused : unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
   };
 }
 

@@ -1,7 +1,8 @@
 // Finds the okta-jwt config that applies to a route or service in a declarative Kong config
 // (kong.yml / decK, _format_version 3.0), with Kong's precedence: a plugin on the route, else on
 // its service, else a global one. Plugins may be nested (services[].plugins, routes[].plugins) or
-// top level with a route/service reference. Consumer-scoped plugins are not considered.
+// top level with a route/service reference. Consumer-scoped plugins are not considered. decK's
+// `${{ env "DECK_X" }}` placeholders are expanded from the environment first, as decK does.
 import fs from 'node:fs';
 import { UsageError } from './args';
 
@@ -38,6 +39,7 @@ async function parseDocument(file: string): Promise<unknown> {
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  text = expandDeckEnv(text, file);
   if (file.endsWith('.json') || text.trimStart().startsWith('{')) {
     try {
       return JSON.parse(text);
@@ -56,6 +58,18 @@ async function parseDocument(file: string): Promise<unknown> {
   } catch (err) {
     throw new UsageError(`${file} is not valid YAML: ${(err as Error).message}`);
   }
+}
+
+/** decK's template syntax; it reads only variables named DECK_*. Linear: no nested quantifiers. */
+const DECK_ENV = /\$\{\{\s*env\s+"([^"]*)"\s*\}\}/g;
+
+export function expandDeckEnv(text: string, file: string, env: NodeJS.ProcessEnv = process.env): string {
+  return text.replace(DECK_ENV, (placeholder, name: string) => {
+    if (!name.startsWith('DECK_')) throw new UsageError(`${file}: ${placeholder} names "${name}"; decK reads only environment variables starting with DECK_`);
+    const value = env[name];
+    if (value === undefined) throw new UsageError(`${file}: ${placeholder} needs the environment variable ${name}, which is not set (decK would refuse the file too)`);
+    return value;
+  });
 }
 
 interface Located {
@@ -106,7 +120,32 @@ export function selectPluginConfig(document: unknown, route: string | null, serv
     const count = countPlugins(document);
     throw new UsageError(count === 0 ? 'no okta-jwt plugin in the config' : `no global okta-jwt plugin; name the --route or --service (${count} scoped okta-jwt plugins found)`);
   }
-  throw new UsageError(`no okta-jwt plugin applies to ${target}`);
+  throw new UsageError(`no okta-jwt plugin applies to ${target}${hint(document, located)}`);
+}
+
+/** Where the okta-jwt plugins are, as the --route/--service flags that would pick them. */
+function pluginPlaces(doc: Entity): Array<{ kind: 'route' | 'service'; name: string; service: Entity | undefined }> {
+  const services = list(doc.services);
+  const label = (e: Entity) => String(e.name ?? e.id);
+  const has = (e: Entity) => oktaJwt(list(e.plugins)) !== undefined;
+  const routes = [
+    ...services.flatMap((s) => list(s.routes).map((r) => ({ route: r, service: s as Entity | undefined }))),
+    ...list(doc.routes).map((r) => ({ route: r, service: services.find((s) => refersTo(r.service, s)) })),
+  ];
+  const top = list(doc.plugins).filter((p) => p.name === 'okta-jwt' && p.enabled !== false);
+  return [
+    ...routes.filter(({ route }) => has(route) || top.some((p) => refersTo(p.route, route))).map(({ route, service }) => ({ kind: 'route' as const, name: label(route), service })),
+    ...services.filter((s) => has(s) || top.some((p) => refersTo(p.service, s))).map((s) => ({ kind: 'service' as const, name: label(s), service: s })),
+  ];
+}
+
+/** E.g. `; the plugin is on route "echo" (try --route echo)`: a --service whose route carries it, or any place. */
+function hint(doc: Entity, located: Located): string {
+  const places = pluginPlaces(doc);
+  const near = places.filter((p) => located.route === undefined && p.service === located.service);
+  const shown = (near.length ? near : places).slice(0, 3);
+  if (shown.length === 0) return '; the config has no okta-jwt plugin';
+  return `; the plugin is on ${shown.map((p) => `${p.kind} "${p.name}" (try --${p.kind} ${p.name})`).join(', ')}`;
 }
 
 function countPlugins(doc: Entity): number {

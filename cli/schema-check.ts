@@ -1,8 +1,9 @@
 // The config constraints Kong enforces from the plugin's schema before the plugin ever sees a
 // config (Admin API 400 "schema violation", POST /config 400): unknown fields, required fields,
-// types, between, one_of, len_min. Lua `match` patterns are left to Kong (the plugin re-checks the
-// ones that matter when the instance starts: issuer form, header names).
-import { configFields } from '../plugin/config/schema';
+// types, between, one_of, len_min, and the reserved header names (the schema's only match_none).
+// Lua `match` patterns are left to Kong (the plugin re-checks the ones that matter when the
+// instance starts: issuer form, header names).
+import { configFields, reservedHeaderError } from '../plugin/config/schema';
 
 type Spec = Record<string, unknown>;
 type Fields = Array<Record<string, Spec>>;
@@ -44,6 +45,8 @@ function checkValue(spec: Spec, value: unknown, field: string, out: Violation[])
   }
   const oneOf = spec.one_of as unknown[] | undefined;
   if (oneOf && !oneOf.includes(value)) out.push({ field, message: `expected one of: ${oneOf.join(', ')}` });
+  const reserved = spec.match_none !== undefined && typeof value === 'string' ? reservedHeaderError(value) : null;
+  if (reserved !== null) out.push({ field, message: reserved });
   if (Array.isArray(value)) {
     if (typeof spec.len_min === 'number' && value.length < spec.len_min) out.push({ field, message: `length must be at least ${spec.len_min}` });
     const elements = spec.elements as Spec | undefined;

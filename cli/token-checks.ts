@@ -5,7 +5,7 @@
 // checks say why.
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { AccessPolicy, IssuerSettings, PluginConfig } from '../plugin/config/types';
-import { authorize, grantedScopes, selectPolicy } from '../plugin/authorize/authorize';
+import { authorize, grantedScopes, selectPolicies } from '../plugin/authorize/authorize';
 import { headerValueFor } from '../plugin/forward/claim-headers';
 import { KeySetError } from '../plugin/keys';
 import { claimAt, type Claims } from '../plugin/util/claims';
@@ -131,7 +131,7 @@ function idTokenCheck(claims: JWTPayload): Check {
     `an ID token (${markers.join(', ')}): send the access_token from Okta's token response, not the id_token`, null, 'bad_token_type');
 }
 
-/** A DPoP- or mTLS-bound token (cnf.jkt / cnf["x5t#S256"]) cannot be used as a bearer token. */
+/** A token bound to a key (any cnf: DPoP, mTLS, jwk, …) cannot be used as a bearer token. */
 function bindingCheck(claims: JWTPayload): Check {
   return outcome(!isSenderConstrained(claims), 'token.binding', 'not bound to a key (a bearer token)',
     'bound to a key (cnf): a DPoP or mTLS sender-constrained token needs its proof, it cannot be used as a bearer token', null, 'token_bound');
@@ -139,13 +139,24 @@ function bindingCheck(claims: JWTPayload): Check {
 
 /** The policy checks, each through the plugin's authorize() with only that part of the policy. */
 function policyChecks(claims: Claims, config: PluginConfig, method: string | null, path: string | null, out: Check[]): void {
-  const noClientList = { ...config, clientIds: null };
   if (config.clientIds !== null) {
     const ok = authorize(claims, EMPTY_POLICY, config).ok;
     out.push(outcome(ok, 'client.cid', `cid ${show(claimAt(claims, ['cid']))} is allowed`,
       `cid ${show(claimAt(claims, ['cid']))} is not in client_ids (${[...config.clientIds].join(', ')})`, 'client_ids', 'client_not_allowed'));
   }
-  const policy = selectPolicy(config, method, path);
+  const selection = selectPolicies(config, method, path);
+  if (!selection.ok) {
+    out.push(outcome(false, 'policy.rules', '', selection.reason === 'rule_unmatched'
+      ? `no rule matches ${method ?? '(no --method)'} ${path ?? '(no --path)'} and unmatched_requests is deny: add a rule for it`
+      : `the path ${path} holds ";", "%2F" or a backslash, which upstreams read differently, and unmatched_requests is deny`, 'unmatched_requests', selection.reason));
+    return;
+  }
+  // An ambiguous path must meet several policies (see selectPolicies); each is checked in turn.
+  for (const policy of selection.policies) policyPartChecks(claims, config, policy, method, path, out);
+}
+
+function policyPartChecks(claims: Claims, config: PluginConfig, policy: AccessPolicy, method: string | null, path: string | null, out: Check[]): void {
+  const noClientList = { ...config, clientIds: null };
   const index = config.rules.findIndex((r) => r.policy === policy);
   const prefix = index < 0 ? '' : `rules[${index + 1}].`;
   const needsRequest = config.rules.some((r) => (r.methods !== null && method === null) || (r.paths !== null && path === null));

@@ -2,10 +2,11 @@
 // the issuer: this asks its dev-only endpoint POST {issuer}/v1/dev/mint.
 //
 //   npm run token -- --scope orders:read --sub alice [--scope "a b"] [--aud api://default] [--exp 3600]
-//                    [--claim key=value ...] [--issuer-url http://127.0.0.1:9000/oauth2/default]
+//                    [--claim key=value ...] [--issuer-url http://127.0.0.1:9000/oauth2/default] [--help]
 //
+// Without --issuer-url: $OKTA_JWT_DEV_ISSUER, else the issuer `npm start` runs on $ISSUER_PORT (9000).
 // --claim values are read as JSON when they parse (numbers, booleans, arrays, objects), else as
-// strings. Exit codes: 0 token printed, 1 issuer unreachable or refused, 2 bad arguments.
+// strings. Exit codes: 0 token (or --help) printed, 1 issuer unreachable or refused, 2 bad arguments.
 import { parseArgs } from 'node:util';
 import type { DevMintRequest } from './issuer';
 
@@ -14,14 +15,16 @@ export const DEFAULT_ISSUER_URL = 'http://127.0.0.1:9000/oauth2/default';
 export interface MintTokenArgs {
   issuerUrl: string;
   request: DevMintRequest;
+  help?: true;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE =
   'usage: npm run token -- [--scope S]... [--sub SUBJECT] [--aud AUDIENCE] [--exp SECONDS]\n' +
-  '                        [--claim NAME=VALUE]... [--issuer-url URL]\n' +
-  `  --issuer-url defaults to $OKTA_JWT_DEV_ISSUER or ${DEFAULT_ISSUER_URL}`;
+  '                        [--claim NAME=VALUE]... [--issuer-url URL] [--help]\n' +
+  '  prints an access token minted by the running dev issuer (npm start) to stdout\n' +
+  `  --issuer-url defaults to $OKTA_JWT_DEV_ISSUER, else ${DEFAULT_ISSUER_URL} with $ISSUER_PORT as its port`;
 
 function claimValue(text: string): unknown {
   try {
@@ -46,6 +49,7 @@ export function parseMintTokenArgs(argv: string[], env: NodeJS.ProcessEnv = proc
         exp: { type: 'string' },
         claim: { type: 'string', multiple: true },
         'issuer-url': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (err) {
@@ -66,8 +70,15 @@ export function parseMintTokenArgs(argv: string[], env: NodeJS.ProcessEnv = proc
     if (!Number.isInteger(seconds)) throw new UsageError(`--exp expects whole seconds, got "${parsed.exp}"`);
     request.options = { expiresInSeconds: seconds };
   }
-  const issuerUrl = (parsed['issuer-url'] ?? env.OKTA_JWT_DEV_ISSUER ?? DEFAULT_ISSUER_URL).replace(/\/+$/, '');
-  return { issuerUrl, request };
+  const issuerUrl = (parsed['issuer-url'] ?? env.OKTA_JWT_DEV_ISSUER ?? defaultIssuerUrl(env)).replace(/\/+$/, '');
+  return parsed.help ? { issuerUrl, request, help: true } : { issuerUrl, request };
+}
+
+/** The issuer `npm start` runs: the same ISSUER_PORT variable moves both (dev/start-gateway.ts). */
+function defaultIssuerUrl(env: NodeJS.ProcessEnv): string {
+  if (!env.ISSUER_PORT) return DEFAULT_ISSUER_URL;
+  if (!/^\d{1,5}$/.test(env.ISSUER_PORT)) throw new UsageError(`ISSUER_PORT must be a port number, got "${env.ISSUER_PORT}"`);
+  return DEFAULT_ISSUER_URL.replace(':9000/', `:${env.ISSUER_PORT}/`);
 }
 
 /** Asks the running dev issuer for a token; throws with a readable message when it cannot. */
@@ -105,6 +116,10 @@ async function main(): Promise<number> {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`mint-token: ${err.message}\n${USAGE}\n`);
     return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   try {
     process.stdout.write(`${await mintFromRunningIssuer(args)}\n`);

@@ -1,11 +1,12 @@
 // `npm start`: a local gateway for trying okta-jwt without Docker or Kong. It runs the Kong double
 // (Kong's side of the plugin-server protocol, spec/kong-double/) with the real plugin server and
 // the built plugin, the Okta-shaped dev issuer and the echo upstream, on fixed local ports, then
-// prints a ready-to-paste curl with a freshly minted token.
+// prints a ready-to-paste curl with a freshly minted token, then the double's error log as Kong
+// would show it (dev/gateway-log.ts).
 // The plugin server runs beside the gateway, supervised here (restarted when it exits), and the
 // gateway only connects to its socket – Kong's "external process management" (no start command),
 // so the Admin API's GET / answers 200 and decK works against it (batch3 §3).
-//   PROXY_PORT (8000), ADMIN_PORT (8001), ISSUER_PORT (9000), ECHO_PORT (8080)
+//   PROXY_PORT (8000), ADMIN_PORT (8001), ISSUER_PORT (9000), ECHO_PORT (8080); 0 picks a free port
 //   KONG_DATABASE=postgres          DB mode: Admin API writes (curl, deck gateway sync), no POST /config
 //   KONG_WORKER_STATE_UPDATE_FREQUENCY  DB mode: seconds until plugin writes run (default 5, as Kong)
 //   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
@@ -13,19 +14,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalStack } from './local-stack';
+import { DEFAULT_ISSUER_URL } from './mint-token';
+import { followErrorLog, portInUseMessage } from './gateway-log';
 import { repoRoot } from '../spec/support/repo-paths';
 import { PluginServerProcess, pluginServerBinary } from '../spec/kong-double/plugin-server';
-import { ErrorLog, type LogLevel } from '../spec/kong-double/recorder';
+import { ErrorLog } from '../spec/kong-double/recorder';
 import { KONG_DELAYS } from '../spec/kong-double';
 
-/** The supervisor's log goes to the console (the double's own error log stays in memory). */
-class ConsoleLog extends ErrorLog {
-  override log(level: LogLevel, message: string): void {
-    console.log(`[${level}] ${message}`);
-  }
-}
-
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const PORTS = { PROXY_PORT: 8000, ADMIN_PORT: 8001, ISSUER_PORT: 9000, ECHO_PORT: 8080 };
+const port = (name: keyof typeof PORTS) => Number(process.env[name] ?? PORTS[name]);
 const root = repoRoot();
 
 async function main(): Promise<void> {
@@ -34,17 +31,22 @@ async function main(): Promise<void> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'okta-jwt-start-'));
   const socketPath = path.join(prefix, 'okta-jwt.sock');
   const pluginsDir = path.join(root, 'dist', 'plugins');
-  const server = new PluginServerProcess('okta-jwt', [pluginServerBinary(), '-p', prefix, '--sock-name', 'okta-jwt.sock', '-d', pluginsDir], socketPath, new ConsoleLog(() => 0), true);
+  // The supervisor's log is shown like the gateway's (notice and above).
+  const supervisorLog = new ErrorLog(() => 0);
+  followErrorLog(supervisorLog, (text) => process.stdout.write(`${text}\n`));
+  const server = new PluginServerProcess('okta-jwt', [pluginServerBinary(), '-p', prefix, '--sock-name', 'okta-jwt.sock', '-d', pluginsDir], socketPath, supervisorLog, true);
   await server.start();
   const stack = await startLocalStack({
-    issuer: { port: port('ISSUER_PORT', 9000) },
-    echoPort: port('ECHO_PORT', 8080),
+    issuer: { port: port('ISSUER_PORT') },
+    echoPort: port('ECHO_PORT'),
     double: {
       pluginServers: [{ name: 'okta-jwt', pluginsDir, startCommand: null, socketPath }],
-      proxyPort: port('PROXY_PORT', 8000),
-      adminPort: port('ADMIN_PORT', 8001),
+      proxyPort: port('PROXY_PORT'),
+      adminPort: port('ADMIN_PORT'),
       database,
       propagation: { pluginsMs: frequency * 1000 },
+      // Nothing reads the frames of a long-running local gateway: do not keep them.
+      recordRpc: false,
     },
     config: (issuer, echo) => ({
       _format_version: '3.0',
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     }),
   }).catch(async (err: unknown) => {
     await server.close(); // the supervised plugin server goes with a failed start
+    fs.rmSync(prefix, { recursive: true, force: true });
     throw err;
   });
   const { issuer, echo, double: kong } = stack;
@@ -86,19 +89,23 @@ async function main(): Promise<void> {
   const admin = database === 'off'
     ? 'DB-less: POST /config takes a kong.yml (JSON, YAML, or -F config=@kong.yml)'
     : `DB mode: Admin API writes and deck gateway sync --kong-addr ${kong.adminUrl}; plugin changes run after ${frequency} s`;
+  // The token command must reach THIS issuer: a token from another one is refused as foreign.
+  const issuerFlag = issuer.issuer === DEFAULT_ISSUER_URL ? '' : ` --issuer-url ${issuer.issuer}`;
   console.log(`okta-jwt local gateway (Kong double + ${serverName}, pid ${server.pid}, socket ${socketPath})
   proxy      ${kong.proxyUrl}      route /echo -> echo upstream, okta-jwt requires scope orders:read
   admin      ${kong.adminUrl}      ${admin}
   issuer     ${issuer.issuer}
   upstream   ${echo.url}
 
-Try it (token valid for an hour; mint more with: npm run token -- --scope orders:read --sub bob):
+Try it (token valid for an hour; mint more with: npm run token --${issuerFlag} --scope orders:read --sub bob):
 
   curl -i -H "Authorization: Bearer ${token}" ${kong.proxyUrl}/echo/hello
 
   curl -i ${kong.proxyUrl}/echo/hello        # 401 with a WWW-Authenticate challenge
 
-Ctrl-C stops everything.`);
+Ctrl-C stops everything. Kong's error log (notice and above, and okta-jwt's refusal lines) follows:
+`);
+  followErrorLog(kong.errorLog, (text) => process.stdout.write(`${text}\n`));
 
   const stop = async () => {
     await stack.close();
@@ -111,6 +118,7 @@ Ctrl-C stops everything.`);
 }
 
 main().catch((err: unknown) => {
-  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  const message = portInUseMessage(err, PORTS, process.env) ?? (err instanceof Error ? err.message : String(err));
+  console.error(`npm start failed: ${message}`);
   process.exit(1);
 });

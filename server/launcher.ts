@@ -1,21 +1,24 @@
 // okta-jwt-pluginserver: a drop-in replacement for kong-pdk's `kong-js-pluginserver` with the same
 // command line (kong-pdk's own parser), serving through HardenedServer and FramedListener.
-// Extra over the stock bin: log lines go to stderr (the query command's stdout is pure JSON), idle
-// instances and abandoned events expire, SIGTERM/SIGINT close the socket and exit 0.
-import { createRequire } from 'node:module';
+// Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
+// loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
+// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0.
+import './without-ts-node';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type CliOptions } from 'kong-pdk/cli';
 import { HardenedServer } from './hardened-server';
 import { FramedListener } from './framed-listener';
 import { stderrLogger } from './logger';
 import { settingsFromEnv, type ServerSettings } from './settings';
-
-/** The MessagePack encoder kong-pdk itself uses (for `--dump-plugin-info`, as the stock bin). */
-const kongPdkMsgpack = createRequire(require.resolve('kong-pdk/listener'))('@msgpack/msgpack') as {
-  encode(value: unknown): Uint8Array;
-};
+import { healthMain } from './health';
+import { kongPdkMsgpack } from './kong-pdk-msgpack';
 
 export function main(): void {
+  // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
+  if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
+  // kong-pdk's parser would print kong-pdk's own version.
+  if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
   const opts = parse();
   const logger = stderrLogger(opts.logLevel);
   // The stock server resolves a relative directory against its own install folder and finds nothing.
@@ -35,6 +38,11 @@ export function main(): void {
   } else {
     serve(opts, pluginsDir, settings, logger);
   }
+}
+
+/** okta-jwt's version: package.json (its only place), two folders above dist/server/ in every layout. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 type Logger = ReturnType<typeof stderrLogger>;

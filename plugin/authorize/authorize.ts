@@ -1,7 +1,8 @@
 // Stage 3: what a verified token may do here: the Okta client allow-list, then the access policy
-// of the first rule matching the request (or the default policy): scopes, required claim values
+// of the first rule matching the request (or the default policy, or a refusal): scopes, required claim values
 // and authentication strength (RFC 9470 step-up).
-import type { AccessPolicy, ClaimRule, PluginConfig } from '../config/types';
+import type { AccessPolicy, AccessRule, ClaimRule, PluginConfig } from '../config/types';
+import { globMatches } from './path-glob';
 import type { ChallengeParams, ChallengeReason } from '../respond/deny';
 import { claimAt, type Claims } from '../util/claims';
 
@@ -9,14 +10,42 @@ export type Authorization =
   | { ok: true }
   | { ok: false; reason: ChallengeReason; description: string; params?: ChallengeParams };
 
-/** The policy of the first rule whose methods and paths match, else the default policy. */
-export function selectPolicy(config: PluginConfig, method: string | null, path: string | null): AccessPolicy {
-  for (const rule of config.rules) {
-    if (rule.methods !== null && (method === null || !rule.methods.has(method))) continue;
-    if (rule.paths !== null && (path === null || !rule.paths.some((p) => p.regex.test(path)))) continue;
-    return rule.policy;
+/** The policies a request must satisfy, or why no rule may judge it (unmatched_requests "deny"). */
+export type PolicySelection = { ok: true; policies: AccessPolicy[] } | { ok: false; reason: 'rule_unmatched' | 'path_ambiguous' };
+
+/**
+ * Kong's normalised path (kong/tools/uri.lua) keeps `;` parameters, `%2F` and decodes `%5C` to a
+ * backslash; upstreams differ on these (Tomcat and Spring drop `;…` from a segment, some servers
+ * decode `%2F` to `/`, IIS reads `\` as `/`), so such a path may name another resource upstream
+ * than the one the rules see. Dot segments, `//` and `%2E` only appear in a path Kong did not
+ * normalise. Case is kept: matching is case-sensitive, like Kong's router. One pass each.
+ */
+export function isAmbiguousPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return ['%2f', '%5c', '%2e', '\\', ';', '//', '/./', '/../'].some((part) => lower.includes(part)) || lower.endsWith('/.') || lower.endsWith('/..');
+}
+
+function methodMatches(rule: AccessRule, method: string | null): boolean {
+  return rule.methods === null || (method !== null && rule.methods.has(method));
+}
+
+/**
+ * The first rule whose methods and paths match, else the default policy (or, with "deny", none).
+ * An ambiguous path is refused with "deny"; otherwise it must satisfy every policy it could fall
+ * under (each rule for its method, and the default), since any reading of it may be the upstream's.
+ */
+export function selectPolicies(config: PluginConfig, method: string | null, path: string | null): PolicySelection {
+  const deny = config.unmatchedRequests === 'deny';
+  if (path !== null && isAmbiguousPath(path)) {
+    if (deny) return { ok: false, reason: 'path_ambiguous' };
+    return { ok: true, policies: [...config.rules.filter((r) => methodMatches(r, method)).map((r) => r.policy), config.defaultPolicy] };
   }
-  return config.defaultPolicy;
+  for (const rule of config.rules) {
+    if (!methodMatches(rule, method)) continue;
+    if (rule.paths !== null && (path === null || !rule.paths.some((glob) => globMatches(glob, path)))) continue;
+    return { ok: true, policies: [rule.policy] };
+  }
+  return deny ? { ok: false, reason: 'rule_unmatched' } : { ok: true, policies: [config.defaultPolicy] };
 }
 
 /** Okta puts scopes in `scp` (an array); RFC 9068 issuers use `scope` (space-separated). Non-strings are ignored. */
@@ -48,18 +77,17 @@ function matches<T>(required: readonly T[], mode: 'all' | 'any', test: (item: T)
 
 function authenticationFailure(claims: Claims, policy: AccessPolicy, leewaySeconds: number, nowSeconds: number): Authorization | null {
   const { amrValues, acrValues, maxAgeSeconds } = policy.authentication;
-  const description = 'A stronger or more recent authentication is required';
-  if (amrValues.length > 0 && !amrValues.some((v) => claimStrings(claims, ['amr']).has(v))) {
-    return { ok: false, reason: 'step_up_required', description, params: { acrValues } };
-  }
-  if (acrValues.length > 0 && !acrValues.some((v) => claimStrings(claims, ['acr']).has(v))) {
-    return { ok: false, reason: 'step_up_required', description, params: { acrValues } };
-  }
+  // The challenge names everything the policy asks for (RFC 9470 allows acr_values and max_age
+  // together), whichever check failed, so one re-authentication satisfies it.
+  const stepUp: Authorization = {
+    ok: false, reason: 'step_up_required', description: 'A stronger or more recent authentication is required',
+    params: maxAgeSeconds === null ? { acrValues } : { acrValues, maxAge: maxAgeSeconds },
+  };
+  if (amrValues.length > 0 && !amrValues.some((v) => claimStrings(claims, ['amr']).has(v))) return stepUp;
+  if (acrValues.length > 0 && !acrValues.some((v) => claimStrings(claims, ['acr']).has(v))) return stepUp;
   if (maxAgeSeconds !== null) {
     const authTime = claimAt(claims, ['auth_time']);
-    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || nowSeconds - authTime > maxAgeSeconds + leewaySeconds) {
-      return { ok: false, reason: 'step_up_required', description, params: { acrValues, maxAge: maxAgeSeconds } };
-    }
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || nowSeconds - authTime > maxAgeSeconds + leewaySeconds) return stepUp;
   }
   return null;
 }

@@ -3,8 +3,9 @@
 // Runs once per plugin instance. Defaults come from the schema, so a config that did not pass
 // through Kong (unit tests, the doctor) is read the same way. Cross-field rules Kong cannot
 // express from a JS schema are enforced here and reported as ConfigError.
-import { configFields, SUPPORTED_ALGORITHMS } from './schema';
-import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PathPattern, PluginConfig } from './types';
+import { configFields, RESERVED_HEADERS as RESERVED_HEADERS_LIST, SUPPORTED_ALGORITHMS } from './schema';
+import { compileGlob, type PathGlob } from '../authorize/path-glob';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PluginConfig } from './types';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -16,12 +17,8 @@ export class ConfigError extends Error {
 type Raw = Record<string, unknown>;
 type FieldList = Array<Record<string, Record<string, unknown>>>;
 
-/** Headers the plugin must never write: they steer proxying, framing or credentials. */
-const RESERVED_HEADERS = new Set([
-  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-authorization', 'authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
-  'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'via',
-]);
+/** Headers the plugin must never write (the schema refuses them in claims_to_headers already). */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set(RESERVED_HEADERS_LIST);
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -157,12 +154,9 @@ function accessPolicy(raw: Raw, where: string): AccessPolicy {
   };
 }
 
-/** `*` matches within one path segment; a `*` at the very end matches any rest, slashes included. */
-function pathPattern(source: string): PathPattern {
+function pathPattern(source: string): PathGlob {
   if (!source.startsWith('/')) throw new ConfigError(`rule path "${source}" must start with /`);
-  const body = source.endsWith('*') ? source.slice(0, -1) : source;
-  const escaped = body.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
-  return { source, regex: new RegExp(`^${escaped}${source.endsWith('*') ? '.*' : ''}$`) };
+  return compileGlob(source);
 }
 
 function accessRules(raw: Raw): AccessRule[] {
@@ -235,6 +229,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     clientIds,
     defaultPolicy: accessPolicy(raw, ''),
     rules: accessRules(raw),
+    unmatchedRequests: oneOf(raw, 'unmatched_requests', ['default_policy', 'deny'] as const),
     claimsToHeaders: claimMappings(raw, tokenHeader),
     tokenHeader,
     tokenSources: { queryParam: optionalStr(raw, 'token_query_param'), cookie: optionalStr(raw, 'token_cookie') },
@@ -263,6 +258,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     },
   };
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
+  if (config.unmatchedRequests === 'deny' && config.rules.length === 0) throw new ConfigError('unmatched_requests "deny" needs rules (without any, every request would be refused)');
   const guard = config.guardHeader?.toLowerCase();
   if (guard !== undefined && (RESERVED_HEADERS.has(guard) || guard === tokenHeader || config.claimsToHeaders.some((m) => m.header.toLowerCase() === guard))) {
     throw new ConfigError(`guard_header "${config.guardHeader}" must be a header of its own`);

@@ -10,6 +10,31 @@ export const SUPPORTED_ALGORITHMS = [
 /** RFC 9110 token characters, as a Lua pattern: header names and the token header. */
 const HEADER_NAME_PATTERN = "^[%w!#$%%&'*+%.^_`|~%-]+$";
 
+/**
+ * Headers the plugin must never write: they steer routing and the upstream host (Kong turns a set
+ * Host into the upstream host), message framing and connection handling (nginx owns these), or carry
+ * credentials and client identity. Listed here so Kong refuses them when the config is loaded.
+ */
+export const RESERVED_HEADERS = [
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
+  'proxy-authorization', 'authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
+  'x-forwarded-port', 'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip', 'via',
+] as const;
+
+const reservedMessage = (name: string) => `"${name}" is reserved (Kong, nginx or the upstream rely on it); map the claim to another header`;
+
+/** Kong's match_none: one case-insensitive Lua pattern per reserved name (Lua patterns have no /i). */
+const RESERVED_HEADER_NAMES = RESERVED_HEADERS.map((name) => ({
+  pattern: `^${[...name].map((ch) => (ch === '-' ? '%-' : `[${ch.toUpperCase()}${ch}]`)).join('')}$`,
+  err: reservedMessage(name),
+}));
+
+/** What Kong answers for a reserved header name (match_none above), for checks outside Kong (the doctor). */
+export function reservedHeaderError(header: string): string | null {
+  const lower = header.toLowerCase();
+  return (RESERVED_HEADERS as readonly string[]).includes(lower) ? reservedMessage(lower) : null;
+}
+
 type Field = Record<string, Record<string, unknown>>;
 
 const keySetFields: Field[] = [
@@ -115,17 +140,18 @@ export const configFields: Field[] = [
       },
     },
   },
+  { unmatched_requests: { type: 'string', required: true, default: 'default_policy', one_of: ['default_policy', 'deny'], description: 'What happens to a request no rule matches: default_policy judges it by the top-level policy; deny refuses it (403), and refuses a path upstreams may read differently (;, %2F, a backslash) with 400. deny is recommended whenever rules are used.' } },
   {
     claims_to_headers: {
       type: 'array',
       required: true,
       default: [],
-      description: 'Claims copied to upstream request headers. Client-sent copies of these headers are always removed.',
+      description: 'Claims copied to upstream request headers. Client-sent copies of these headers, in any spelling (letter case, _ for -), are always removed.',
       elements: {
         type: 'record',
         fields: [
           { claim: CLAIM_PATH },
-          { header: { type: 'string', required: true, match: HEADER_NAME_PATTERN, description: 'Upstream request header name, e.g. X-User-Sub.' } },
+          { header: { type: 'string', required: true, match: HEADER_NAME_PATTERN, match_none: RESERVED_HEADER_NAMES, description: 'Upstream request header name, e.g. X-User-Sub.' } },
         ],
       },
     },

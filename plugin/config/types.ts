@@ -1,5 +1,6 @@
 // The normalised, typed configuration of one plugin instance. Built once per instance by
 // config/normalise.ts from the raw config Kong sends; the request path only reads it.
+import type { PathGlob } from '../authorize/path-glob';
 
 export type ScopesMatch = 'all' | 'any';
 export type RefusalLogLevel = 'none' | 'debug' | 'info' | 'notice' | 'warn' | 'err';
@@ -65,16 +66,10 @@ export interface AccessPolicy {
   authentication: AuthenticationPolicy;
 }
 
-/** A compiled path pattern: `*` matches within one segment, a trailing `*` matches any rest. */
-export interface PathPattern {
-  source: string;
-  regex: RegExp;
-}
-
 /** Access policy for requests matching methods and paths (null: any); the first matching rule wins. */
 export interface AccessRule {
   methods: ReadonlySet<string> | null;
-  paths: PathPattern[] | null;
+  paths: PathGlob[] | null;
   policy: AccessPolicy;
 }
 
@@ -112,9 +107,11 @@ export interface PluginConfig {
   maxTokenAgeSeconds: number;
   /** null: any client. */
   clientIds: ReadonlySet<string> | null;
-  /** Applies when no rule matches. */
+  /** Applies when no rule matches (with unmatchedRequests 'default_policy'). */
   defaultPolicy: AccessPolicy;
   rules: AccessRule[];
+  /** 'deny': a request no rule matches, or whose path is ambiguous, is refused instead of judged by defaultPolicy. */
+  unmatchedRequests: 'default_policy' | 'deny';
   claimsToHeaders: ClaimHeaderMapping[];
   /** Lower-cased request header that carries the token. */
   tokenHeader: string;

@@ -2,11 +2,13 @@
 // the only outside world is the key sets (and their HTTP fetches) behind verifyAccessToken.
 import { createHash } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
-import { extractToken } from '../extract/token-sources';
+import { scanQueryToken, withoutQueryParameter } from '../extract/query-token';
+import { cookieHeaderWithout, extractToken, type TokenSource } from '../extract/token-sources';
 import { verifyAccessToken, type KeySets } from '../verify/verify-token';
-import { authorize, selectPolicy } from '../authorize/authorize';
+import { authorize, selectPolicies } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
+import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
 import { claimAt, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
@@ -16,7 +18,7 @@ import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './de
 export interface RequestNeeds {
   method: boolean;
   path: boolean;
-  queryToken: boolean;
+  rawQuery: boolean;
   credential: boolean;
 }
 
@@ -29,66 +31,109 @@ export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestN
   return {
     method: (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null),
     path: config.rules.some((r) => r.paths !== null),
-    queryToken: config.tokenSources.queryParam !== null,
+    rawQuery: config.tokenSources.queryParam !== null,
     credential: config.consumer.anonymous !== null,
   };
 }
 
-/** Headers a client could use to impersonate: mapped claim headers and, when we manage consumers, Kong's consumer headers. */
-function spoofableHeaders(config: PluginConfig): string[] {
-  const names = config.claimsToHeaders.map((m) => m.header);
-  if (config.consumer.claim !== null || config.consumer.anonymous !== null) names.push(...CONSUMER_HEADERS);
-  return names;
+/**
+ * False when the query string names the token parameter: nginx appends the request line, query
+ * included, to every error.log line written during the request, so a kong.log line would write the
+ * token to the log. Such requests are reported through the log serializer only.
+ */
+export function mayLogRequest(request: RequestView, config: PluginConfig): boolean {
+  const name = config.tokenSources.queryParam;
+  if (name === null || request.rawQuery === null) return true;
+  const scan = scanQueryToken(request.rawQuery, name);
+  return scan.values.length === 0 && !scan.ambiguous;
 }
 
-/** The subset of `names` the client actually sent: clearing costs a PDK call each, so only those. */
-function sentByClient(headers: HeaderMap, names: readonly string[]): string[] {
-  return names.filter((name) => headerValues(headers, name.toLowerCase()).length > 0);
+const CONSUMER_HEADER_KEYS: ReadonlySet<string> = new Set(CONSUMER_HEADERS.map((name) => name.toLowerCase()));
+
+/** Folded names of the headers okta-jwt writes: mapped claim headers and, when it manages consumers, Kong's consumer headers. */
+function ownedHeaders(config: PluginConfig): Set<string> {
+  const names = config.claimsToHeaders.map((m) => m.header);
+  if (config.consumer.claim !== null || config.consumer.anonymous !== null) names.push(...CONSUMER_HEADERS);
+  return new Set(names.map(foldedName));
+}
+
+/**
+ * Every spelling the client sent of a header okta-jwt owns. `consumerWrittenByOthers`: another
+ * auth plugin authenticated the request (or may have), and Kong's plugins set or clear each
+ * consumer header in its canonical spelling, so those are theirs; other spellings are still spoofs.
+ */
+function spoofed(request: RequestView, config: PluginConfig, consumerWrittenByOthers = false): string[] {
+  return clientSpellings(request.headers, ownedHeaders(config), consumerWrittenByOthers ? CONSUMER_HEADER_KEYS : undefined);
 }
 
 export async function decide(request: RequestView, config: PluginConfig, keySets: KeySets): Promise<Decision> {
-  if (!config.runOnPreflight && request.method === 'OPTIONS' && hasPreflightHeaders(request.headers)) return { kind: 'pass' };
+  const preflight = !config.runOnPreflight && request.method === 'OPTIONS' && hasPreflightHeaders(request.headers);
   // Logical OR with other auth plugins (as Kong's own do): someone already authenticated the request.
-  if (config.consumer.anonymous !== null && request.alreadyAuthenticated) return { kind: 'pass' };
+  if (preflight || (config.consumer.anonymous !== null && request.alreadyAuthenticated)) {
+    return { kind: 'pass', clearHeaders: spoofed(request, config, request.alreadyAuthenticated) };
+  }
 
   const outcome = await judge(request, config, keySets);
-  if (outcome.kind === 'deny' && config.dryRun) {
-    return { kind: 'observe', wouldDeny: outcome, clearHeaders: sentByClient(request.headers, spoofableHeaders(config)) };
-  }
+  if (outcome.kind === 'deny' && config.dryRun) return { kind: 'observe', wouldDeny: outcome, clearHeaders: spoofed(request, config) };
   return outcome;
 }
 
 async function judge(request: RequestView, config: PluginConfig, keySets: KeySets): Promise<Allow | Deny> {
-  const extraction = extractToken(request.headers, config.tokenHeader, config.tokenSources, request.queryToken);
-  if (extraction.kind === 'absent') return anonymousOr(request, config, challenge(config.realm, 'token_missing', 'No bearer token'));
+  const extraction = extractToken(request.headers, config.tokenHeader, config.tokenSources, request.rawQuery);
+  if (extraction.kind === 'absent') return anonymousOr(request, config, challenge(config.realm, 'token_missing', 'No bearer token'), null);
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
 
-  const { token } = extraction;
+  const { token, source } = extraction;
   const verification = await verifyAccessToken(token, config, keySets);
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
-    return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token));
+    return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token), source);
   }
   const { claims } = verification;
   const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
   const unforwardable = () => refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
 
-  const authorization = authorize(claims, selectPolicy(config, request.method, request.path), config);
-  if (!authorization.ok) return refuse(challenge(config.realm, authorization.reason, authorization.description, authorization.params));
+  const selection = selectPolicies(config, request.method, request.path);
+  if (!selection.ok) return refuse(challenge(config.realm, selection.reason, POLICY_REFUSALS[selection.reason]));
+  for (const policy of selection.policies) {
+    const authorization = authorize(claims, policy, config);
+    if (!authorization.ok) return refuse(challenge(config.realm, authorization.reason, authorization.description, authorization.params));
+  }
 
   const setHeaders: Record<string, string> = {};
-  const clearHeaders: string[] = [];
   for (const mapping of config.claimsToHeaders) {
     const value = headerValueFor(claims, mapping);
     if (value.kind === 'unsafe') return unforwardable();
     if (value.kind === 'value') setHeaders[mapping.header] = value.value;
-    else clearHeaders.push(...sentByClient(request.headers, [mapping.header]));
   }
   const consumer = consumerFor(claims, config);
   if (consumer === 'unsafe') return unforwardable();
-  if (consumer !== null) clearHeaders.push(...sentByClient(request.headers, CONSUMER_HEADERS));
-  if (config.hideCredentials) clearHeaders.push(config.tokenHeader);
-  return { kind: 'allow', setHeaders, clearHeaders, claims, consumer, sharedClaimsKey: config.sharedClaimsKey };
+  // Names the handler sets are not cleared again (set_headers replaced that spelling already).
+  const allow: Allow = {
+    kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,
+    claims, consumer, sharedClaimsKey: config.sharedClaimsKey,
+  };
+  return config.hideCredentials ? hideCredential(allow, request, config, source) : allow;
+}
+
+const POLICY_REFUSALS: Record<'rule_unmatched' | 'path_ambiguous', string> = {
+  rule_unmatched: 'No access rule covers this request',
+  path_ambiguous: 'The request path is ambiguous',
+};
+
+/** hide_credentials: the token leaves the request where it came from, and only there. */
+function hideCredential(allow: Allow, request: RequestView, config: PluginConfig, source: TokenSource | null): Allow {
+  const { cookie, queryParam } = config.tokenSources;
+  switch (source) {
+    case 'cookie': {
+      const rest = cookieHeaderWithout(request.headers, cookie as string);
+      return rest === null ? { ...allow, clearHeaders: [...allow.clearHeaders, 'cookie'] } : { ...allow, setHeaders: { ...allow.setHeaders, Cookie: rest } };
+    }
+    case 'query':
+      return { ...allow, rawQuery: withoutQueryParameter(request.rawQuery ?? '', queryParam as string) };
+    default:
+      return { ...allow, clearHeaders: [...allow.clearHeaders, config.tokenHeader] };
+  }
 }
 
 /** Identifiers that are safe to log: never the token, only a hash prefix; cid and jti as Okta sets them. */
@@ -112,17 +157,17 @@ function consumerFor(claims: Claims, config: PluginConfig): ConsumerRequest | nu
 }
 
 /** With `anonymous` configured, a missing or invalid token is let through as the anonymous consumer. */
-function anonymousOr(request: RequestView, config: PluginConfig, denial: Deny): Allow | Deny {
+function anonymousOr(request: RequestView, config: PluginConfig, denial: Deny, source: TokenSource | null): Allow | Deny {
   const anonymous = config.consumer.anonymous;
   if (anonymous === null) return denial;
-  const clearHeaders = sentByClient(request.headers, spoofableHeaders(config));
-  if (config.hideCredentials) clearHeaders.push(config.tokenHeader);
-  return {
+  const allow: Allow = {
     kind: 'allow',
     setHeaders: {},
-    clearHeaders,
+    clearHeaders: spoofed(request, config),
+    rawQuery: null,
     claims: {},
     consumer: { value: anonymous, lookup: 'any', required: true, anonymous: true, credential: null },
     sharedClaimsKey: null,
   };
+  return config.hideCredentials ? hideCredential(allow, request, config, source) : allow;
 }

@@ -20,6 +20,8 @@ export type ReasonCode =
   | 'scope_missing'
   | 'claim_mismatch'
   | 'step_up_required'
+  | 'rule_unmatched'
+  | 'path_ambiguous'
   | 'consumer_not_found'
   | 'claim_unsafe'
   | 'keys_unavailable'
@@ -29,8 +31,10 @@ export interface Allow {
   kind: 'allow';
   /** Upstream headers to set (name as configured → safe value). */
   setHeaders: Record<string, string>;
-  /** Upstream headers to remove (client-sent copies of mapped headers, the token when hidden). */
+  /** Upstream headers to remove (client-sent spellings of owned headers, the token when hidden). */
   clearHeaders: string[];
+  /** The query string to send upstream instead (hide_credentials with a query-parameter token), or null. */
+  rawQuery: string | null;
   claims: Claims;
   /** The consumer to look up and authenticate (the handler does the Kong I/O), or null. */
   consumer: ConsumerRequest | null;
@@ -82,6 +86,8 @@ export interface RefusalDetail {
  */
 export interface Pass {
   kind: 'pass';
+  /** Client-sent spellings of the headers okta-jwt owns: spoofed identity is removed here too. */
+  clearHeaders: string[];
 }
 
 export type Decision = Allow | Deny | Pass | Observe;

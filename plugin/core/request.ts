@@ -9,8 +9,8 @@ export interface RequestView {
   method: string | null;
   /** Kong's normalised path (kong.request.get_path), or null when not read. */
   path: string | null;
-  /** The configured token query parameter (kong.request.get_query_arg), or null when absent or not read. */
-  queryToken: string | true | null;
+  /** The raw query string (kong.request.get_raw_query), or null when not read. */
+  rawQuery: string | null;
   /** Whether another plugin already authenticated a credential (kong.client.get_credential), when read. */
   alreadyAuthenticated: boolean;
 }

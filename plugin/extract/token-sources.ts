@@ -3,23 +3,42 @@
 import type { TokenSources } from '../config/types';
 import { headerValues, type HeaderMap } from '../core/request';
 import { extractBearerToken, type Extraction } from './bearer-token';
+import { scanQueryToken } from './query-token';
+
+export type TokenSource = 'header' | 'cookie' | 'query';
+
+/** A found token with where it came from (hide_credentials removes it from there). */
+export type SourcedExtraction = Exclude<Extraction, { kind: 'token' }> | { kind: 'token'; token: string; source: TokenSource };
+
+/** Every `name=value` pair of every Cookie header line, trimmed, in order. */
+function cookiePairs(headers: HeaderMap): Array<{ name: string; pair: string; value: string }> {
+  const pairs: Array<{ name: string; pair: string; value: string }> = [];
+  for (const line of headerValues(headers, 'cookie')) {
+    if (line === true) continue;
+    for (const raw of line.split(';')) {
+      const pair = raw.trim();
+      const eq = pair.indexOf('=');
+      if (eq < 0) pairs.push({ name: '', pair, value: '' });
+      else pairs.push({ name: pair.slice(0, eq).trim(), pair, value: pair.slice(eq + 1).trim() });
+    }
+  }
+  return pairs;
+}
 
 /** The values of every cookie called `name` across all Cookie header lines. */
 function cookieValues(headers: HeaderMap, name: string): string[] {
-  const found: string[] = [];
-  for (const line of headerValues(headers, 'cookie')) {
-    if (line === true) continue;
-    for (const pair of line.split(';')) {
-      const eq = pair.indexOf('=');
-      if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-      const value = pair.slice(eq + 1).trim();
-      found.push(value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
-    }
-  }
-  return found;
+  return cookiePairs(headers)
+    .filter((c) => c.name === name)
+    .map(({ value }) => (value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value));
 }
 
-/** A bare token from a cookie or query value: empty values count as absent. */
+/** The Cookie header without the cookies called `name` (one line), or null when nothing else is left. */
+export function cookieHeaderWithout(headers: HeaderMap, name: string): string | null {
+  const kept = cookiePairs(headers).filter((c) => c.pair !== '' && c.name !== name).map((c) => c.pair);
+  return kept.length === 0 ? null : kept.join('; ');
+}
+
+/** A bare token from cookie or query values: empty values count as absent. */
 function bareToken(values: ReadonlyArray<string | true>): Extraction {
   const present = values.filter((v): v is string => typeof v === 'string' && v !== '');
   if (present.length === 0) return { kind: 'absent' };
@@ -27,18 +46,28 @@ function bareToken(values: ReadonlyArray<string | true>): Extraction {
   return { kind: 'token', token: present[0] };
 }
 
-/**
- * `queryValue` is what kong.request.get_query_arg returned for the configured parameter (null when
- * absent, true for a bare flag); the handler reads it only when a query parameter is configured.
- */
-export function extractToken(headers: HeaderMap, tokenHeader: string, sources: TokenSources, queryValue: string | true | null): Extraction {
-  const found = [extractBearerToken(headers, tokenHeader)];
-  if (sources.cookie !== null) found.push(bareToken(cookieValues(headers, sources.cookie)));
-  if (sources.queryParam !== null) found.push(bareToken(queryValue === null ? [] : [queryValue]));
+/** The query parameter: a repeat, even an empty one, or a `;`-separated copy is refused (any ambiguity). */
+function queryToken(rawQuery: string, name: string): Extraction {
+  const { values, ambiguous } = scanQueryToken(rawQuery, name);
+  if (ambiguous) return { kind: 'invalid_request', description: 'The token query parameter is ambiguous' };
+  if (values.length > 1) return { kind: 'invalid_request', description: 'More than one credential was sent' };
+  return bareToken(values);
+}
 
-  const invalid = found.find((e) => e.kind === 'invalid_request');
-  if (invalid !== undefined) return invalid;
-  const tokens = found.filter((e) => e.kind === 'token');
+/**
+ * `rawQuery` is kong.request.get_raw_query (null when not read); the handler reads it only when
+ * a query parameter is configured.
+ */
+export function extractToken(headers: HeaderMap, tokenHeader: string, sources: TokenSources, rawQuery: string | null): SourcedExtraction {
+  const found: Array<[TokenSource, Extraction]> = [['header', extractBearerToken(headers, tokenHeader)]];
+  if (sources.cookie !== null) found.push(['cookie', bareToken(cookieValues(headers, sources.cookie))]);
+  if (sources.queryParam !== null) found.push(['query', queryToken(rawQuery ?? '', sources.queryParam)]);
+
+  const invalid = found.find(([, e]) => e.kind === 'invalid_request');
+  if (invalid !== undefined) return invalid[1] as SourcedExtraction;
+  const tokens = found.filter(([, e]) => e.kind === 'token');
   if (tokens.length > 1) return { kind: 'invalid_request', description: 'More than one credential was sent' };
-  return tokens[0] ?? { kind: 'absent' };
+  if (tokens.length === 0) return { kind: 'absent' };
+  const [source, extraction] = tokens[0];
+  return { ...(extraction as { kind: 'token'; token: string }), source };
 }

@@ -6,12 +6,12 @@
 // the request, so everything here is caught and answered with kong.response.exit.
 import { randomUUID } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
-import { decide, requestNeeds } from '../core/decide';
+import { decide, mayLogRequest, requestNeeds } from '../core/decide';
 import type { Allow, Decision, Deny, Observe } from '../core/decision';
 import type { RequestView } from '../core/request';
 import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
-import { takeQueuedWarnings } from '../log/deferred-log';
+import { queueWarning, takeQueuedWarnings } from '../log/deferred-log';
 import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
 import { lookUpConsumer } from './consumer-lookup';
@@ -44,7 +44,7 @@ async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMulti
     headers,
     method: needs.method ? await kong.request.getMethod() : null,
     path: needs.path ? await kong.request.getPath() : null,
-    queryToken: needs.queryToken ? await kong.request.getQueryArg(config.tokenSources.queryParam as string) : null,
+    rawQuery: needs.rawQuery ? ((await kong.request.getRawQuery()) ?? '') : null,
     alreadyAuthenticated: needs.credential ? (await kong.client.getCredential()) != null : false,
   };
 }
@@ -53,32 +53,38 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
   try {
     const headers = await kong.request.getHeaders(MAX_HEADERS);
     if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
-    const decision: Decision =
-      headerCount(headers) >= MAX_HEADERS
-        ? challenge(config.realm, 'request_invalid', 'The request has too many headers')
-        : await decide(await readRequest(kong, config, headers), config, keySets);
-    const warnings = takeQueuedWarnings();
+    let decision: Decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
+    // Until the query is read, a configured token parameter may be in it (see mayLogRequest).
+    let loggable = config.tokenSources.queryParam === null;
+    if (headerCount(headers) < MAX_HEADERS) {
+      const request = await readRequest(kong, config, headers);
+      loggable = mayLogRequest(request, config);
+      decision = await decide(request, config, keySets);
+    }
+    // Queued warnings wait for a request whose log lines cannot carry a token.
+    const warnings = loggable ? takeQueuedWarnings() : null;
     if (warnings !== null) await kong.log.warn(warnings);
-    await applyDecision(kong, decision, config);
+    await applyDecision(kong, decision, config, loggable);
   } catch (err) {
-    refuseAfterInternalError(kong, err);
+    refuseAfterInternalError(kong, err, config);
   }
 }
 
-async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig): Promise<void> {
+/** `loggable` false: no kong.log line for this request (mayLogRequest), the serializer value only. */
+async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, loggable: boolean): Promise<void> {
   switch (decision.kind) {
     case 'pass':
       if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
-      return;
+      return clearAll(kong, decision.clearHeaders);
     case 'deny':
-      reportRefusal(kong, decision, config);
+      reportRefusal(kong, decision, config, loggable);
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
       return;
     case 'observe':
-      return observe(kong, decision, config);
+      return observe(kong, decision, config, loggable);
     case 'allow':
-      return allow(kong, decision, config);
+      return allow(kong, decision, config, loggable);
   }
 }
 
@@ -86,10 +92,10 @@ async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig
  * One log line and one serializer value per refusal (each a PDK call, queued without waiting; the
  * plugin server sends them before the exit that follows). Only safe identifiers: never the token.
  */
-function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig): void {
+function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig, loggable: boolean): void {
   const { level, serialize } = config.refusalLog;
   const detail = deny.detail ?? {};
-  if (level !== 'none') {
+  if (level !== 'none' && loggable) {
     const context = [
       `status=${deny.status}`,
       `reason=${deny.reason}`,
@@ -105,22 +111,27 @@ function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig): void {
 }
 
 /** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
-async function observe(kong: Pdk, decision: Observe, config: PluginConfig): Promise<void> {
+async function observe(kong: Pdk, decision: Observe, config: PluginConfig, loggable: boolean): Promise<void> {
   const { status, reason } = decision.wouldDeny;
-  await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
+  if (loggable) await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
   await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
   if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
-  for (const name of decision.clearHeaders) await kong.service.request.clearHeader(name);
+  await clearAll(kong, decision.clearHeaders);
 }
 
-async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<void> {
+/** One clear_header per name: only names the client sent, so usually none. */
+async function clearAll(kong: Pdk, names: readonly string[]): Promise<void> {
+  for (const name of names) await kong.service.request.clearHeader(name);
+}
+
+async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable: boolean): Promise<void> {
   const setHeaders = { ...decision.setHeaders, ...guardMarker(config) };
   if (decision.consumer !== null) {
     const request = decision.consumer;
     const consumer = await lookUpConsumer(kong, request);
     if (consumer === null && request.anonymous) throw new Error('the anonymous consumer configured for okta-jwt does not exist');
     if (consumer === null && request.required) {
-      return applyDecision(kong, challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token'), config);
+      return applyDecision(kong, challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token'), config, loggable);
     }
     if (consumer !== null) {
       if (request.credential === null) await kong.client.authenticate(consumer);
@@ -131,19 +142,22 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig): Promise<
   if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
   // set_headers already replaced every value of the names it set; clearing them again would undo it.
   const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
-  for (const name of decision.clearHeaders) {
-    if (!setNames.has(name.toLowerCase())) await kong.service.request.clearHeader(name);
-  }
+  await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
+  if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
 }
 
 /**
  * Logs the failure class (the error's name and message: never a token or key) and denies. Both
- * calls are queued without waiting; the plugin server sends them to Kong in order.
+ * calls are queued without waiting; the plugin server sends them to Kong in order. With a token
+ * query parameter configured the request line may hold a token, so the line is deferred instead
+ * (stderr now, Kong's log with a later request).
  */
-function refuseAfterInternalError(kong: Pdk, err: unknown): void {
+function refuseAfterInternalError(kong: Pdk, err: unknown, config: PluginConfig): void {
   const denial = internalError();
   const what = err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error value was thrown';
-  void kong.log.err(`okta-jwt: request refused after an internal error (${what.slice(0, 300)})`);
+  const line = `okta-jwt: request refused after an internal error (${what.slice(0, 300)})`;
+  if (config.tokenSources.queryParam === null) void kong.log.err(line);
+  else queueWarning(line);
   void kong.response.exit(denial.status, denial.body, denial.headers);
 }

@@ -10,7 +10,7 @@ export interface Pdk {
     getHeaders(maxHeaders?: number): Promise<HeaderMultiMap | null>;
     getMethod(): Promise<string | null>;
     getPath(): Promise<string | null>;
-    getQueryArg(name: string): Promise<string | true | null>;
+    getRawQuery(): Promise<string | null>;
   };
   client: {
     getCredential(): Promise<unknown>;
@@ -27,6 +27,7 @@ export interface Pdk {
     request: {
       setHeaders(headers: Record<string, string>): Promise<unknown>;
       clearHeader(name: string): Promise<unknown>;
+      setRawQuery(query: string): Promise<unknown>;
     };
   };
   response: {

@@ -33,6 +33,8 @@ const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_erro
   scope_missing: { status: 403, error: 'insufficient_scope' },
   claim_mismatch: { status: 403, error: 'insufficient_scope' },
   consumer_not_found: { status: 403, error: 'insufficient_scope' },
+  rule_unmatched: { status: 403, error: 'insufficient_scope' },
+  path_ambiguous: { status: 400, error: 'invalid_request' },
   step_up_required: { status: 401, error: 'insufficient_user_authentication' },
 };
 

@@ -11,7 +11,7 @@ import { isCanonicalCompactJws } from './token-grammar';
 
 export type VerifyFailureReason = Exclude<
   ReasonCode,
-  'token_missing' | 'request_invalid' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error'
+  'token_missing' | 'request_invalid' | 'rule_unmatched' | 'path_ambiguous' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error'
 >;
 
 export type Verification =
@@ -122,12 +122,13 @@ export function idTokenMarkers(claims: Claims): string[] {
 }
 
 /**
- * A DPoP- (RFC 9449 §6) or mTLS-bound (RFC 8705 §3) token carries its key's thumbprint in `cnf`.
- * Without the proof of possession it must not be accepted as a plain bearer token (RFC 9449 §7.1).
+ * A `cnf` claim (RFC 7800) binds the token to a key: DPoP (RFC 9449 §6, jkt), mTLS (RFC 8705 §3,
+ * x5t#S256), or any other confirmation method (jwk, jwe, kid, …). okta-jwt verifies none of them
+ * yet, so any `cnf` at all refuses the token: without the proof of possession it must not be
+ * accepted as a plain bearer token (RFC 9449 §7.1).
  */
 export function isSenderConstrained(claims: Claims): boolean {
-  const cnf = Object.hasOwn(claims, 'cnf') ? claims.cnf : undefined;
-  return typeof cnf === 'object' && cnf !== null && (Object.hasOwn(cnf, 'jkt') || Object.hasOwn(cnf, 'x5t#S256'));
+  return Object.hasOwn(claims, 'cnf');
 }
 
 /** A protected header refused by the key resolver (jose passes the error through). */

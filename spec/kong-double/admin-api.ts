@@ -169,8 +169,8 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
       }
       const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
-        'Content-Type': 'application/json; charset=utf-8', 'Access-Control-Allow-Origin': '*',
-        'Access-Control-Allow-Credentials': 'true', 'Content-Length': Buffer.byteLength(text), Server: `kong/${rt.options.kongVersion}`,
+        // No CORS headers: a web page must not be able to read or drive the local gateway's Admin API.
+        'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), Server: `kong/${rt.options.kongVersion}`,
       });
       res.end(text);
     });

@@ -6,6 +6,7 @@
 // only this small Lua subset is understood (statements separated by newlines or `;`):
 //   kong.service.request.clear_header("<name>")
 //   kong.service.request.set_header("<name>", "<value>")
+//   kong.client.authenticate(kong.client.load_consumer("<id or username>", true), { id = "<credential id>" })
 //   if kong.request.get_header("<name>") ~= "<value>" then return kong.response.exit(<status>[, <body>]) end
 //   if not kong.request.get_header("<name>") then return kong.response.exit(<status>[, <body>]) end
 //   return kong.response.exit(<status>[, <body>])
@@ -122,6 +123,13 @@ const exitFrom = (m: RegExpMatchArray, at: number) => (env: BundledEnv) => exitW
 const PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => Statement]> = [
   [new RegExp(`^kong\\.service\\.request\\.clear_header\\(${STR}\\)$`), (m) => (env) => (env.ctx.clearUpstreamHeader(m[1]!), true)],
   [new RegExp(`^kong\\.service\\.request\\.set_header\\(${STR}\\s*,\\s*${STR}\\)$`), (m) => (env) => (env.ctx.setUpstreamHeader(m[1]!, [m[2]!]), true)],
+  // What an auth plugin that ran first leaves behind (kong.client.get_credential sees the credential).
+  [new RegExp(`^kong\\.client\\.authenticate\\(kong\\.client\\.load_consumer\\(${STR}\\s*,\\s*true\\)\\s*,\\s*\\{\\s*id\\s*=\\s*${STR}\\s*\\}\\)$`), (m) => (env) => {
+    const consumer = env.store.consumers.find((c) => c.id === m[1] || c.username === m[1]);
+    env.ctx.consumer = consumer === undefined ? null : { ...consumer };
+    env.ctx.credential = { id: m[2] };
+    return true;
+  }],
   [new RegExp(`^if kong\\.request\\.get_header\\(${STR}\\) ~= ${STR} then ${EXIT_RE} end$`), (m) => (env) => {
     if (env.ctx.firstHeader(m[1]!) === m[2]) return true;
     exitFrom(m, 3)(env);

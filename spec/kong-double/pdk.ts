@@ -277,6 +277,14 @@ const PDK: Record<string, PdkFn> = {
     env.ctx.clearUpstreamHeader(headerName(name));
     return undefined;
   },
+  // kong/pdk/service/request.lua: ngx.req.set_uri_args(query); the upstream request line takes the new args.
+  'kong.service.request.set_raw_query': (env, [query]) => {
+    phaseCheck(env, ['rewrite', 'access', 'balancer']);
+    if (typeof query !== 'string') throw new LuaError('query must be a string');
+    const path = (env.ctx.upstreamUri ?? env.ctx.rawPath).split('?')[0]!;
+    env.ctx.upstreamUri = query === '' ? path : `${path}?${query}`;
+    return undefined;
+  },
   'kong.service.request.set_headers': (env, [headers]) => {
     phaseCheck(env, ['rewrite', 'access']);
     if (luaType(headers) !== 'table') throw new LuaError(`headers must be a table, got ${luaType(headers)}`);

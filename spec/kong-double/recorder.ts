@@ -32,16 +32,22 @@ export interface LogLine {
   message: string;
 }
 
+/** Frames kept by default: far more than one test or one benchmark pass (2,500 requests) sends. */
+export const MAX_RECORDED_FRAMES = 50000;
+
 export class RpcRecorder {
   readonly frames: RpcFrame[] = [];
   private seq = 0;
-  /** Set to false for long runs (benchmark, local gateway) so frames do not accumulate. */
+  /** Set to false for long runs (benchmark, local gateway) so frames are not recorded at all. */
   enabled = true;
-  constructor(private readonly clock: () => number) {}
+  /** Only the newest `maxFrames` are kept (older ones are dropped in batches), so memory stays bounded. */
+  constructor(private readonly clock: () => number, private readonly maxFrames = MAX_RECORDED_FRAMES) {}
 
   record(frame: Omit<RpcFrame, 'seq' | 't'>): void {
     if (!this.enabled) return;
     this.frames.push({ ...frame, seq: ++this.seq, t: this.clock() });
+    // Dropping a tenth at a time keeps the cost of the shift amortised.
+    if (this.frames.length > this.maxFrames) this.frames.splice(0, this.frames.length - this.maxFrames + Math.ceil(this.maxFrames / 10));
   }
 
   reset(): void {
@@ -51,10 +57,18 @@ export class RpcRecorder {
 
 export class ErrorLog {
   readonly lines: LogLine[] = [];
+  private readonly followers: Array<(line: LogLine) => void> = [];
   constructor(private readonly clock: () => number) {}
 
   log(level: LogLevel, message: string): void {
-    this.lines.push({ t: this.clock(), level, message });
+    const line = { t: this.clock(), level, message };
+    this.lines.push(line);
+    for (const follower of this.followers) follower(line);
+  }
+
+  /** Calls `fn` with every line logged from now on, like `tail -f error.log` (npm start prints them). */
+  follow(fn: (line: LogLine) => void): void {
+    this.followers.push(fn);
   }
 
   /** The lines as Kong would print them: `[level] message`. */

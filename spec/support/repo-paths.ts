@@ -1,5 +1,6 @@
-// Where the repository and the team's shared material are, from this file's place in the source
-// or the build tree (dist/test/…): the nearest folder above with a package.json is the repo root.
+// Where the repository is, from this file's place in the source or the build tree (dist/test/…):
+// the nearest folder above with a package.json is the repo root. Tests read nothing outside it
+// (spec/01-unit/repo/self-contained.spec.ts checks that).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -10,5 +11,5 @@ export function repoRoot(): string {
   }
 }
 
-/** The team's shared folder (transcripts, references): beside the repo, or OKTA_JWT_SHARED_DIR. */
-export const SHARED_DIR = process.env.OKTA_JWT_SHARED_DIR ?? path.resolve(repoRoot(), '..', 'shared');
+/** The recorded real-Kong transcripts (batch 1 per version, batch2/, batch3/), test data of this repository. */
+export const TRANSCRIPTS_DIR = path.join(repoRoot(), 'spec', 'fixtures', 'kong-transcripts');

@@ -44,6 +44,12 @@ describe('mint-token CLI: argument parsing', () => {
     expect(parseMintTokenArgs([], {}).issuerUrl).to.equal(DEFAULT_ISSUER_URL);
   });
 
+  it('without --issuer-url or OKTA_JWT_DEV_ISSUER, targets the port npm start takes from ISSUER_PORT', () => {
+    expect(parseMintTokenArgs([], { ISSUER_PORT: '39000' }).issuerUrl).to.equal('http://127.0.0.1:39000/oauth2/default');
+    expect(parseMintTokenArgs([], { ISSUER_PORT: '39000', OKTA_JWT_DEV_ISSUER: 'http://e:2/oauth2/x' }).issuerUrl).to.equal('http://e:2/oauth2/x');
+    expect(() => parseMintTokenArgs([], { ISSUER_PORT: '9000x' })).to.throw(UsageError, 'ISSUER_PORT must be a port number');
+  });
+
   it('refuses unknown flags, a claim without =, and a non-integer --exp', () => {
     expect(() => parseMintTokenArgs(['--nope'])).to.throw(UsageError);
     expect(() => parseMintTokenArgs(['--claim', 'novalue'])).to.throw(UsageError);
@@ -77,6 +83,14 @@ describe('mint-token CLI: against a running issuer', () => {
     const { code, stderr } = await runCli(['--issuer-url', dev().localBaseUrl]);
     expect(code).to.equal(1);
     expect(stderr).to.contain('answered 404');
+  });
+
+  it('prints the usage to stdout and exits 0 on --help and -h', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout, stderr } = await runCli([flag]);
+      expect({ code, stderr }).to.deep.equal({ code: 0, stderr: '' });
+      expect(stdout).to.match(/^usage: npm run token -- /);
+    }
   });
 
   it('exits 2 with the usage on bad arguments', async () => {

@@ -51,9 +51,15 @@ describe('okta-jwt doctor: exit codes and output', function () {
   });
 
   it('exits 1 for a config the plugin refuses at start, naming the field', async () => {
+    const run = await runDoctor(['--issuer', dev.issuer, '--audience', 'api://default', '--header', 'sub:X-User', '--header', 'cid:x-user', '--json']);
+    expect(run.code).to.equal(1);
+    expect(run.report().explainedBy).to.deep.equal({ check: 'config.plugin', field: 'claims_to_headers' });
+  });
+
+  it('exits 1 for a claim mapped to a header Kong reserves, as Kong refuses it at config time', async () => {
     const run = await runDoctor(['--issuer', dev.issuer, '--audience', 'api://default', '--header', 'sub:Authorization', '--json']);
     expect(run.code).to.equal(1);
-    expect(run.report().explainedBy).to.deep.equal({ check: 'config.plugin', field: 'claims_to_headers[1].header' });
+    expect(run.report().explainedBy).to.deep.equal({ check: 'config.schema', field: 'claims_to_headers[1].header' });
   });
 
   it('prints a text report with the token\'s SHA-256 prefix and never the token', async () => {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { UsageError } from '../../../cli/args';
-import { readPluginConfig, selectPluginConfig } from '../../../cli/kong-config';
+import { expandDeckEnv, readPluginConfig, selectPluginConfig } from '../../../cli/kong-config';
 import { tempDir } from '../../02-integration/doctor/run-doctor';
 
 const okta = (marker: string, extra: Record<string, unknown> = {}) => ({ name: 'okta-jwt', config: { issuer: marker }, ...extra });
@@ -66,11 +66,32 @@ describe('doctor: picking the okta-jwt config from a declarative Kong config', (
     expect(() => selectPluginConfig(['not', 'a', 'mapping'], null, null)).to.throw(UsageError, /declarative Kong config/);
   });
 
+  it('hints at the flag that finds the plugin when the named target has none', () => {
+    const onRoute = { services: [{ name: 'echo', routes: [{ name: 'echo', plugins: [okta('r')] }] }, { name: 'other', routes: [{ name: 'o' }] }] };
+    expect(() => selectPluginConfig(onRoute, null, 'echo')).to.throw(UsageError, 'no okta-jwt plugin applies to service "echo"; the plugin is on route "echo" (try --route echo)');
+    expect(() => selectPluginConfig(onRoute, 'o', null)).to.throw(UsageError, 'no okta-jwt plugin applies to route "o"; the plugin is on route "echo" (try --route echo)');
+    const topLevel = { services: [{ name: 's', routes: [{ name: 'r' }] }, { name: 't' }], plugins: [okta('x', { service: 't' })] };
+    expect(() => selectPluginConfig(topLevel, 'r', null)).to.throw(UsageError, '; the plugin is on service "t" (try --service t)');
+    expect(() => selectPluginConfig({ services: [{ name: 's', routes: [{ name: 'r' }] }] }, 'r', null)).to.throw(UsageError, '; the config has no okta-jwt plugin');
+  });
+
+  it('expands decK\'s ${{ env "DECK_X" }} placeholders from the environment, and names a missing variable', () => {
+    const text = 'issuer: ${{ env "DECK_ISSUER" }}\naudiences: [ "${{env "DECK_AUD"}}" ]\n';
+    expect(expandDeckEnv(text, 'kong.yml', { DECK_ISSUER: 'https://dev-1.okta.com/oauth2/default', DECK_AUD: 'api://default' }))
+      .to.equal('issuer: https://dev-1.okta.com/oauth2/default\naudiences: [ "api://default" ]\n');
+    expect(() => expandDeckEnv(text, 'kong.yml', { DECK_ISSUER: 'x' })).to.throw(UsageError, 'kong.yml: ${{env "DECK_AUD"}} needs the environment variable DECK_AUD, which is not set');
+    expect(() => expandDeckEnv('a: ${{ env "HOME" }}', 'kong.yml', { HOME: '/root' })).to.throw(UsageError, 'decK reads only environment variables starting with DECK_');
+  });
+
   it('reads YAML and JSON files, and names unreadable or invalid ones', async () => {
     const tmp = tempDir();
     try {
       expect((await readPluginConfig(tmp.file('kong.yml', stringify(doc)), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
       expect((await readPluginConfig(tmp.file('kong.json', JSON.stringify(doc)), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
+      process.env.DECK_OKTA_JWT_SPEC_ISSUER = 'https://dev-1.okta.com/oauth2/default';
+      const templated = tmp.file('deck.yml', 'services: [{ name: s, plugins: [{ name: okta-jwt, config: { issuer: "${{ env \"DECK_OKTA_JWT_SPEC_ISSUER\" }}" } }] }]\n');
+      expect((await readPluginConfig(templated, null, 's')).config).to.deep.equal({ issuer: 'https://dev-1.okta.com/oauth2/default' });
+      delete process.env.DECK_OKTA_JWT_SPEC_ISSUER;
       await readPluginConfig(tmp.file('bad.yml', 'services: [\n'), null, null).then(() => expect.fail('accepted bad YAML'), (err) => expect(err).to.be.instanceOf(UsageError).with.property('message').match(/not valid YAML/));
       await readPluginConfig(`${tmp.dir}/missing.yml`, null, null).then(() => expect.fail('read a missing file'), (err) => expect(err.message).to.match(/cannot read .*ENOENT/));
     } finally {

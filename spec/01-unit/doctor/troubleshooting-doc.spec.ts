@@ -24,6 +24,26 @@ describe('docs/troubleshooting.md', () => {
     for (const code of codes) expect(doc, code).to.include(`| [\`${code}\`](#${code}) |`);
   });
 
+  it('lists every check the doctor reports in its checklist', () => {
+    const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts'].map(read).join('\n');
+    const reported = new Set([...sources.matchAll(/['`]((?:config|issuer|request|token|header|claims|client|policy|consumer)\.[a-z_]+)(?:'|`|\$\{)/g)].map((m) => m[1]));
+    expect(reported).to.include.members(['token.binding', 'issuer.discovery', 'config.schema']);
+    const checklist = /^The checks, in the plugin's order: ([\s\S]+?)\n\n/m.exec(doc)?.[1] ?? '';
+    for (const id of reported) expect(checklist, id).to.include(`\`${id}\``);
+  });
+
+  it('shows the refusal log line with the fields the plugin logs, in its order, as the README does', () => {
+    const access = read('plugin/handler/access.ts');
+    const body = /function reportRefusal[\s\S]+?\n\}/.exec(access)?.[0] ?? '';
+    const logged = [...body.matchAll(/`(\w+)=\$\{/g)].map((m) => m[1]);
+    expect(logged).to.include.members(['status', 'reason', 'route', 'service', 'token_sha256']);
+    for (const [file, text] of [['docs/troubleshooting.md', doc], ['README.md', read('README.md')]]) {
+      const lines = text.split('\n').filter((l) => l.trim().startsWith('okta-jwt refused the request: '));
+      expect(lines, file).to.have.length(1);
+      expect([...lines[0]!.matchAll(/ (\w+)=/g)].map((m) => m[1]), file).to.deep.equal(logged);
+    }
+  });
+
   it('names only checks the doctor reports', () => {
     const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts'].map(read).join('\n');
     const named = new Set([...doc.matchAll(/`((?:config|issuer|request|token|header|claims|client|policy|consumer)\.[a-z_]+)`/g)].map((m) => m[1]));

@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DumpedSchema } from '../../kong-double/schema';
-import { SHARED_DIR } from '../../support/repo-paths';
+import { TRANSCRIPTS_DIR } from '../../support/repo-paths';
 
-export const SHARED = SHARED_DIR;
-export const BATCH2 = path.join(SHARED, 'kong-transcripts', 'batch2');
+export const BATCH2 = path.join(TRANSCRIPTS_DIR, 'batch2');
 export const KONG_VERSIONS = ['kong-3.9.3', 'kong-3.4.2'] as const;
 export type KongVersion = (typeof KONG_VERSIONS)[number];
 

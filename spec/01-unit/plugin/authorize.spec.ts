@@ -1,7 +1,14 @@
 import { expect } from 'chai';
-import { authorize as authorizeWith, grantedScopes, selectPolicy } from '../../../plugin/authorize/authorize';
+import { authorize as authorizeWith, grantedScopes, selectPolicies } from '../../../plugin/authorize/authorize';
 import type { PluginConfig } from '../../../plugin/config/types';
 import { normaliseConfig } from '../../../plugin/config/normalise';
+
+/** The one policy a plain (unambiguous) request falls under. */
+function selectPolicy(c: PluginConfig, method: string, path: string) {
+  const selection = selectPolicies(c, method, path);
+  if (!selection.ok || selection.policies.length !== 1) throw new Error(`expected one policy, got ${JSON.stringify(selection)}`);
+  return selection.policies[0];
+}
 
 const config = (extra: Record<string, unknown> = {}) =>
   normaliseConfig({ issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api://default'], ...extra });
@@ -67,6 +74,16 @@ describe('authorizing a verified token', () => {
     expect(authorize({ acr: 'urn:okta:loa:1fa:any' }, c)).to.deep.include({ ok: false, reason: 'step_up_required', params: { acrValues: ['urn:okta:loa:2fa:any'] } });
   });
 
+  it('announces the configured max_age with acr_values whichever step-up check fails', () => {
+    const now = Math.floor(Date.now() / 1000);
+    const c = config({ authentication: { amr_values: ['mfa'], acr_values: ['urn:okta:loa:2fa:any'], max_age_seconds: 900 } });
+    const params = { acrValues: ['urn:okta:loa:2fa:any'], maxAge: 900 };
+    expect(authorize({ amr: ['pwd'], acr: 'urn:okta:loa:2fa:any', auth_time: now }, c)).to.deep.include({ reason: 'step_up_required', params });
+    expect(authorize({ amr: ['mfa'], acr: 'urn:okta:loa:1fa:any', auth_time: now }, c)).to.deep.include({ reason: 'step_up_required', params });
+    expect(authorize({ amr: ['mfa'], acr: 'urn:okta:loa:2fa:any', auth_time: now - 3600 }, c)).to.deep.include({ reason: 'step_up_required', params });
+    expect(authorize({ amr: ['pwd'] }, config({ authentication: { amr_values: ['mfa'] } }))).to.deep.include({ params: { acrValues: [] } });
+  });
+
   it('demands a recent login through auth_time and announces max_age', () => {
     const now = Math.floor(Date.now() / 1000);
     const c = config({ leeway_seconds: 0, authentication: { max_age_seconds: 300 } });
@@ -98,6 +115,31 @@ describe('authorizing a verified token', () => {
       expect(selectPolicy(c, 'POST', '/orders/42').scopesRequired).to.deep.equal(['default:scope']);
       expect(selectPolicy(c, 'GET', '/reports/2024/x/summary').scopesRequired).to.deep.equal(['default:scope']);
       expect(selectPolicy(c, 'GET', '/ordersX/1').scopesRequired).to.deep.equal(['default:scope']);
+    });
+
+    it('with unmatched_requests "deny", refuses what no rule matches instead of using the top-level policy', () => {
+      const strict = config({ rules: [{ methods: ['DELETE'], paths: ['/orders/*'], scopes_required: ['orders:write'] }, { methods: ['GET'], paths: ['/orders/*'] }], unmatched_requests: 'deny' });
+      expect(selectPolicies(strict, 'DELETE', '/orders/1')).to.deep.include({ ok: true });
+      for (const [method, path] of [['DELETE', '/Orders/1'], ['DELETE', '/orders.json'], ['PUT', '/orders/1'], ['PATCH', '/orders/1'], ['HEAD', '/orders/1']]) {
+        expect(selectPolicies(strict, method, path), `${method} ${path}`).to.deep.equal({ ok: false, reason: 'rule_unmatched' });
+      }
+    });
+
+    it('treats ;, %2F, %5C (a backslash once Kong decoded it) and unnormalised dot segments as ambiguous', () => {
+      const strict = config({ rules: [{ methods: ['DELETE'], paths: ['/orders/*'] }, { paths: ['/files/*'] }], unmatched_requests: 'deny' });
+      for (const path of ['/orders;x=1', '/orders%2F1', '/orders%2f1', '/files/a%2F..%2Fadmin', '/orders\\1', '/orders%5C1', '/files/x;/../admin', '/a/../orders/1', '/a/./b', '/a//b', '/a/..', '/x%2e%2e/']) {
+        expect(selectPolicies(strict, 'DELETE', path), path).to.deep.equal({ ok: false, reason: 'path_ambiguous' });
+      }
+    });
+
+    it('with the default policy, an ambiguous path must meet every rule for its method and the top-level policy', () => {
+      const selection = selectPolicies(c, 'GET', '/orders%2F42');
+      expect(selection.ok && selection.policies.map((p) => p.scopesRequired)).to.deep.equal([['orders:read'], ['reports:read'], ['default:scope']]);
+    });
+
+    it('refuses unmatched_requests "deny" without rules at config time', () => {
+      expect(() => config({ unmatched_requests: 'deny' })).to.throw(/unmatched_requests "deny" needs rules/);
+      expect(() => config({ unmatched_requests: 'sometimes' })).to.throw(/unmatched_requests must be one of default_policy, deny/);
     });
 
     it('applies the matched rule\'s step-up requirement', () => {

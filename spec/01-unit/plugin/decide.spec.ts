@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CompactSign, SignJWT } from 'jose';
-import { decide } from '../../../plugin/core/decide';
+import { decide, mayLogRequest } from '../../../plugin/core/decide';
 import type { Allow, Decision, Deny } from '../../../plugin/core/decision';
 import type { RequestView } from '../../../plugin/core/request';
 import type { KeySet } from '../../../plugin/keys';
@@ -24,7 +24,7 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 function view(headers: Record<string, string[]>, extra: Partial<RequestView> = {}): RequestView {
-  return { headers, method: null, path: null, queryToken: null, alreadyAuthenticated: false, ...extra };
+  return { headers, method: null, path: null, rawQuery: null, alreadyAuthenticated: false, ...extra };
 }
 const bearer = (token: string, more: Record<string, string[]> = {}, extra: Partial<RequestView> = {}) => view({ authorization: [`Bearer ${token}`], ...more }, extra);
 const only = (keySet: KeySet): KeySets => new Map([[TEST_ISSUER, keySet]]);
@@ -67,7 +67,7 @@ describe('deciding on a request (pure core, real keys)', () => {
   it('clears a client-sent copy of a mapped header whose claim is absent', async () => {
     const token = await signToken(signer, oktaClaims());
     const d = (await decide(bearer(token, { 'x-user-email': ['spoofed@evil'] }), config(), sets)) as Allow;
-    expect(d.clearHeaders).to.deep.equal(['X-User-Email']);
+    expect(d.clearHeaders).to.deep.equal(['x-user-email']);
     expect(d.setHeaders).to.not.have.property('X-User-Email');
   });
 
@@ -202,20 +202,110 @@ describe('deciding on a request (pure core, real keys)', () => {
     it('takes the token from a configured cookie or query parameter', async () => {
       const token = await signToken(signer, oktaClaims());
       expect((await decide(view({ cookie: [`a=1; at=${token}; b=2`] }), config({ token_cookie: 'at' }), sets)).kind).to.equal('allow');
-      expect((await decide(view({}, { queryToken: token }), config({ token_query_param: 'access_token' }), sets)).kind).to.equal('allow');
+      expect((await decide(view({}, { rawQuery: `access_token=${token}` }), config({ token_query_param: 'access_token' }), sets)).kind).to.equal('allow');
     });
 
     it('ignores cookies and query parameters unless configured', async () => {
       const token = await signToken(signer, oktaClaims());
-      expectDeny(await decide(view({ cookie: [`at=${token}`] }, { queryToken: token }), config(), sets), 401, null, 'token_missing');
+      expectDeny(await decide(view({ cookie: [`at=${token}`] }, { rawQuery: `access_token=${token}` }), config(), sets), 401, null, 'token_missing');
     });
 
     it('refuses a token sent in two places (RFC 6750 §2)', async () => {
       const token = await signToken(signer, oktaClaims());
       const c = config({ token_cookie: 'at', token_query_param: 'access_token' });
       expectDeny(await decide(bearer(token, { cookie: [`at=${token}`] }), c, sets), 400, 'invalid_request', 'request_invalid');
-      expectDeny(await decide(bearer(token, {}, { queryToken: token }), c, sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(bearer(token, {}, { rawQuery: `access_token=${token}` }), c, sets), 400, 'invalid_request', 'request_invalid');
       expectDeny(await decide(view({ cookie: [`at=${token}`, `at=${token}`] }), c, sets), 400, 'invalid_request', 'request_invalid');
+    });
+  });
+
+  describe('spoofed identity in any spelling (letter case, _ for -), on every path', () => {
+    const spoofs = { 'x-user-sub': ['admin'], x_user_sub: ['admin'], 'x-user_email': ['root@corp'], x_consumer_username: ['admin'], 'x-consumer-id': ['forged'] };
+    const managed = (extra: Record<string, unknown> = {}) => config({ anonymous: 'anon-user', ...extra });
+
+    it('allow: the mapped header is set, every other spelling is cleared as the client sent it', async () => {
+      const token = await signToken(signer, oktaClaims());
+      const d = (await decide(bearer(token, spoofs), config({ consumer_claim: 'sub' }), sets)) as Allow;
+      expect(d.setHeaders).to.include({ 'X-User-Sub': 'alice@example.com' });
+      expect(d.clearHeaders).to.have.members(['x-user-sub', 'x_user_sub', 'x-user_email', 'x_consumer_username', 'x-consumer-id']);
+    });
+
+    it('pass (preflight with run_on_preflight off): every spelling is cleared', async () => {
+      const preflight = { origin: ['https://app'], 'access-control-request-method': ['GET'], ...spoofs };
+      const d = await decide(view(preflight, { method: 'OPTIONS' }), config({ run_on_preflight: false, consumer_claim: 'sub' }), sets);
+      expect(d).to.deep.equal({ kind: 'pass', clearHeaders: ['x-user-sub', 'x_user_sub', 'x-user_email', 'x_consumer_username', 'x-consumer-id'] });
+    });
+
+    it('pass (another auth plugin authenticated, logical OR): the consumer headers it wrote stay, other spellings go', async () => {
+      const d = await decide(view(spoofs, { alreadyAuthenticated: true }), managed(), sets);
+      expect(d).to.deep.equal({ kind: 'pass', clearHeaders: ['x-user-sub', 'x_user_sub', 'x-user_email', 'x_consumer_username'] });
+    });
+
+    it('anonymous and dry-run: every spelling is cleared', async () => {
+      const anonymous = (await decide(view(spoofs), managed(), sets)) as Allow;
+      expect(anonymous.clearHeaders).to.have.members(['x-user-sub', 'x_user_sub', 'x-user_email', 'x_consumer_username', 'x-consumer-id']);
+      const observed = await decide(view(spoofs), config({ dry_run: true }), sets);
+      expect(observed).to.deep.include({ kind: 'observe', clearHeaders: ['x-user-sub', 'x_user_sub', 'x-user_email'] });
+    });
+
+    it('asks for no clear at all when the client sent none of them', async () => {
+      const token = await signToken(signer, oktaClaims());
+      expect(((await decide(bearer(token, { 'x-other': ['1'] }), config(), sets)) as Allow).clearHeaders).to.deep.equal([]);
+    });
+  });
+
+  describe('one credential means one (query parameter, hide_credentials, cnf)', () => {
+    const query = (extra: Record<string, unknown> = {}) => config({ token_query_param: 'access_token', ...extra });
+
+    it('refuses a repeated token parameter, one past Kong\'s 100 arguments beside a header token, and one after a ;', async () => {
+      const token = await signToken(signer, oktaClaims());
+      const filler = Array.from({ length: 100 }, (_, i) => `f${i}=1`).join('&');
+      expectDeny(await decide(view({}, { rawQuery: `access_token=${token}&access_token=forged` }), query(), sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(bearer(token, {}, { rawQuery: `${filler}&access_token=forged` }), query(), sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(bearer(token, {}, { rawQuery: 'x=1;access_token=forged' }), query(), sets), 400, 'invalid_request', 'request_invalid');
+      expectDeny(await decide(view({}, { rawQuery: `access_token=${token}&access_token=` }), query(), sets), 400, 'invalid_request', 'request_invalid');
+    });
+
+    it('hide_credentials removes the token where it came from: the header, the query or the cookie', async () => {
+      const token = await signToken(signer, oktaClaims());
+      const hide = { hide_credentials: true, token_cookie: 'at' };
+      const fromQuery = (await decide(view({}, { rawQuery: `a=1&access_token=${token}&b=2` }), query(hide), sets)) as Allow;
+      expect(fromQuery).to.deep.include({ kind: 'allow', rawQuery: 'a=1&b=2', clearHeaders: [] });
+      const fromCookie = (await decide(view({ cookie: [`a=1; at=${token}`, 'b=2'] }, { rawQuery: '' }), query(hide), sets)) as Allow;
+      expect(fromCookie).to.deep.include({ rawQuery: null, clearHeaders: [] });
+      expect(fromCookie.setHeaders.Cookie).to.equal('a=1; b=2');
+      const onlyCookie = (await decide(view({ cookie: [`at=${token}`] }, { rawQuery: '' }), query(hide), sets)) as Allow;
+      expect(onlyCookie.clearHeaders).to.deep.equal(['cookie']);
+      const fromHeader = (await decide(bearer(token, {}, { rawQuery: 'a=1' }), query(hide), sets)) as Allow;
+      expect(fromHeader).to.deep.include({ rawQuery: null, clearHeaders: ['authorization'] });
+    });
+
+    it('marks a request whose query names the token parameter as not loggable', () => {
+      const c = query();
+      expect(mayLogRequest(view({}, { rawQuery: 'access_token=abc' }), c)).to.equal(false);
+      expect(mayLogRequest(view({}, { rawQuery: 'x=1;access_token=abc' }), c)).to.equal(false);
+      expect(mayLogRequest(view({}, { rawQuery: 'page=2' }), c)).to.equal(true);
+      expect(mayLogRequest(view({}, { rawQuery: null }), config()), 'no query parameter configured').to.equal(true);
+    });
+
+    it('refuses a token with any cnf confirmation method (none is verified yet): jwk, jkt, x5t#S256, kid, even empty', async () => {
+      for (const cnf of [{ jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } }, { jkt: 'abc' }, { 'x5t#S256': 'abc' }, { kid: 'k1' }, {}]) {
+        const token = await signToken(signer, oktaClaims({ cnf }));
+        expectDeny(await decide(bearer(token), config(), sets), 401, 'invalid_token', 'token_bound');
+      }
+    });
+  });
+
+  describe('rules that fail closed (unmatched_requests "deny")', () => {
+    const strict = () => config({ rules: [{ methods: ['DELETE'], paths: ['/orders/*'], scopes_required: ['orders:write'] }, { methods: ['GET'], paths: ['/orders/*'] }], unmatched_requests: 'deny' });
+
+    it('refuses a request no rule matches with 403, and an ambiguous path with 400, after the token is verified', async () => {
+      const token = await signToken(signer, oktaClaims({ scp: ['orders:read'] }));
+      expect((await decide(bearer(token, {}, { method: 'GET', path: '/orders/1' }), strict(), sets)).kind).to.equal('allow');
+      expectDeny(await decide(bearer(token, {}, { method: 'DELETE', path: '/orders/1' }), strict(), sets), 403, 'insufficient_scope', 'scope_missing');
+      expectDeny(await decide(bearer(token, {}, { method: 'PUT', path: '/orders/1' }), strict(), sets), 403, 'insufficient_scope', 'rule_unmatched');
+      expectDeny(await decide(bearer(token, {}, { method: 'DELETE', path: '/orders%2F1' }), strict(), sets), 400, 'invalid_request', 'path_ambiguous');
+      expectDeny(await decide(view({}, { method: 'PUT', path: '/orders/1' }), strict(), sets), 401, null, 'token_missing');
     });
   });
 
@@ -224,7 +314,7 @@ describe('deciding on a request (pure core, real keys)', () => {
       const token = await signToken(signer, oktaClaims());
       const d = (await decide(bearer(token, { 'x-consumer-username': ['admin'] }), config({ consumer_claim: 'sub', consumer_required: true }), sets)) as Allow;
       expect(d.consumer).to.deep.equal({ value: 'alice@example.com', lookup: 'username', required: true, anonymous: false, credential: 'alice@example.com' });
-      expect(d.clearHeaders).to.include('X-Consumer-Username');
+      expect(d.clearHeaders).to.include('x-consumer-username');
     });
 
     it('lets a missing or invalid token through as the anonymous consumer, but not a token lacking a scope', async () => {
@@ -232,7 +322,7 @@ describe('deciding on a request (pure core, real keys)', () => {
       const anonymous = (await decide(view({ 'x-user-sub': ['spoofed'] }), c, sets)) as Allow;
       expect(anonymous.kind).to.equal('allow');
       expect(anonymous.consumer).to.deep.include({ value: 'anon-user', lookup: 'any', anonymous: true });
-      expect(anonymous.clearHeaders).to.deep.equal(['X-User-Sub']);
+      expect(anonymous.clearHeaders).to.deep.equal(['x-user-sub']);
       expect((await decide(bearer('garbage'), c, sets)).kind).to.equal('allow');
       const unscoped = await signToken(signer, oktaClaims({ scp: [] }));
       expectDeny(await decide(bearer(unscoped), c, sets), 403, 'insufficient_scope', 'scope_missing');
@@ -247,7 +337,7 @@ describe('deciding on a request (pure core, real keys)', () => {
   it('in dry-run, reports what it would refuse and strips spoofed headers instead of refusing', async () => {
     const d = await decide(view({ 'x-user-sub': ['spoofed'] }), config({ dry_run: true }), sets);
     expect(d.kind).to.equal('observe');
-    expect(d).to.deep.include({ clearHeaders: ['X-User-Sub'] });
+    expect(d).to.deep.include({ clearHeaders: ['x-user-sub'] });
     expect((d as { wouldDeny: Deny }).wouldDeny.reason).to.equal('token_missing');
   });
 
@@ -262,7 +352,7 @@ describe('deciding on a request (pure core, real keys)', () => {
     const token = await signToken(signer, oktaClaims({ amr: ['pwd'] }));
     const c = config({ authentication: { amr_values: ['mfa'], acr_values: ['urn:okta:loa:2fa:any'], max_age_seconds: 600 } });
     const deny = expectDeny(await decide(bearer(token), c, sets), 401, 'insufficient_user_authentication', 'step_up_required');
-    expect(deny.headers['WWW-Authenticate']).to.include('acr_values="urn:okta:loa:2fa:any"');
+    expect(deny.headers['WWW-Authenticate']).to.include('acr_values="urn:okta:loa:2fa:any", max_age=600');
   });
 });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, normaliseConfig } from '../../../plugin/config/normalise';
+import { globMatches } from '../../../plugin/authorize/path-glob';
 
 const base = { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api://default'] };
 
@@ -92,8 +93,8 @@ describe('normalising the plugin config', () => {
     expect(c.rules[0].methods).to.deep.equal(new Set(['GET']));
     expect(c.rules[0].policy.scopesMatch).to.equal('all');
     expect(c.rules[0].policy.claimsRequired[0]).to.deep.equal({ claim: 'groups', path: ['groups'], values: ['x'], match: 'any' });
-    expect(c.rules[0].paths?.[0].regex.test('/a/b/c')).to.equal(true);
-    expect(c.rules[0].paths?.[0].regex.test('/ab')).to.equal(false);
+    expect(globMatches(c.rules[0].paths![0], '/a/b/c')).to.equal(true);
+    expect(globMatches(c.rules[0].paths![0], '/ab')).to.equal(false);
   });
 
   it('keeps each additional issuer with its own audiences and the shared key-set policy', () => {

@@ -105,6 +105,19 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
     expect(report.verdict.retryAfter).to.match(/^\d+$/);
   });
 
+  it('exits 1, not 3, when the config is refused and the issuer is unreachable too (config errors win)', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const run = await runDoctor([...flags(`http://127.0.0.1:${port}/oauth2/default`), '--leeway', '3600']);
+    expect(run.code).to.equal(1);
+    const report = run.report();
+    expect(failing(report, 'issuer.discovery').detail).to.match(/ECONNREFUSED/);
+    expect(report.verdict.kind).to.equal('config_refused');
+    expect(report.explainedBy).to.deep.equal({ check: 'config.schema', field: 'leeway_seconds' });
+  });
+
   it('exits 3 when the issuer answers 503', async () => {
     dev.setFault({ kind: 'status', status: 503 });
     try {

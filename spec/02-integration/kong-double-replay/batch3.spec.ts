@@ -1,4 +1,4 @@
-// Batch 3 of the real-Kong facts (/work/shared/kong-transcripts/batch3/README.md) through the double,
+// Batch 3 of the real-Kong facts (spec/fixtures/kong-transcripts/batch3/README.md) through the double,
 // one test per row. Batch 3 recorded answers and timings, not RPC frames, so these tests compare
 // statuses, bodies, headers and delays.
 //

@@ -1,15 +1,14 @@
-// Helpers for replaying the real-Kong transcripts (/work/shared/kong-transcripts) through the double:
+// Helpers for replaying the real-Kong transcripts (spec/fixtures/kong-transcripts) through the double:
 // loading scenarios, sending the recorded HTTP requests byte-faithfully, and normalising RPC frames
 // (ids, timestamps, ports masked) so sequences can be compared.
 import fs from 'node:fs';
 import { expect } from 'chai';
 import net from 'node:net';
 import path from 'node:path';
-import { SHARED_DIR } from '../../support/repo-paths';
+import { TRANSCRIPTS_DIR } from '../../support/repo-paths';
 import type { RpcFrame } from '../../kong-double';
 
-export const SHARED = SHARED_DIR;
-export const TRANSCRIPTS = path.join(SHARED, 'kong-transcripts');
+export const TRANSCRIPTS = TRANSCRIPTS_DIR;
 
 export interface RecordedRequest {
   method?: string; path?: string; port: number; headers?: Array<[string, string]>; body?: string | null; raw?: string;

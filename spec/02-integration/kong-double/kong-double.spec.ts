@@ -42,6 +42,13 @@ describe('kong-double', function () {
       expect(starts.map((f) => f.msgid)).to.deep.equal([1, 1]);
     });
 
+    it('sends no CORS headers from its Admin API, so a web page cannot read or drive a local gateway', async () => {
+      const r = await fetch(kong.adminUrl + '/status', { headers: { origin: 'https://evil.example' } }); // GET / is 500 here (batch3 §3)
+      expect(r.status).to.equal(200);
+      expect(r.headers.get('access-control-allow-origin')).to.equal(null);
+      expect(r.headers.get('access-control-allow-credentials')).to.equal(null);
+    });
+
     it('answers 404 with Kong\'s body when no route matches', async () => {
       const r = await fetch(kong.proxyUrl + '/nothing');
       expect(r.status).to.equal(404);

@@ -65,6 +65,8 @@ describe('enabling okta-jwt with declarative config', function () {
     ['the Okta org authorization server as issuer', { issuer: 'https://dev-1.okta.com', audiences: ['a'] }, /issuer.*invalid value/],
     ['an HMAC algorithm', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], allowed_algorithms: ['HS256'] }, /allowed_algorithms.*expected one of/],
     ['a header name with a space', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'sub', header: 'X Bad' }] }, /header.*invalid value/],
+    ['a claim mapped to Host (Kong would route on it; it used to fail only at the first request, with a 500)', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'sub', header: 'Host' }] }, /claims_to_headers.*header.*host\\" is reserved/],
+    ['a claim mapped to a framing header in any case', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'sub', header: 'X-A' }, { claim: 'cid', header: 'tRANSFER-eNCODING' }] }, /claims_to_headers.*header.*transfer-encoding\\" is reserved/],
     ['an unknown field', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], no_such_field: 1 }, /no_such_field.*unknown field/],
     ['a leeway beyond five minutes', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], leeway_seconds: 3600 }, /leeway_seconds.*between 0 and 300/],
   ];

@@ -64,6 +64,7 @@ describe('access policies through the gateway', function () {
     expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ amr: ['pwd', 'mfa'], auth_time: now - 60 })))).status).to.equal(200);
     const noMfa = await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ amr: ['pwd'], auth_time: now - 60 })));
     expectChallenge(noMfa, 401, 'insufficient_user_authentication');
+    expect(String(noMfa.headers['www-authenticate'])).to.include('max_age=300');
     const stale = await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ amr: ['mfa'], auth_time: now - 3600 })));
     expectChallenge(stale, 401, 'insufficient_user_authentication');
     expect(String(stale.headers['www-authenticate'])).to.include('max_age=300');
@@ -151,6 +152,18 @@ describe('access policies through the gateway', function () {
     expect((await get(`${gw.proxyUrl}/echo/x`, [['Cookie', `theme=dark; okta_at=${token}`]])).status).to.equal(200);
     expectChallenge(await get(`${gw.proxyUrl}/echo/x?access_token=${token}`, bearer(token)), 400, 'invalid_request');
     expectChallenge(await get(`${gw.proxyUrl}/echo/x`, [...bearer(token), ['Cookie', `okta_at=${token}`]]), 400, 'invalid_request');
+  });
+
+  it('refuses a repeated token query parameter, and with hide_credentials removes the token from the query or cookie it came in', async () => {
+    await use({ token_query_param: 'access_token', token_cookie: 'okta_at', hide_credentials: true });
+    const token = await gw.mint({ scp: ['orders:read'] });
+    expectChallenge(await get(`${gw.proxyUrl}/echo/x?access_token=${token}&access_token=${token}`), 400, 'invalid_request');
+    const fromQuery = await get(`${gw.proxyUrl}/echo/x?a=1&access_token=${token}&b=2`);
+    expect(fromQuery.status).to.equal(200);
+    expect(fromQuery.json<{ url: string }>().url).to.equal('/x?a=1&b=2');
+    const fromCookie = await get(`${gw.proxyUrl}/echo/x`, [['Cookie', `theme=dark; okta_at=${token}`]]);
+    expect(fromCookie.status).to.equal(200);
+    expect(fromCookie.json<{ headers: Record<string, string> }>().headers.cookie).to.equal('theme=dark');
   });
 
   it('shares the verified claims with later plugins through kong.ctx.shared (Kong double only: read from the RPC stream)', async function () {

@@ -123,7 +123,7 @@ describe('security catalogue H: availability, caching and DoS', function () {
       let afterFirst = 0;
       for (let i = 0; i < 40; i++) {
         const token = raw.sign(raw.claims({ sub: `user-${i}` }));
-        const decision = await decide({ headers: { authorization: [`Bearer ${token}`] }, method: null, path: null, queryToken: null, alreadyAuthenticated: false }, config, keySets);
+        const decision = await decide({ headers: { authorization: [`Bearer ${token}`] }, method: null, path: null, rawQuery: null, alreadyAuthenticated: false }, config, keySets);
         expect(decision.kind).to.equal('allow');
         if (i === 0) afterFirst = imports;
       }

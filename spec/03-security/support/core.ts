@@ -51,7 +51,7 @@ export async function startCore(extraConfig: Record<string, unknown> = {}): Prom
     const signature = await webcrypto.subtle.sign('RSASSA-PKCS1-v1_5', by.privateKey as webcrypto.CryptoKey, Buffer.from(input));
     return `${input}.${b64url(new Uint8Array(signature))}`;
   };
-  const view = (headers: Record<string, string[]>): RequestView => ({ headers, method: null, path: null, queryToken: null, alreadyAuthenticated: false });
+  const view = (headers: Record<string, string[]>): RequestView => ({ headers, method: null, path: null, rawQuery: null, alreadyAuthenticated: false });
   return {
     signer,
     config,

@@ -1,0 +1,19 @@
+// Client-sent copies of the headers okta-jwt writes, in every spelling an upstream may read as the
+// same header. Kong passes names with `_` (its nginx runs with underscores_in_headers on), and
+// CGI, WSGI, PHP and Rack upstreams fold `_` into `-`, so `X_User_Sub` reads as `X-User-Sub`.
+// kong.service.request.clear_header removes only the spelling it is given (case aside), so each
+// spelling is returned exactly as kong.request.get_headers keyed it (lower-cased, `_` kept).
+import type { HeaderMap } from '../core/request';
+
+/** A header name as such upstreams read it: lower case, `_` as `-`. */
+export function foldedName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * The request's header names (get_headers keys) that fold to one of `owned` (folded names), except
+ * the exact names in `kept`. One pass over the request's headers.
+ */
+export function clientSpellings(headers: HeaderMap, owned: ReadonlySet<string>, kept: ReadonlySet<string> = new Set()): string[] {
+  return Object.keys(headers).filter((name) => owned.has(foldedName(name)) && !kept.has(name));
+}
