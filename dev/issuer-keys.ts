@@ -61,6 +61,11 @@ export class KeyRing {
     return this.keys.get(kid);
   }
 
+  /** Stops publishing one key other than the current one (it can still sign, for tests). */
+  retire(kid: string): boolean {
+    return kid !== this.currentKid && this.published.delete(kid);
+  }
+
   /** Stops publishing every key but the current one (they can still sign, for tests). */
   retireAllButCurrent(): void {
     for (const kid of this.published) if (kid !== this.currentKid) this.published.delete(kid);

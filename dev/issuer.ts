@@ -8,10 +8,16 @@
 //   POST {as}/v1/token      grant_type=client_credentials&scope=... (client id from Basic auth or
 //                           client_id, not checked)
 //   POST {as}/v1/dev/mint   JSON {claims?, options?: MintOptions} -> {access_token, ...} (dev only)
-// Faults set with setFault() apply to the discovery and key-set endpoints only.
+//   {as}/v1/dev/control/…   test controls (rotate or retire keys, go down and come back, serve another
+//                           authorization server path...): see issuer-controls.ts; loopback clients only
+//                           unless started with controlsFromAnyAddress (DEV_ISSUER_CONTROLS=any).
+// Faults set with setFault() apply to the discovery and key-set endpoints only. Each authorization
+// server (the default one and those added with addAuthServer) has its own keys, faults and counters.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ISSUER_ALGORITHMS, KeyRing, randomId, signCompactJws, type IssuerAlgorithm } from './issuer-keys';
+import { readBody, sendJson } from './http-json';
+import { CONTROL_PREFIX, serveControl } from './issuer-controls';
 
 export type { IssuerAlgorithm } from './issuer-keys';
 
@@ -28,6 +34,8 @@ export interface DevIssuerOptions {
   publicBaseUrl?: string;
   /** max-age of the key set's Cache-Control. Default 3600. */
   cacheMaxAgeSeconds?: number;
+  /** Answer the test controls from any client address, not only loopback (a test network, e.g. compose). Default false. */
+  controlsFromAnyAddress?: boolean;
 }
 
 export interface MintOptions {
@@ -76,6 +84,8 @@ export interface DevIssuer {
   mint(claims?: Record<string, unknown>, opts?: MintOptions): Promise<string>;
   /** Add a new signing key and make it current (old keys stay published unless retireOld is true). */
   rotate(opts?: { retireOld?: boolean }): Promise<{ kid: string }>;
+  /** Stops publishing one key (it can still sign, for tests); false when the kid is unknown or current. */
+  retire(kid: string): boolean;
   currentKid(): string;
   /** Fault injection for key-set/discovery endpoints. */
   setFault(fault: IssuerFault | null): void;
@@ -84,6 +94,8 @@ export interface DevIssuer {
   /** Requests received per path since start/reset. */
   requestCount(path?: MetadataEndpoint | 'all'): number;
   resetCounts(): void;
+  /** Serves another authorization server under this path on the same listener (same one if already served). */
+  addAuthServer(path: string): Promise<DevIssuer>;
   close(): Promise<void>;
 }
 
@@ -99,7 +111,6 @@ export const DEV_SUBJECT = 'dev.user@example.com';
 export const DEV_AUDIENCE = 'api://default';
 
 const DISCOVERY_MAX_AGE_SECONDS = 86400;
-const MAX_POST_BYTES = 64 * 1024;
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -134,11 +145,6 @@ function discoveryDocument(issuer: string, origin: string, openid: boolean): Rec
   };
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 /** Okta's caching headers for metadata responses. */
 function cacheHeaders(maxAgeSeconds: number): http.OutgoingHttpHeaders {
@@ -160,18 +166,6 @@ function oktaNotFound(res: http.ServerResponse, path: string, method: string): v
   });
 }
 
-function readBody(req: http.IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_POST_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_POST_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function validateFault(fault: IssuerFault): void {
   const intOk = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
@@ -191,21 +185,34 @@ function baseUrlFor(host: string, port: number): string {
   return `http://${name}:${port}`;
 }
 
-export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIssuer> {
-  const algorithm = opts.algorithm ?? 'RS256';
-  if (!ISSUER_ALGORITHMS.includes(algorithm)) throw new RangeError(`unsupported algorithm ${algorithm}`);
-  const asPath = normaliseAuthServerPath(opts.authServerPath ?? '/oauth2/default');
-  const host = opts.host ?? '127.0.0.1';
-  const keys = new KeyRing(algorithm);
-  await keys.addCurrent();
+/** What the authorization servers of one listener share. */
+interface Listener {
+  origin: string;
+  localBaseUrl: string;
+  algorithm: IssuerAlgorithm;
+  cacheMaxAgeSeconds: number;
+  controlsFromAnyAddress: boolean;
+  timers: Set<NodeJS.Timeout>;
+  servers: Map<string, AuthServer>;
+  /** Serves another authorization server path (or returns the one already served there). */
+  add(path: string): Promise<DevIssuer>;
+}
 
-  let jwksMaxAge = opts.cacheMaxAgeSeconds ?? 3600;
+interface AuthServer {
+  asPath: string;
+  handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, method: string): boolean;
+  facade: DevIssuer;
+}
+
+/** One Okta custom authorization server: its own keys, key-set max-age, faults and counters. */
+async function createAuthServer(asPath: string, shared: Listener): Promise<AuthServer> {
+  const keys = new KeyRing(shared.algorithm);
+  await keys.addCurrent();
+  let jwksMaxAge = shared.cacheMaxAgeSeconds;
   let fault: IssuerFault | null = null;
   const counts = { discovery: 0, jwks: 0, all: 0 };
-  const timers = new Set<NodeJS.Timeout>();
-  // Filled in once the port is known.
-  let issuer = '';
-  let origin = '';
+  const timers = shared.timers;
+  const issuer = `${shared.origin}${asPath}`;
 
   async function mint(claims: Record<string, unknown> = {}, mintOpts: MintOptions = {}): Promise<string> {
     const iat = mintOpts.issuedAt ?? nowSeconds();
@@ -316,48 +323,41 @@ export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIs
     sendJson(res, 200, { token_type: 'Bearer', expires_in: 3600, access_token: token, scope }, NO_STORE);
   }
 
-  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
-    counts.all += 1;
-    const path = new URL(req.url ?? '/', 'http://issuer.invalid').pathname;
-    const method = req.method ?? 'GET';
+  /** Answers a request on this authorization server's paths; false when the path is not one of them. */
+  function handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, method: string): boolean {
     const openid = path === `${asPath}/.well-known/openid-configuration`;
     const oauth = path === `${asPath}/.well-known/oauth-authorization-server` || path === `/.well-known/oauth-authorization-server${asPath}`;
+    if (!openid && !oauth && !path.startsWith(`${asPath}/`)) return false;
+    counts.all += 1;
     if (method === 'GET' && (openid || oauth)) {
       counts.discovery += 1;
-      return serveMetadata(req, res, 'discovery', discoveryDocument(issuer, origin, openid), DISCOVERY_MAX_AGE_SECONDS);
-    }
-    if (method === 'GET' && path === `${asPath}/v1/keys`) {
+      serveMetadata(req, res, 'discovery', discoveryDocument(issuer, shared.origin, openid), DISCOVERY_MAX_AGE_SECONDS);
+    } else if (method === 'GET' && path === `${asPath}/v1/keys`) {
       counts.jwks += 1;
-      return serveMetadata(req, res, 'jwks', keys.jwks(), jwksMaxAge);
-    }
-    if (method === 'POST' && (path === `${asPath}/v1/token` || path === `${asPath}/v1/dev/mint`)) {
+      serveMetadata(req, res, 'jwks', keys.jwks(), jwksMaxAge);
+    } else if (method === 'POST' && (path === `${asPath}/v1/token` || path === `${asPath}/v1/dev/mint`)) {
       handlePost(req, res, path).catch((err: Error) => {
         if (!res.headersSent) sendJson(res, 400, { error: 'invalid_request', error_description: err.message });
       });
-      return;
+    } else if (path.startsWith(`${asPath}${CONTROL_PREFIX}`)) {
+      serveControl(req, res, path.slice(`${asPath}${CONTROL_PREFIX}`.length), method, facade, shared.controlsFromAnyAddress);
+    } else {
+      oktaNotFound(res, path, method);
     }
-    oktaNotFound(res, path, method);
+    return true;
   }
 
-  const server = http.createServer(route);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const localBaseUrl = baseUrlFor(host, (server.address() as AddressInfo).port);
-  origin = (opts.publicBaseUrl ?? localBaseUrl).replace(/\/+$/, '');
-  issuer = `${origin}${asPath}`;
-
-  return {
+  const facade: DevIssuer = {
     issuer,
     jwksUri: `${issuer}/v1/keys`,
-    localBaseUrl,
+    localBaseUrl: shared.localBaseUrl,
     mint,
     rotate: async ({ retireOld = false } = {}) => {
       const key = await keys.addCurrent();
       if (retireOld) keys.retireAllButCurrent();
       return { kid: key.kid };
     },
+    retire: (kid) => keys.retire(kid),
     currentKid: () => keys.current().kid,
     setFault: (next) => {
       if (next) validateFault(next);
@@ -371,14 +371,63 @@ export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIs
     resetCounts: () => {
       counts.discovery = counts.jwks = counts.all = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    addAuthServer: (path) => shared.add(path),
+    close: async () => void shared.servers.delete(asPath),
   };
+  return { asPath, handle, facade };
+}
+
+export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIssuer> {
+  const algorithm = opts.algorithm ?? 'RS256';
+  if (!ISSUER_ALGORITHMS.includes(algorithm)) throw new RangeError(`unsupported algorithm ${algorithm}`);
+  const host = opts.host ?? '127.0.0.1';
+  const servers = new Map<string, AuthServer>();
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = new URL(req.url ?? '/', 'http://issuer.invalid').pathname;
+    const method = req.method ?? 'GET';
+    // The longest authorization-server path first: '/oauth2/default' before the org server's ''.
+    for (const as of [...servers.values()].sort((a, b) => b.asPath.length - a.asPath.length)) if (as.handle(req, res, path, method)) return;
+    oktaNotFound(res, path, method);
+  }
+
+  const server = http.createServer(route);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const localBaseUrl = baseUrlFor(host, (server.address() as AddressInfo).port);
+  const shared: Listener = {
+    origin: (opts.publicBaseUrl ?? localBaseUrl).replace(/\/+$/, ''),
+    localBaseUrl, algorithm, servers,
+    cacheMaxAgeSeconds: opts.cacheMaxAgeSeconds ?? 3600,
+    controlsFromAnyAddress: opts.controlsFromAnyAddress ?? false,
+    timers: new Set<NodeJS.Timeout>(),
+    add: async (path) => {
+      const asPath = normaliseAuthServerPath(path);
+      const existing = servers.get(asPath);
+      if (existing) return existing.facade;
+      const created = await createAuthServer(asPath, shared);
+      servers.set(asPath, created);
+      return created.facade;
+    },
+  };
+  try {
+    const main = await shared.add(opts.authServerPath ?? '/oauth2/default');
+    return {
+      ...main,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const timer of shared.timers) clearTimeout(timer);
+          shared.timers.clear();
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  } catch (err) {
+    server.close();
+    throw err;
+  }
 }
 
 if (require.main === module) {
@@ -389,6 +438,7 @@ if (require.main === module) {
     publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
     authServerPath: process.env.AUTH_SERVER_PATH,
     algorithm,
+    controlsFromAnyAddress: process.env.DEV_ISSUER_CONTROLS === 'any',
   }).then(
     (dev) => {
       console.log(`dev issuer (DEV ONLY, mints tokens for anyone): ${dev.issuer}`);

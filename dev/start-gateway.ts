@@ -3,26 +3,48 @@
 // the built plugin, the Okta-shaped dev issuer and the echo upstream, on fixed local ports, then
 // prints a ready-to-paste curl with a freshly minted token, then the double's error log as Kong
 // would show it (dev/gateway-log.ts).
+// The plugin server runs beside the gateway, supervised here (restarted when it exits), and the
+// gateway only connects to its socket – Kong's "external process management" (no start command),
+// so the Admin API's GET / answers 200 and decK works against it (batch3 §3).
 //   PROXY_PORT (8000), ADMIN_PORT (8001), ISSUER_PORT (9000), ECHO_PORT (8080); 0 picks a free port
+//   KONG_DATABASE=postgres          DB mode: Admin API writes (curl, deck gateway sync), no POST /config
+//   KONG_WORKER_STATE_UPDATE_FREQUENCY  DB mode: seconds until plugin writes run (default 5, as Kong)
 //   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startLocalStack } from './local-stack';
 import { DEFAULT_ISSUER_URL } from './mint-token';
 import { followErrorLog, portInUseMessage } from './gateway-log';
 import { repoRoot } from '../spec/support/repo-paths';
+import { PluginServerProcess, pluginServerBinary } from '../spec/kong-double/plugin-server';
+import { ErrorLog } from '../spec/kong-double/recorder';
+import { KONG_DELAYS } from '../spec/kong-double';
 
 const PORTS = { PROXY_PORT: 8000, ADMIN_PORT: 8001, ISSUER_PORT: 9000, ECHO_PORT: 8080 };
 const port = (name: keyof typeof PORTS) => Number(process.env[name] ?? PORTS[name]);
 const root = repoRoot();
 
 async function main(): Promise<void> {
+  const database = process.env.KONG_DATABASE === 'postgres' ? 'postgres' : 'off';
+  const frequency = Number(process.env.KONG_WORKER_STATE_UPDATE_FREQUENCY ?? KONG_DELAYS.pluginsMs / 1000);
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'okta-jwt-start-'));
+  const socketPath = path.join(prefix, 'okta-jwt.sock');
+  const pluginsDir = path.join(root, 'dist', 'plugins');
+  // The supervisor's log is shown like the gateway's (notice and above).
+  const supervisorLog = new ErrorLog(() => 0);
+  followErrorLog(supervisorLog, (text) => process.stdout.write(`${text}\n`));
+  const server = new PluginServerProcess('okta-jwt', [pluginServerBinary(), '-p', prefix, '--sock-name', 'okta-jwt.sock', '-d', pluginsDir], socketPath, supervisorLog, true);
+  await server.start();
   const stack = await startLocalStack({
     issuer: { port: port('ISSUER_PORT') },
     echoPort: port('ECHO_PORT'),
     double: {
-      pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(root, 'dist', 'plugins') }],
+      pluginServers: [{ name: 'okta-jwt', pluginsDir, startCommand: null, socketPath }],
       proxyPort: port('PROXY_PORT'),
       adminPort: port('ADMIN_PORT'),
+      database,
+      propagation: { pluginsMs: frequency * 1000 },
       // Nothing reads the frames of a long-running local gateway: do not keep them.
       recordRpc: false,
     },
@@ -56,15 +78,22 @@ async function main(): Promise<void> {
         },
       ],
     }),
+  }).catch(async (err: unknown) => {
+    await server.close(); // the supervised plugin server goes with a failed start
+    fs.rmSync(prefix, { recursive: true, force: true });
+    throw err;
   });
   const { issuer, echo, double: kong } = stack;
   const token = await issuer.mint({ scp: ['orders:read'], sub: 'alice@example.com' });
-  const server = process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'kong-js-pluginserver' : 'okta-jwt-pluginserver';
+  const serverName = process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'kong-js-pluginserver' : 'okta-jwt-pluginserver';
+  const admin = database === 'off'
+    ? 'DB-less: POST /config takes a kong.yml (JSON, YAML, or -F config=@kong.yml)'
+    : `DB mode: Admin API writes and deck gateway sync --kong-addr ${kong.adminUrl}; plugin changes run after ${frequency} s`;
   // The token command must reach THIS issuer: a token from another one is refused as foreign.
   const issuerFlag = issuer.issuer === DEFAULT_ISSUER_URL ? '' : ` --issuer-url ${issuer.issuer}`;
-  console.log(`okta-jwt local gateway (Kong double + ${server})
+  console.log(`okta-jwt local gateway (Kong double + ${serverName}, pid ${server.pid}, socket ${socketPath})
   proxy      ${kong.proxyUrl}      route /echo -> echo upstream, okta-jwt requires scope orders:read
-  admin      ${kong.adminUrl}      POST /config takes a kong.yml
+  admin      ${kong.adminUrl}      ${admin}
   issuer     ${issuer.issuer}
   upstream   ${echo.url}
 
@@ -80,6 +109,8 @@ Ctrl-C stops everything. Kong's error log (notice and above, and okta-jwt's refu
 
   const stop = async () => {
     await stack.close();
+    await server.close();
+    fs.rmSync(prefix, { recursive: true, force: true });
     process.exit(0);
   };
   process.once('SIGINT', stop);

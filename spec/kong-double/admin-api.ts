@@ -8,6 +8,7 @@ import { loadDeclarative, makePlugin } from './declarative';
 import { makeConsumer, makeRoute, makeService, nowSeconds, findByIdOrName, type EntityStore, type PluginEntity } from './entities';
 import { schema } from './schema-bridge';
 import type { KongRuntime } from './runtime';
+import { emptyCollection, entitySchema, multipartFields } from './admin-reads';
 
 type Obj = Record<string, unknown>;
 type Reply = { status: number; body?: unknown };
@@ -20,6 +21,7 @@ type Collection = keyof typeof COLLECTIONS;
 function parseBody(raw: string, type: string | undefined): Obj {
   if (!raw) return {};
   if ((type ?? '').includes('json')) return JSON.parse(raw) as Obj;
+  if ((type ?? '').includes('multipart/form-data')) return multipartFields(Buffer.from(raw, 'utf8'), type!) ?? {};
   if ((type ?? '').includes('x-www-form-urlencoded')) {
     const out: Obj = {};
     for (const [k, v] of new URLSearchParams(raw)) {
@@ -34,16 +36,28 @@ function parseBody(raw: string, type: string | undefined): Obj {
   return YAML.parse(raw) as Obj;
 }
 
-export async function startAdminApi(rt: KongRuntime, port: number): Promise<AdminApi> {
+/**
+ * `unserialisableConfiguration`: Kong 3.9 keeps the process handle of each plugin server it spawns in
+ * its configuration, and `GET /` (which serialises it) fails with a 500 (batch3 §3, Kong/kong#14260).
+ */
+export async function startAdminApi(rt: KongRuntime, port: number, unserialisableConfiguration = false): Promise<AdminApi> {
   const verbs: Record<string, string> = { POST: 'create', PUT: 'create or update', PATCH: 'update', DELETE: 'delete' };
 
   function route(method: string, url: URL, body: Obj, rawBody: string): Reply {
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const store = rt.store;
+    const store = rt.db;
     if (method === 'GET' && parts.length === 0) {
+      if (unserialisableConfiguration) {
+        rt.log.log('error', 'api_helpers.lua:558: handle_error(): [kong-double] body encoding failed while flushing response: Cannot serialise cdata: type not supported');
+        return { status: 500, body: { message: 'An unexpected error occurred' } };
+      }
       return { status: 200, body: { version: rt.options.kongVersion, tagline: 'Welcome to kong', node_id: rt.nodeId, configuration: { database: rt.options.database, router_flavor: 'traditional' }, plugins: { available_on_server: Object.fromEntries([...rt.catalog.entries.values()].map((e) => [e.name, { version: e.kind === 'external' ? e.info.Version : rt.options.kongVersion, priority: e.priority }])), enabled_in_cluster: [...new Set(store.plugins.map((p) => p.name))] } } };
     }
-    if (method === 'GET' && parts[0] === 'status') return { status: 200, body: { database: { reachable: true }, server: { connections_accepted: 0, total_requests: 0 }, configuration_hash: crypto.createHash('md5').update(JSON.stringify(store)).digest('hex') } };
+    if (method === 'GET' && parts[0] === 'status') {
+      // Kong reports configuration_hash only without a database (DB-less nodes and data planes).
+      const hash = rt.options.database === 'off' ? { configuration_hash: crypto.createHash('md5').update(JSON.stringify(rt.store)).digest('hex') } : {};
+      return { status: 200, body: { database: { reachable: true }, server: { connections_accepted: 0, total_requests: 0 }, ...hash } };
+    }
     if (parts[0] === 'config' && parts.length === 1) {
       if (method !== 'POST') return { status: 405, body: { message: 'Method not allowed' } };
       if (rt.options.database !== 'off') return { status: 400, body: { message: 'this endpoint is only available when Kong is configured to not use a database' } };
@@ -51,9 +65,14 @@ export async function startAdminApi(rt: KongRuntime, port: number): Promise<Admi
       const doc = (body.config as string | undefined) ?? rawBody;
       const result = loadDeclarative(typeof doc === 'string' ? doc : (body as Obj), rt.catalog, flatten);
       if (!result.ok) return { status: result.status, body: result.body };
-      rt.install(result.store);
+      rt.accept(result.store);
       return { status: 201, body: entityMaps(result.store) };
     }
+    const empty = emptyCollection(method, parts);
+    if (empty) return { status: 200, body: empty };
+    const entity = entitySchema(method, parts);
+    if (entity) return { status: 200, body: entity };
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'acls') return { status: 200, body: { data: store.acls, next: null } };
     if (parts[0] === 'plugins' && parts[1] === 'enabled' && method === 'GET') return { status: 200, body: { enabled_plugins: [...rt.catalog.entries.keys()].sort() } };
     if (parts[0] === 'schemas' && parts[1] === 'plugins') {
       if (parts[2] === 'validate' && method === 'POST') {
@@ -98,7 +117,7 @@ export async function startAdminApi(rt: KongRuntime, port: number): Promise<Admi
     }
     if (method === 'DELETE') {
       if (found) list.splice(list.indexOf(found), 1);
-      rt.resequence();
+      rt.written(coll === 'plugins' ? 'plugins' : 'router');
       return { status: 204 };
     }
     const input = method === 'PATCH' && found ? mergeForPatch(found, body) : { ...body, ...Object.fromEntries(Object.entries(scope).map(([f, id]) => [f, { id }])) };
@@ -107,7 +126,7 @@ export async function startAdminApi(rt: KongRuntime, port: number): Promise<Admi
     if ('errors' in built) return { status: 400, body: built.errors };
     if (found) list[list.indexOf(found)] = built.entity;
     else list.push(built.entity);
-    rt.resequence();
+    rt.written(coll === 'plugins' ? 'plugins' : 'router');
     return { status: found ? 200 : 201, body: built.entity };
   }
 
@@ -119,7 +138,7 @@ export async function startAdminApi(rt: KongRuntime, port: number): Promise<Admi
 
   function build(coll: Collection | 'acls', input: Obj, id: string): { entity: Obj & { id: string } } | { errors: unknown } {
     const ref = (v: unknown) => (v && typeof v === 'object' ? ((v as Obj).id as string) ?? findName(v as Obj) : undefined);
-    const findName = (v: Obj) => (v.name ? rt.store.services.find((s) => s.name === v.name)?.id ?? rt.store.routes.find((r) => r.name === v.name)?.id : v.username ? rt.store.consumers.find((c) => c.username === v.username)?.id : undefined);
+    const findName = (v: Obj) => (v.name ? rt.db.services.find((s) => s.name === v.name)?.id ?? rt.db.routes.find((r) => r.name === v.name)?.id : v.username ? rt.db.consumers.find((c) => c.username === v.username)?.id : undefined);
     switch (coll) {
       case 'services': return { entity: makeService(input, id) as unknown as Obj & { id: string } };
       case 'routes': return { entity: makeRoute(input, id, input.service ? { id: ref(input.service)! } : null) as unknown as Obj & { id: string } };

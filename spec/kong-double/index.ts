@@ -9,18 +9,25 @@
  *   await fetch(kong.proxyUrl + '/echo', { headers: { authorization: 'Bearer …' } });
  *   kong.rpcLog.frames               // every RPC frame (RpcFrame in recorder.ts); kong.rpcLog.reset()
  *   kong.errorLog.lines / .text()    // Kong-style error.log lines the double wrote
- *   kong.pluginServers.get('okta-jwt')!.pid / .kill('SIGKILL') / .output / .nextStart() / .startedAt / .socketPath
- *   await kong.loadConfig(yaml)       // like POST /config; throws with the 400 body on invalid config
+ *   kong.pluginServers.get('okta-jwt')!.pid / .kill('SIGKILL') / .output / .nextStart() / .startedAt / .socketPath (servers the double started; external ones are absent)
+ *   await kong.loadConfig(yaml)       // like POST /config, resolved once the proxy runs it; throws with the 400 body on invalid config
+ *   await kong.propagated()           // wait until every change accepted by the Admin API runs on the proxy path
  *   await kong.logsSettled()          // wait for log phases of finished requests
  *   kong.dropPooledConnections('okta-jwt') // test hook: forget pooled sockets (after moving the socket away)
  *   await kong.close()
  *
- * Options (KongDoubleOptions): pluginServers [{ name, pluginsDir, startCommand?, queryCommand?, socketPath?,
- * waitForSocket? (default true), env?, server? ('hardened' | 'stock') }], workers (default 2), proxyPort/adminPort (default 0 = ephemeral),
+ * Like Kong 3.9, the Admin API's GET / answers 500 while the double spawns a plugin server itself
+ * (startCommand unset or an argv; batch3 §3); GET /status always answers.
+ *
+ * Options (KongDoubleOptions): pluginServers [{ name, pluginsDir, startCommand? (null: started by something
+ * else, the double only connects to socketPath), queryCommand?, socketPath?, waitForSocket? (default true), env?,
+ * server? ('hardened' | 'stock') }], workers (default 2), proxyPort/adminPort (default 0 = ephemeral),
  * database ('off' | 'postgres', default 'off'), kongVersion ('3.9.3' | '3.4.2', default '3.9.3'), config,
  * readTimeoutMs (socket read timeout per RPC, default 60000), failClosed (EE 3.14+ 500 on RPC failure,
  * default false), maxInstanceRestarts (default 3), prefix (temp dir for sockets; default a new dir under os.tmpdir()),
- * recordRpc (default true; false for long runs – same as setting kong.rpcLog.enabled = false).
+ * recordRpc (default true; false for long runs – same as setting kong.rpcLog.enabled = false),
+ * propagation ({ declarativeMs, routerMs, pluginsMs }: how long an accepted change takes to reach the proxy
+ * path; default KONG_DELAYS in propagation.ts, Kong's measured values; shorten them in tests).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,9 +47,11 @@ import { startAdminApi, type AdminApi } from './admin-api';
 import { newNodeId } from './pdk';
 import { schema } from './schema-bridge';
 import type { KongVersion } from './responses';
+import { KONG_DELAYS, Propagation, type PropagationDelays } from './propagation';
 
 export type { RpcFrame, LogLine } from './recorder';
 export type { PluginServerOptions } from './plugin-server';
+export { KONG_DELAYS, type PropagationDelays } from './propagation';
 
 export interface KongDoubleOptions {
   pluginServers: PluginServerOptions[];
@@ -57,6 +66,7 @@ export interface KongDoubleOptions {
   maxInstanceRestarts?: number;
   prefix?: string;
   recordRpc?: boolean;
+  propagation?: Partial<PropagationDelays>;
 }
 
 export interface KongDouble {
@@ -71,6 +81,7 @@ export interface KongDouble {
   /** The dumped plugin info per plugin name (what the query command returned). */
   plugins: Map<string, { server: string; priority: number; version: string; phases: string[] }>;
   loadConfig(config: string | Record<string, unknown>): Promise<void>;
+  propagated(): Promise<void>;
   logsSettled(): Promise<void>;
   /** Test hook: closes the pooled keep-alive connections to one plugin server (all workers). */
   dropPooledConnections(server: string): void;
@@ -88,6 +99,7 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
   const prefix = options.prefix ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kong-double-'));
   const ownsPrefix = !options.prefix;
 
+  const propagation = new Propagation({ ...KONG_DELAYS, ...options.propagation });
   const catalog = new PluginCatalog();
   for (const p of BUNDLED_PLUGINS.values()) catalog.addBundled(p);
   const servers = new Map<string, PluginServerProcess>();
@@ -95,6 +107,7 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
   let connId = 0;
   const cleanup: Array<() => Promise<void> | void> = [];
   const close = async () => {
+    propagation.close();
     for (const fn of cleanup.splice(0).reverse()) await fn();
     if (ownsPrefix) fs.rmSync(prefix, { recursive: true, force: true });
   };
@@ -110,11 +123,16 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
         catalog.addExternal(info, def.name);
       }
       const socketPath = def.socketPath ?? path.join(prefix, `${def.name}.sock`);
-      const start = def.startCommand ?? [pluginServerBinary(def.server), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
-      const proc = new PluginServerProcess(def.name, start, socketPath, log, def.waitForSocket ?? true, def.env);
-      servers.set(def.name, proc);
-      cleanup.push(() => proc.close());
-      await proc.start();
+      if (def.startCommand === null) {
+        // Kong's words (batch3 §3); such a server is never (re)started by Kong (batch3 §4).
+        log.log('notice', `[pluginserver] start_command undefined for pluginserver ${def.name}; assuming external process management`);
+      } else {
+        const start = def.startCommand ?? [pluginServerBinary(def.server), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
+        const proc = new PluginServerProcess(def.name, start, socketPath, log, def.waitForSocket ?? true, def.env);
+        servers.set(def.name, proc);
+        cleanup.push(() => proc.close());
+        await proc.start();
+      }
       const clients = Array.from({ length: workers }, (_, worker) => new RpcClient({
         server: def.name, worker, socketPath, recorder, readTimeoutMs: options.readTimeoutMs ?? 60000, nextConnId: () => ++connId,
       }));
@@ -124,18 +142,23 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
 
     const runtime = new KongRuntime(
       { kongVersion, workers, failClosed: options.failClosed ?? false, maxInstanceRestarts: options.maxInstanceRestarts ?? 3, database: options.database ?? 'off' },
-      catalog, rpc, new InstanceRegistry(), log, recorder, newNodeId(), emptyStore(),
+      catalog, rpc, new InstanceRegistry(), log, recorder, newNodeId(), emptyStore(), propagation,
     );
-    const loadConfig = async (config: string | Record<string, unknown>) => {
+    const validated = (config: string | Record<string, unknown>) => {
       const result = loadDeclarative(config, catalog, true);
       if (!result.ok) throw Object.assign(new Error(`invalid declarative config: ${JSON.stringify(result.body)}`), { body: result.body });
-      runtime.install(result.store);
+      return result.store;
     };
-    if (options.config) await loadConfig(options.config);
+    const loadConfig = async (config: string | Record<string, unknown>) => {
+      runtime.accept(validated(config));
+      await propagation.settled();
+    };
+    if (options.config) runtime.install(validated(options.config));
 
     const proxy: ProxyFront = await startProxyFront(runtime, options.proxyPort ?? 0);
     cleanup.push(() => proxy.close());
-    const admin: AdminApi = await startAdminApi(runtime, options.adminPort ?? 0);
+    // Kong 3.9 fails GET / while it holds the handle of a plugin server it spawned (batch3 §3, not 3.4 §7).
+    const admin: AdminApi = await startAdminApi(runtime, options.adminPort ?? 0, kongVersion === '3.9.3' && servers.size > 0);
     cleanup.push(() => admin.close());
 
     return {
@@ -143,6 +166,7 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
       rpcLog: recorder, errorLog: log, pluginServers: servers,
       plugins: new Map([...catalog.entries.values()].flatMap((e) => (e.kind === 'external' ? [[e.name, { server: e.server, priority: e.priority, version: e.info.Version, phases: e.info.Phases }]] : []))),
       loadConfig,
+      propagated: () => propagation.settled(),
       logsSettled: () => proxy.logsSettled(),
       dropPooledConnections: (server) => rpc.get(server)?.forEach((c) => c.closeAll()),
       close: async () => {

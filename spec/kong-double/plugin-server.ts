@@ -20,8 +20,12 @@ export interface PluginServerOptions {
   name: string;
   /** Plugin directory (made absolute). */
   pluginsDir: string;
-  /** argv of the start command; default: the repo's kong-js-pluginserver with -p/--sock-name/-d. */
-  startCommand?: string[];
+  /**
+   * argv of the start command; default: the plugin server of pluginServerBinary() with -p/--sock-name/-d.
+   * null: no start command, like Kong without `pluginserver_<name>_start_cmd`: something else runs the
+   * server on socketPath and the double never starts or restarts it.
+   */
+  startCommand?: string[] | null;
   /** argv of the query command; default: kong-js-pluginserver -d <dir> --dump-all-plugins. */
   queryCommand?: string[];
   /** Socket path Kong connects to; default <prefix>/<name>.sock. */

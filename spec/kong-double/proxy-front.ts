@@ -9,6 +9,7 @@ import { runAccess, runLog } from './pipeline';
 import { errorResponse } from './responses';
 import { headerLineTooLong, normalizePath, percentEncodeHeaderName, percentEncodeHeaderValue } from './http-utils';
 import type { KongRuntime } from './runtime';
+import { duplicateUniqueHeader, nginxBadRequest, refuseUnparsableLikeNginx } from './nginx-request';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer', 'host']);
 
@@ -56,6 +57,10 @@ export async function startProxyFront(rt: KongRuntime, port: number): Promise<Pr
     if (headerLineTooLong(req.rawHeaders)) {
       const page = version === '3.9.3' ? `Request header or cookie too large\nrequest_id: ${requestId}\n` : 'Bad request\n';
       return send(res, 400, [['Content-Type', 'text/plain; charset=utf-8']], Buffer.from(page), requestId, []);
+    }
+    if (duplicateUniqueHeader(req.rawHeaders)) {
+      const r = nginxBadRequest(requestId, version, req.headers.accept);
+      return send(res, r.status, r.headers, r.body, requestId, []);
     }
     const rawUrl = req.url ?? '/';
     const rawPath = rawUrl.split('?')[0]!;
@@ -141,6 +146,7 @@ export async function startProxyFront(rt: KongRuntime, port: number): Promise<Pr
     });
   }
 
+  refuseUnparsableLikeNginx(server, version);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

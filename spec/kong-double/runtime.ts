@@ -8,6 +8,7 @@ import type { InstanceRegistry, InstanceConfig } from './instances';
 import type { ErrorLog, RpcRecorder } from './recorder';
 import type { KongVersion } from './responses';
 import { schema } from './schema-bridge';
+import { snapshot, type Propagation, type WriteKind } from './propagation';
 
 export interface RuntimeOptions {
   kongVersion: KongVersion;
@@ -19,7 +20,10 @@ export interface RuntimeOptions {
 }
 
 export class KongRuntime {
+  /** What the proxy path runs (router, plugins iterator, consumer cache). */
   store: EntityStore;
+  /** What the Admin API accepted (the database, or the last POST /config); reaches `store` after a delay. */
+  db: EntityStore;
   private seqCounter = 0;
   private readonly seqs = new Map<string, number>();
   private nextWorker = 0;
@@ -34,15 +38,42 @@ export class KongRuntime {
     readonly recorder: RpcRecorder,
     readonly nodeId: string,
     initial: EntityStore,
+    readonly propagation: Propagation,
   ) {
     this.store = initial;
+    this.db = snapshot(initial); // the Admin API edits its lists in place; the proxy's stay as published
     this.resequence();
   }
 
-  /** Installs a new configuration; every plugin gets a new __seq__ (Kong rebuilds the plugins iterator). */
+  /** Installs a new configuration at once (at startup); every plugin gets a new __seq__. */
   install(store: EntityStore): void {
+    this.db = snapshot(store);
     this.store = store;
     this.resequence();
+  }
+
+  /** DB-less POST /config: accepted now, run by the workers a few ms later (Kong rebuilds the plugins iterator). */
+  accept(store: EntityStore): void {
+    this.db = snapshot(store);
+    this.propagation.after(this.propagation.delays.declarativeMs, () => {
+      this.store = store;
+      this.resequence();
+    });
+  }
+
+  /** DB mode: an Admin API write to `db` reaches the proxy when Kong rebuilds the router or the plugins iterator. */
+  written(kind: WriteKind): void {
+    const next = snapshot(this.db);
+    if (kind === 'plugins') {
+      this.propagation.after(this.propagation.delays.pluginsMs, () => {
+        this.store = { ...this.store, plugins: next.plugins };
+        this.resequence();
+      });
+    } else {
+      this.propagation.after(this.propagation.delays.routerMs, () => {
+        this.store = { ...next, plugins: this.store.plugins };
+      });
+    }
   }
 
   /** Re-keys every plugin (after any change in DB mode as after POST /config). */

@@ -2,19 +2,23 @@
 // the Kong double (default: started here with the real plugin server, a dev issuer and an echo
 // upstream) or against a running Kong such as the compose stack:
 //   KONG_PROXY_URL, KONG_ADMIN_URL      the running Kong (both required to select it)
-//   DEV_ISSUER_URL                      the dev issuer as reachable from the tests (default http://127.0.0.1:9000/oauth2/default)
+//   DEV_ISSUER_URL                      the dev issuer as reachable from the tests (default http://127.0.0.1:9000/oauth2/default);
+//                                       its test controls must answer the tests (loopback, or DEV_ISSUER_CONTROLS=any)
 //   ECHO_URL                            the echo upstream as reachable from the tests (default http://127.0.0.1:8080)
 //   ECHO_UPSTREAM_URL                   the echo upstream as Kong reaches it (default http://echo:8080)
 //   KONG_PLUGINSERVER_KILL_CMD          optional shell command that kills okta-jwt's plugin server (enables the crash scenario)
 //   OKTA_JWT_PLUGIN_SERVER=stock        for the double: kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
+//   KONG_DATABASE=postgres              the double runs in DB mode (scenarios apply their config through the Admin
+//                                       API); for a running Kong the mode is read from GET /status and this must agree
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import type { DevIssuer, MintOptions } from '../../dev/issuer';
+import type { MintOptions } from '../../dev/issuer';
 import { CONTROL_PATH, type EchoRecord } from '../../dev/echo-upstream';
 import { startLocalStack } from '../../dev/local-stack';
 import type { KongDouble } from '../kong-double';
 import { send, type HttpResponse } from './http-client';
 import { repoRoot } from './repo-paths';
+import { issuerControl, type IssuerControl } from './issuer-control';
 
 export interface Gateway {
   kind: 'double' | 'kong';
@@ -25,26 +29,20 @@ export interface Gateway {
   /** The upstream URL as the gateway reaches it. */
   upstreamUrl: string;
   /** 'off' (DB-less: POST /config) or 'postgres' (Admin API CRUD), as the gateway reports it. */
-  database: string;
+  database: 'off' | 'postgres';
   mint(claims?: Record<string, unknown>, options?: MintOptions): Promise<string>;
   upstreamRequests(): Promise<EchoRecord[]>;
   resetUpstream(): Promise<void>;
-  /** POST /config with a declarative config; returns the response. */
+  /** POST /config with a declarative config; returns the response (apply-config.ts waits until it runs). */
   postConfig(config: Record<string, unknown>): Promise<HttpResponse>;
   admin(method: string, pathAndQuery: string, body?: unknown): Promise<HttpResponse>;
   /** Kills okta-jwt's plugin server, or null when the target cannot do it. */
   killPluginServer: (() => Promise<void>) | null;
   /** The Kong double itself, for RPC-level assertions (double only). */
   double: KongDouble | null;
-  /** The in-process dev issuer, for rotation and fault injection (double only; absent otherwise). */
-  devIssuer?: DevIssuer;
+  /** The dev issuer's test controls over HTTP (key rotation, outages, more authorization servers). */
+  issuerControl: IssuerControl;
   close(): Promise<void>;
-}
-
-async function mintOver(issuerUrl: string, claims?: Record<string, unknown>, options?: MintOptions): Promise<string> {
-  const res = await send('POST', `${issuerUrl}/v1/dev/mint`, [['Content-Type', 'application/json']], JSON.stringify({ claims, options }));
-  if (res.status !== 200) throw new Error(`dev issuer mint failed: ${res.status} ${res.text}`);
-  return res.json<{ access_token: string }>().access_token;
 }
 
 function adminClient(adminUrl: string) {
@@ -52,11 +50,29 @@ function adminClient(adminUrl: string) {
     send(method, adminUrl + pathAndQuery, body === undefined ? [] : [['Content-Type', 'application/json']], body === undefined ? undefined : JSON.stringify(body));
 }
 
-async function databaseOf(adminUrl: string): Promise<string> {
-  const info = await send('GET', adminUrl + '/');
-  const database = (info.json<{ configuration?: { database?: string } }>().configuration ?? {}).database;
-  return typeof database === 'string' ? database : 'off';
+/**
+ * The database mode, from GET /status: Kong reports a configuration_hash only without a database.
+ * (Not GET /: Kong 3.9 answers it 500 while it runs a plugin server it spawned, batch3 §3.)
+ */
+async function databaseOf(adminUrl: string): Promise<'off' | 'postgres'> {
+  const status = await send('GET', adminUrl + '/status');
+  if (status.status !== 200) throw new Error(`GET ${adminUrl}/status answered ${status.status} ${status.text}`);
+  const detected = 'configuration_hash' in status.json() ? 'off' : 'postgres';
+  const declared = process.env.KONG_DATABASE;
+  if (declared !== undefined && (declared === 'off') !== (detected === 'off')) {
+    throw new Error(`KONG_DATABASE=${declared}, but the Kong at ${adminUrl} runs ${detected === 'off' ? 'DB-less' : 'with a database'} (GET /status)`);
+  }
+  return detected;
 }
+
+/** The double's mode: the option, else KONG_DATABASE (postgres or off). */
+const doubleDatabase = (option?: 'off' | 'postgres'): 'off' | 'postgres' => option ?? (process.env.KONG_DATABASE === 'postgres' ? 'postgres' : 'off');
+
+/**
+ * DB mode on the double runs with short rebuild delays (Kong: 0.6 s router, 5 s plugins): the suite
+ * still has to wait for every change, but the whole suite stays fast.
+ */
+const SUITE_DB_DELAYS = { routerMs: 30, pluginsMs: 120 };
 
 async function runningKong(): Promise<Gateway> {
   const proxyUrl = process.env.KONG_PROXY_URL as string;
@@ -66,20 +82,22 @@ async function runningKong(): Promise<Gateway> {
   const discovery = await send('GET', `${issuerUrl}/.well-known/openid-configuration`);
   const killCmd = process.env.KONG_PLUGINSERVER_KILL_CMD;
   const admin = adminClient(adminUrl);
+  const control = issuerControl(issuerUrl, discovery.json<{ issuer: string }>().issuer);
   return {
     kind: 'kong',
     proxyUrl,
     adminUrl,
-    issuer: discovery.json<{ issuer: string }>().issuer,
+    issuer: control.issuer,
     upstreamUrl: process.env.ECHO_UPSTREAM_URL ?? 'http://echo:8080',
     database: await databaseOf(adminUrl),
-    mint: (claims, options) => mintOver(issuerUrl, claims, options),
+    mint: (claims, options) => control.mint(claims, options),
     upstreamRequests: async () => (await send('GET', echoUrl + CONTROL_PATH)).json<EchoRecord[]>(),
     resetUpstream: async () => void (await send('DELETE', echoUrl + CONTROL_PATH)),
     postConfig: (config) => admin('POST', '/config', config),
     admin,
     killPluginServer: killCmd ? async () => void execSync(killCmd, { stdio: 'ignore' }) : null,
     double: null,
+    issuerControl: control,
     close: async () => undefined,
   };
 }
@@ -93,11 +111,13 @@ export interface DoubleGatewayOptions {
 }
 
 async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
+  const database = doubleDatabase(options.database);
   const stack = await startLocalStack({
     double: {
       pluginServers: [{ name: 'okta-jwt', pluginsDir: path.join(repoRoot(), 'dist', 'plugins'), server: options.pluginServer }],
-      database: options.database ?? 'off',
+      database,
       readTimeoutMs: options.readTimeoutMs,
+      propagation: database === 'off' ? undefined : SUITE_DB_DELAYS,
     },
   });
   const { issuer, echo, double } = stack;
@@ -108,7 +128,7 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
     adminUrl: double.adminUrl,
     issuer: issuer.issuer,
     upstreamUrl: echo.url,
-    database: options.database ?? 'off',
+    database,
     mint: (claims, opts) => issuer.mint(claims, opts),
     upstreamRequests: async () => echo.received(),
     resetUpstream: async () => echo.reset(),
@@ -120,7 +140,7 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
       server.kill('SIGKILL');
     },
     double,
-    devIssuer: issuer,
+    issuerControl: issuerControl(issuer.issuer, issuer.issuer),
     close: () => stack.close(),
   };
 }

@@ -9,6 +9,7 @@ import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { send, type HttpResponse } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
+import { applyConfig, useConfig } from '../../support/apply-config';
 import { doctorBuilt, failing, runDoctor, tempDir, type DoctorReport } from './run-doctor';
 
 type TokenInput = 'file' | 'stdin' | 'flag';
@@ -46,8 +47,7 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
 
   /** The plugin's answer through the gateway, and the reason code it logged (Kong double only). */
   async function pluginAnswer(config: Record<string, unknown>, headers: Array<[string, string]>): Promise<{ res: HttpResponse; logged: string | null }> {
-    const loaded = await gw.postConfig(kongYml(gw, { plugin: config }));
-    expect(loaded.status, loaded.text).to.equal(201);
+    await useConfig(gw, kongYml(gw, { plugin: config }));
     gw.double?.errorLog.reset();
     const res = await send('GET', `${gw.proxyUrl}/echo/x`, headers);
     const line = gw.double?.errorLog.lines.map((l) => l.message).find((m) => m.includes('okta-jwt refused the request'));
@@ -74,10 +74,12 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
     { what: 'no credential at all', request: async () => ({ headers: [['Accept', 'application/json']] }), check: 'request.token', field: 'token_header', reason: 'token_missing' },
     { what: 'a Basic credential instead of a Bearer token', request: async () => ({ headers: [['Authorization', 'Basic dXNlcjpwYXNz']] }), check: 'request.token', field: 'token_header', reason: 'token_missing' },
     {
-      what: 'two Authorization headers',
+      // Two Authorization headers never reach the plugin (nginx's 400, batch3 §2): a header and a cookie do.
+      what: 'a token in the header and in the configured cookie',
+      config: { token_cookie: 'okta_at' },
       request: async (g) => {
         const t = await g.mint({ scp: read });
-        return { headers: [['Authorization', `Bearer ${t}`], ['Authorization', `Bearer ${t}`]] };
+        return { headers: [['Authorization', `Bearer ${t}`], ['Cookie', `okta_at=${t}`]] };
       },
       check: 'request.token', field: 'token_header', reason: 'request_invalid',
     },
@@ -183,7 +185,7 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
 
     it('Kong refuses the config, and the doctor says why: issuer is the org authorization server', async () => {
       const config = { ...oktaJwtConfig(gw), issuer: org.issuer };
-      const res = await gw.postConfig(kongYml(gw, { plugin: config }));
+      const res = await applyConfig(gw, kongYml(gw, { plugin: config }));
       expect(res.status).to.equal(400);
       expect(res.text).to.match(/issuer/);
 

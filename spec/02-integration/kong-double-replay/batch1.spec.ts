@@ -6,6 +6,7 @@
 // |---|---|
 // | 01 (3.4.2) | Kong 3.4's startup connect+close readiness probe carries no frames; only "no RPC frames" is compared. |
 // | 07 | interleaving of 3 concurrent requests is nondeterministic: frames compared as a multiset. |
+// | 08 | POST /config reaches the proxy path some ms after its 201 (batch3 §1, modelled by the double): the replay waits for it (kong.propagated()). |
 import path from 'node:path';
 import { expect } from 'chai';
 import { startKongDouble, type KongDouble } from '../../kong-double';
@@ -58,7 +59,10 @@ for (const version of ['3.9.3', '3.4.2'] as const) {
         if (name.startsWith('07-')) results = await Promise.all(exchanges.map((e) => sendRecorded(portOf(e.request.port), e.request, rewrite)));
         else {
           results = [];
-          for (const e of exchanges) results.push(await sendRecorded(portOf(e.request.port), e.request, rewrite));
+          for (const e of exchanges) {
+            results.push(await sendRecorded(portOf(e.request.port), e.request, rewrite));
+            if (e.request.port === 18001) await kong.propagated();
+          }
         }
         await kong.logsSettled();
 

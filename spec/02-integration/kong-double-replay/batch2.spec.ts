@@ -13,6 +13,7 @@
 // | 61 | "3.5 s later" replaced by waiting for the respawned plugin server. Only request/reply pairs are compared: the capture proxy kept Kong's pooled connection open after the crash, so Kong's HandleEvent of the 2nd request was written (and never answered); in the double the connect fails before any write. Both fail open (200). |
 // | 62 | the 60 s socket read timeout is replayed with readTimeoutMs = 1500 ms. Only request/reply pairs are compared: the capture recorded the late exit frame after Kong closed the socket; the double closes its socket, so it never reads it. |
 // | every table a PDK call returns | okta-jwt-pluginserver decodes Kong's maps without a prototype (issue 12: a client names a header __proto__ or constructor), so where the stock server showed the probe `ctor: "Object"` it shows `ctor: null` (in the exit frame; the exit body, a Lua table, drops it); compared as such unless OKTA_JWT_PLUGIN_SERVER=stock. |
+// | 54, 55, 57 | POST /config reaches the proxy path some ms after its 201 (batch3 §1, modelled by the double): the replay waits for it (kong.propagated()) before the next request. |
 // | client ports, node ids, hostnames, memory stats | values differ per machine: masked (see MACHINE_SPECIFIC_PROBE_CALLS in transcript-tools.ts). |
 import fs from 'node:fs';
 import os from 'node:os';
@@ -99,6 +100,7 @@ for (const version of ['3.9.3', '3.4.2'] as const) {
           if (id === '61' && i === 2) await respawned;
           const req = id === '56' && e.request.method === 'PATCH' ? { ...e.request } : e.request;
           results.push(await sendRecorded(portOf(req.port), req, rewrite));
+          if (req.port === 18001) await kong.propagated();
           await kong.logsSettled();
         }
         await new Promise((r) => setTimeout(r, 50));

@@ -1,10 +1,12 @@
-// Enabling and changing okta-jwt the way operators do: declarative config (POST /config) scoped
-// to a route, a service or globally; the Admin API (DB mode); config changes; invalid configs.
+// Enabling and changing okta-jwt the way operators do: a kong.yml (POST /config DB-less, the same
+// entities through the Admin API in DB mode) scoped to a route, a service or globally; Admin API
+// writes one by one (DB mode); config changes; invalid configs. Every change is waited for (apply-config.ts).
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, type HttpResponse } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge } from './assertions';
+import { applyConfig, useConfig, waitForConfig } from '../../support/apply-config';
 
 describe('enabling okta-jwt with declarative config', function () {
   let gw: Gateway;
@@ -17,10 +19,7 @@ describe('enabling okta-jwt with declarative config', function () {
   });
   after(async () => gw?.close());
 
-  async function load(config: Record<string, unknown>): Promise<void> {
-    const res = await gw.postConfig(config);
-    expect(res.status, res.text).to.equal(201);
-  }
+  const load = (config: Record<string, unknown>) => useConfig(gw, config);
 
   it('per route: protects that route only', async () => {
     await load(kongYml(gw, { scope: 'route' }));
@@ -74,7 +73,7 @@ describe('enabling okta-jwt with declarative config', function () {
   for (const [what, config, message] of invalid) {
     it(`refuses ${what} with a 400 naming the field, keeping the old config`, async () => {
       await load(kongYml(gw));
-      const res = await gw.postConfig(kongYml(gw, { plugin: config }));
+      const res = await applyConfig(gw, kongYml(gw, { plugin: config }));
       expect(res.status).to.equal(400);
       expect(res.text).to.match(message);
       expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
@@ -93,6 +92,7 @@ describe('enabling okta-jwt through the Admin API (DB mode)', function () {
       await gw.close();
       this.skip(); // a DB-less Kong answers 405 to Admin API writes; the declarative suite covers it
     }
+    await useConfig(gw, { _format_version: '3.0' }); // a clean database, also when a previous run left entities
     token = await gw.mint({ scp: ['orders:read'] });
   });
   after(async () => gw?.close());
@@ -106,17 +106,21 @@ describe('enabling okta-jwt through the Admin API (DB mode)', function () {
   it('protects a route once the plugin is created on it, follows PATCH, and stops at DELETE', async () => {
     await created(gw.admin('POST', '/services', { name: 'admin-echo', url: gw.upstreamUrl }));
     await created(gw.admin('POST', '/services/admin-echo/routes', { name: 'admin-route', paths: ['/admin-echo'] }));
+    await waitForConfig(gw);
     expect((await get(`${gw.proxyUrl}/admin-echo/x`)).status).to.equal(200);
 
     const plugin = await created(gw.admin('POST', '/routes/admin-route/plugins', { name: 'okta-jwt', config: oktaJwtConfig(gw) }));
+    await waitForConfig(gw);
     expectChallenge(await get(`${gw.proxyUrl}/admin-echo/x`), 401, null);
     expect((await get(`${gw.proxyUrl}/admin-echo/x`, bearer(token))).status).to.equal(200);
 
     const patched = await gw.admin('PATCH', `/plugins/${plugin.id}`, { config: { scopes_required: ['orders:write'] } });
     expect(patched.status, patched.text).to.equal(200);
+    await waitForConfig(gw);
     expectChallenge(await get(`${gw.proxyUrl}/admin-echo/x`, bearer(token)), 403, 'insufficient_scope');
 
     expect((await gw.admin('DELETE', `/plugins/${plugin.id}`)).status).to.equal(204);
+    await waitForConfig(gw);
     expect((await get(`${gw.proxyUrl}/admin-echo/x`)).status).to.equal(200);
   });
 
@@ -125,11 +129,13 @@ describe('enabling okta-jwt through the Admin API (DB mode)', function () {
     await created(gw.admin('POST', '/services/svc2/routes', { name: 'svc2-a', paths: ['/svc2-a'] }));
     await created(gw.admin('POST', '/services/svc2/routes', { name: 'svc2-b', paths: ['/svc2-b'] }));
     const onService = await created(gw.admin('POST', '/services/svc2/plugins', { name: 'okta-jwt', config: oktaJwtConfig(gw) }));
+    await waitForConfig(gw);
     expectChallenge(await get(`${gw.proxyUrl}/svc2-a/x`), 401, null);
     expectChallenge(await get(`${gw.proxyUrl}/svc2-b/x`), 401, null);
     expect((await gw.admin('DELETE', `/plugins/${onService.id}`)).status).to.equal(204);
 
     const global = await created(gw.admin('POST', '/plugins', { name: 'okta-jwt', config: oktaJwtConfig(gw) }));
+    await waitForConfig(gw);
     expectChallenge(await get(`${gw.proxyUrl}/svc2-b/x`), 401, null);
     expect((await get(`${gw.proxyUrl}/svc2-b/x`, bearer(token))).status).to.equal(200);
     expect((await gw.admin('DELETE', `/plugins/${global.id}`)).status).to.equal(204);

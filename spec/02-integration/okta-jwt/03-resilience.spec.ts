@@ -7,6 +7,7 @@ import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { FORGED_GUARD_HEADERS, guardPlugins, kongYml } from '../../support/kong-config';
 import { expectChallenge } from './assertions';
+import { useConfig } from '../../support/apply-config';
 
 describe('the fail-closed guard', function () {
   let gw: Gateway;
@@ -17,8 +18,7 @@ describe('the fail-closed guard', function () {
     const config = kongYml(gw, { guard: true }) as { services: Array<{ routes: unknown[] }> };
     // The guard alone, without okta-jwt: only a client could mark these requests, and none can.
     config.services[0]!.routes.push({ name: 'guard-only', paths: ['/guard-only'], plugins: guardPlugins() });
-    const res = await gw.postConfig(config);
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(gw, config);
   });
   after(async () => gw?.close());
   beforeEach(async () => gw.resetUpstream());

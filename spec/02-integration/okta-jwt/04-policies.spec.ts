@@ -2,11 +2,12 @@
 // ID tokens, several issuers, consumers with acl and rate-limiting, anonymous, token sources,
 // claims shared with later plugins, dry-run.
 import { expect } from 'chai';
-import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge, expectNoUpstreamRequest } from './assertions';
+import { useConfig } from '../../support/apply-config';
+import type { IssuerControl } from '../../support/issuer-control';
 
 describe('access policies through the gateway', function () {
   let gw: Gateway;
@@ -19,8 +20,7 @@ describe('access policies through the gateway', function () {
   beforeEach(async () => gw.resetUpstream());
 
   async function use(config: Record<string, unknown>, extra: Parameters<typeof kongYml>[1] = {}): Promise<void> {
-    const res = await gw.postConfig(kongYml(gw, { ...extra, plugin: oktaJwtConfig(gw, config) }));
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(gw, kongYml(gw, { ...extra, plugin: oktaJwtConfig(gw, config) }));
   }
   const upstreamHeaders = (res: { json<T>(): T }) => res.json<{ headers: Record<string, string> }>().headers;
 
@@ -77,13 +77,11 @@ describe('access policies through the gateway', function () {
     await expectNoUpstreamRequest(gw);
   });
 
-  describe('several issuers (Kong double only: a second dev issuer runs in-process)', () => {
-    let second: DevIssuer;
-    before(async function () {
-      if (gw.double === null) this.skip();
-      second = await startDevIssuer({ authServerPath: '/oauth2/aus2nd' });
+  describe('several issuers (a second authorization server of the dev issuer)', () => {
+    let second: IssuerControl;
+    before(async () => {
+      second = await gw.issuerControl.authServer('/oauth2/aus2nd');
     });
-    after(async () => second?.close());
 
     it('verifies each issuer\'s tokens with its own keys and audiences', async () => {
       await use({ additional_issuers: [{ issuer: second.issuer, audiences: ['api://second'] }] });
@@ -147,12 +145,13 @@ describe('access policies through the gateway', function () {
     });
   });
 
-  it('takes the token from a configured query parameter or cookie, and refuses one sent twice', async () => {
+  it('takes the token from a configured query parameter or cookie, and refuses two credentials with 400 invalid_request', async () => {
     await use({ token_query_param: 'access_token', token_cookie: 'okta_at' });
     const token = await gw.mint({ scp: ['orders:read'] });
     expect((await get(`${gw.proxyUrl}/echo/x?access_token=${token}`)).status).to.equal(200);
     expect((await get(`${gw.proxyUrl}/echo/x`, [['Cookie', `theme=dark; okta_at=${token}`]])).status).to.equal(200);
     expectChallenge(await get(`${gw.proxyUrl}/echo/x?access_token=${token}`, bearer(token)), 400, 'invalid_request');
+    expectChallenge(await get(`${gw.proxyUrl}/echo/x`, [...bearer(token), ['Cookie', `okta_at=${token}`]]), 400, 'invalid_request');
   });
 
   it('refuses a repeated token query parameter, and with hide_credentials removes the token from the query or cookie it came in', async () => {

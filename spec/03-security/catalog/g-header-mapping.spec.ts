@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
 import { coveredBy } from '../support/covered-elsewhere';
 import { kongYml } from '../../support/kong-config';
+import { applyConfig } from '../../support/apply-config';
 
 describe('security catalogue G: claim → header mapping and upstream hygiene', function () {
   const { test } = securitySuite();
@@ -100,7 +101,7 @@ describe('security catalogue G: claim → header mapping and upstream hygiene', 
   test('#91 mapping config that targets reserved headers is refused (config 400, or the instance never starts: 500, never proxied)', async (sec) => {
     for (const header of ['Host', 'Content-Length', 'Transfer-Encoding', 'Connection', 'Authorization', 'X-Forwarded-For', 'X-Forwarded-Host', ':authority']) {
       const plugin = sec.pluginConfig({ claims_to_headers: [{ claim: 'sub', header }] });
-      const res = await sec.gw.postConfig(kongYml(sec.gw, { plugin }));
+      const res = await applyConfig(sec.gw, kongYml(sec.gw, { plugin }));
       if (res.status === 201) await sec.bearerRefused(500, await mint(sec));
       else expect(res.status, res.text).to.equal(400);
     }

@@ -4,13 +4,14 @@
 import { expect } from 'chai';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
 import { kongYml } from '../../support/kong-config';
+import { applyConfig } from '../../support/apply-config';
 
 describe('security catalogue J: configuration safety', function () {
   const { test } = securitySuite();
 
   /** Loads okta-jwt with this config: 'refused' (400 at load) or 'closed' (loaded, every request 500, never proxied). */
   async function outcome(sec: SecurityGateway, plugin: Record<string, unknown>): Promise<'refused' | 'closed' | 'open'> {
-    const res = await sec.gw.postConfig(kongYml(sec.gw, { plugin }));
+    const res = await applyConfig(sec.gw, kongYml(sec.gw, { plugin }));
     if (res.status === 400) return 'refused';
     expect(res.status, res.text).to.equal(201);
     const reply = await sec.bearerRefused(500, await sec.valid()).then(() => 'closed' as const, () => 'open' as const);

@@ -15,6 +15,7 @@ import { startGateway, type Gateway } from '../../support/gateway';
 import { send, type HttpResponse } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge } from '../../02-integration/okta-jwt/assertions';
+import { useConfig } from '../../support/apply-config';
 import { AUDIENCE, startRawIssuer, type RawIssuer } from './raw-issuer';
 
 /** Expected outcomes in the catalogue's shorthand (§0). */
@@ -85,8 +86,7 @@ export class SecurityGateway {
   /** Loads kong.yml with okta-jwt on /echo (and the guard beside it when asked). */
   async configure(options: SecurityGatewayOptions = {}): Promise<void> {
     const plugin = this.pluginConfig(options.plugin);
-    const res = await this.gw.postConfig(kongYml(this.gw, { plugin, guard: options.guard, consumers: options.consumers }));
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(this.gw, kongYml(this.gw, { plugin, guard: options.guard, consumers: options.consumers }));
     this.pid = this.server().pid;
   }
 

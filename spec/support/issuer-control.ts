@@ -1,0 +1,50 @@
+// The dev issuer driven over HTTP (dev/issuer-controls.ts), so scenarios that rotate keys, take the
+// issuer down or use a second authorization server run the same against the double and a real Kong.
+import type { IssuerFault, MintOptions } from '../../dev/issuer';
+import { CONTROL_PREFIX } from '../../dev/issuer-controls';
+import { send } from './http-client';
+
+export interface IssuerControl {
+  /** The issuer string inside its tokens (what the plugin config names). */
+  issuer: string;
+  mint(claims?: Record<string, unknown>, options?: MintOptions): Promise<string>;
+  /** A new current signing key; the old ones stay published unless retireOld. */
+  rotate(options?: { retireOld?: boolean }): Promise<{ kid: string }>;
+  retire(kid: string): Promise<void>;
+  currentKid(): Promise<string>;
+  /** Misbehaviour of discovery and key set (null: healthy again). */
+  setFault(fault: IssuerFault | null): Promise<void>;
+  setCacheMaxAge(seconds: number): Promise<void>;
+  requestCount(endpoint?: 'discovery' | 'jwks' | 'all'): Promise<number>;
+  resetCounts(): Promise<void>;
+  /** Another authorization server of the same dev issuer, under `path` (e.g. /oauth2/aus2nd). */
+  authServer(path: string): Promise<IssuerControl>;
+}
+
+/**
+ * `url`: the authorization server as the tests reach it (e.g. http://127.0.0.1:9000/oauth2/default);
+ * `issuer`: the same as Kong reaches it and tokens name it (differs behind docker).
+ */
+export function issuerControl(url: string, issuer: string): IssuerControl {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await send(method, url + path, body === undefined ? [] : [['Content-Type', 'application/json']], body === undefined ? undefined : JSON.stringify(body));
+    if (res.status >= 300) throw new Error(`dev issuer ${method} ${path}: ${res.status} ${res.text}`);
+    return (res.text ? res.json() : undefined) as T;
+  };
+  const control = <T>(method: string, path: string, body?: unknown) => call<T>(method, CONTROL_PREFIX + path, body);
+  return {
+    issuer,
+    mint: async (claims, options) => (await call<{ access_token: string }>('POST', '/v1/dev/mint', { claims, options })).access_token,
+    rotate: (options = {}) => control('POST', '/keys/rotate', options),
+    retire: async (kid) => void (await control('POST', '/keys/retire', { kid })),
+    currentKid: async () => (await control<{ kid: string }>('GET', '/keys/current')).kid,
+    setFault: async (fault) => void (await control('PUT', '/fault', fault)),
+    setCacheMaxAge: async (seconds) => void (await control('PUT', '/cache-max-age', { seconds })),
+    requestCount: async (endpoint = 'all') => (await control<Record<string, number>>('GET', '/requests'))[endpoint]!,
+    resetCounts: async () => void (await control('DELETE', '/requests')),
+    authServer: async (path) => {
+      const added = await control<{ issuer: string }>('POST', '/authorization-servers', { path });
+      return issuerControl(new URL(url).origin + path, added.issuer);
+    },
+  };
+}
