@@ -54,6 +54,21 @@ function target(id: string, description: string, value: number, floor: number | 
   return { id, description, value: r3(value), floor: floor === null ? null : r3(floor), comparison, threshold, met: comparison === '<=' ? value <= threshold : value >= threshold };
 }
 
+/**
+ * Real Kong 3.9.3 before issue 16 (the issue's table, the README's reference): okta-jwt's plugin-server
+ * CPU per request with a cached token and with every token verified.
+ */
+export const REAL_KONG_BEFORE_16 = { cachedUs: 73, cacheOffUs: 193 } as const;
+
+/**
+ * Real Kong's cache-off CPU with the verification part scaled by this run's in-process CPU per
+ * verification (`caseId` ÷ okta-jwt with jose's jwtVerify): ratios survive a loaded host, µs do not.
+ */
+export function projectedCacheMissUs(v: VerifyResult, caseId: VerifyCaseId): number {
+  const { cachedUs, cacheOffUs } = REAL_KONG_BEFORE_16;
+  return cachedUs + ((cacheOffUs - cachedUs) * v.cpuUsPerOp[caseId]) / v.cpuUsPerOp['okta-jwt-jose'];
+}
+
 /** Median over repetitions of the paired (case ÷ reference) CPU ratio. */
 export function pairedRatio(r: Pick<BenchResults, 'paired'>, label: string): number {
   return median(r.paired.filter((p) => p.case === label).map((p) => p.ratio));
@@ -69,7 +84,15 @@ export function evaluateTargets(r: BenchResults): Target[] {
     // Issue 16 allows 1.15× the floor plugin's plugin-server CPU (issue 7 asked 1.1).
     target('cache-hit-cpu-paired', '(b) plugin-server CPU per request ÷ (a), loaded together', pairedRatio(r, 'b'), pairedRatio(r, 'b0'), '<=', 1.15),
     target('cache-hit-cpu', '(b) plugin-server CPU per request ÷ (a), separate passes', ratio('b', 'serverCpuUsPerRequest'), ratio('b0', 'serverCpuUsPerRequest'), '<=', 1.15),
-    target('cache-miss-cpu', '(c) plugin-server CPU µs per request, every token verified (real Kong before issue 16: 193)', summary.c?.serverCpuUsPerRequest ?? NaN, summary.c0?.serverCpuUsPerRequest ?? NaN, '<=', 130),
+    target('cache-miss-cpu', '(c) plugin-server CPU µs per request through the double, every token verified (absolute: inflated on a loaded host)', summary.c?.serverCpuUsPerRequest ?? NaN, summary.c0?.serverCpuUsPerRequest ?? NaN, '<=', 130),
+    target(
+      'cache-miss-cpu-projected',
+      `real-Kong cache-miss CPU µs projected: ${REAL_KONG_BEFORE_16.cachedUs} + ${REAL_KONG_BEFORE_16.cacheOffUs - REAL_KONG_BEFORE_16.cachedUs} × this run's CPU per verification ÷ jose's`,
+      projectedCacheMissUs(v, 'okta-jwt'),
+      projectedCacheMissUs(v, 'crypto-verify'),
+      '<=',
+      130,
+    ),
     target('verify-latency-p50', '(c) HTTP p50 latency ÷ (a), concurrent connections', ratio('c', 'p50Us'), ratio('c0', 'p50Us'), '<=', 1.5),
     target('verify-latency-p99', '(c) HTTP p99 latency ÷ (a), concurrent connections', ratio('c', 'p99Us'), ratio('c0', 'p99Us'), '<=', 1.5),
     target('verify-latency-serial-p50', '(c) HTTP p50 latency ÷ (a), one connection', ratio('c', 'p50Us', r.serial), ratio('c0', 'p50Us', r.serial), '<=', 1.5),
@@ -137,9 +160,9 @@ function markdown(r: BenchResults): string {
   }
   lines.push(...bytesSection(r), ...serversSection(r));
   lines.push('', '## Verification throughput (in one process, one RS256 Okta-shaped token)', '');
-  lines.push(`| verifier | ops/s, one at a time | ops/s, ${r.settings.verifyInFlight} in flight |`, '|---|---:|---:|');
+  lines.push(`| verifier | ops/s, one at a time | ops/s, ${r.settings.verifyInFlight} in flight | CPU µs per op, one at a time (all threads) |`, '|---|---:|---:|---:|');
   for (const id of Object.keys(VERIFY_CASE_TITLES) as VerifyCaseId[]) {
-    lines.push(`| ${VERIFY_CASE_TITLES[id]} | ${fmt(r.verify.opsPerSecond.seq[id])} | ${fmt(r.verify.opsPerSecond.conc[id])} |`);
+    lines.push(`| ${VERIFY_CASE_TITLES[id]} | ${fmt(r.verify.opsPerSecond.seq[id])} | ${fmt(r.verify.opsPerSecond.conc[id])} | ${fmt(r.verify.cpuUsPerOp[id], 1)} |`);
   }
   const vr = r.verify.ratios;
   lines.push(
