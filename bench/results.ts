@@ -190,7 +190,7 @@ function bytesSection(r: BenchResults): string[] {
     '',
     '## Bytes on the plugin-server socket per request',
     '',
-    'Both directions, every frame (HandleEvent, each PDK call and its answer). The request sends Host, Connection and the 817-byte Authorization; "+hdr" adds about 1 KiB of browser-shaped headers. okta-jwt reads every header with get_headers (it must see `_`-spelled copies of the headers it owns and every credential a request carries); (a) reads only Authorization.',
+    'Both directions, every event and PDK-call frame (HandleEvent, each PDK call and its answer). The request sends Host, Connection and the 817-byte Authorization; "+hdr" adds about 1 KiB of browser-shaped headers. okta-jwt reads every header with get_headers (it must see `_`-spelled copies of the headers it owns and every credential a request carries); (a) reads only Authorization.',
     '',
     '| case | RPCs/req | bytes Kong → plugin server | bytes plugin server → Kong |',
     '|---|---:|---:|---:|',

@@ -16,7 +16,7 @@ export interface RoundTrips {
   pdkCalls: number;
   /** Any other Kong → plugin-server call (StartInstance, …). */
   other: number;
-  /** Bytes on the socket, Kong → plugin server and back (every frame, notifications included). */
+  /** Bytes on the socket, Kong → plugin server and back: HandleEvent and Step frames and their replies. */
   bytesToServer: number;
   bytesFromServer: number;
 }
@@ -50,8 +50,11 @@ class ServerStream implements ServerTally {
 
   observe(f: Recordable, t: number): void {
     const key = `${f.conn}:${f.msgid}`;
+    // Per-request bytes: events and PDK calls, not instance management (StartInstance after an idle
+    // instance expired) or notifications, which would smear one-off frames over a short pass.
+    const perRequest = (f.method === 'plugin.HandleEvent' || f.method.startsWith('plugin.Step')) && f.frame[0] !== 2;
     if (f.dir === 'kong->ps') {
-      this.bytesToServer += f.raw.length;
+      if (perRequest) this.bytesToServer += f.raw.length;
       if (f.method === 'plugin.HandleEvent') this.events++;
       else if (f.method.startsWith('plugin.Step')) this.pdkCalls++;
       else this.other++;
@@ -59,7 +62,7 @@ class ServerStream implements ServerTally {
       this.requests.set(key, { method: f.method, t, eventId: f.method === 'plugin.HandleEvent' ? undefined : param?.EventId });
       return;
     }
-    this.bytesFromServer += f.raw.length;
+    if (perRequest) this.bytesFromServer += f.raw.length;
     if (f.frame[0] !== 1) return; // a notification
     const request = this.requests.get(key);
     if (request === undefined) return;
