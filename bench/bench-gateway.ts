@@ -42,6 +42,7 @@ export interface BenchGateway {
   pidOf(server: string): number;
   /** Stops the double and the upstream; the issuer stays up for the verification micro-benchmark. */
   closeProxy(): Promise<void>;
+  /** Stops everything; a second call does nothing. */
   close(): Promise<void>;
 }
 
@@ -101,8 +102,9 @@ function profileArgs(server: string): string[] {
   return dir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(dir), '--cpu-prof-name', `${server}.cpuprofile`] : [];
 }
 
-export async function startBenchGateway(options: { workers: number }): Promise<BenchGateway> {
-  const serverKind = serverKindFromEnv();
+/** `serverKind`: which plugin server runs every plugin (default: OKTA_JWT_PLUGIN_SERVER, else ours). */
+export async function startBenchGateway(options: { workers: number; serverKind?: ServerKind }): Promise<BenchGateway> {
+  const serverKind = options.serverKind ?? serverKindFromEnv();
   if (serverKind === 'hardened' && !fs.existsSync(path.join(REPO_ROOT, 'dist', 'server', 'launcher.js'))) {
     throw new Error('dist/server is missing: build first (npm run build), or set OKTA_JWT_PLUGIN_SERVER=stock');
   }
@@ -129,6 +131,7 @@ export async function startBenchGateway(options: { workers: number }): Promise<B
   const { issuer: iss, echo: up, double: kong } = stack;
   const token = await iss.mint({ scp: ['openid', 'profile', REQUIRED_SCOPE, 'orders:write'], groups: ['Everyone', 'Orders'] });
   let proxyOpen = true;
+  let closed = false;
   const closeProxy = async () => {
     if (!proxyOpen) return;
     proxyOpen = false;
@@ -148,6 +151,8 @@ export async function startBenchGateway(options: { workers: number }): Promise<B
     },
     closeProxy,
     close: async () => {
+      if (closed) return;
+      closed = true;
       await closeProxy();
       await iss.close();
       fs.rmSync(prefix, { recursive: true, force: true });

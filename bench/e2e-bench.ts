@@ -14,6 +14,8 @@ export interface PassSpec {
   connections: number;
   /** Label of the pass in the results (default the case id). */
   label?: string;
+  /** Request headers besides Authorization (the load driver adds Host and Connection). */
+  extraHeaders?: Record<string, string>;
 }
 
 export interface PassResult {
@@ -32,6 +34,9 @@ export interface PassResult {
   rpcsPerRequest: number;
   /** PDK calls per request (Step frames). */
   pdkCallsPerRequest: number;
+  /** Bytes on the plugin-server socket per request: Kong → plugin server, and back. */
+  bytesToServerPerRequest: number;
+  bytesFromServerPerRequest: number;
   /** The plugin's access phase as Kong's side sees it (HandleEvent sent → "ret" received). */
   phaseP50Us: number;
   phaseP99Us: number;
@@ -55,7 +60,7 @@ export async function runPass(gw: BenchGateway, tally: RpcTally, c: BenchCase, s
   const t0 = performance.now();
   const load = await runLoad({
     url: gw.double.proxyUrl + c.path,
-    headers: { authorization: `Bearer ${gw.token}` },
+    headers: { ...spec.extraHeaders, authorization: `Bearer ${gw.token}` },
     requests: spec.requests,
     connections: spec.connections,
     expectStatus: 200,
@@ -63,7 +68,7 @@ export async function runPass(gw: BenchGateway, tally: RpcTally, c: BenchCase, s
   const cpu1 = processCpuNs(pid);
   const own = process.cpuUsage(own0);
   const elapsedMs = performance.now() - t0;
-  const trips = tally.take().get(c.server) ?? { events: 0, pdkCalls: 0, other: 0, eventMs: [] };
+  const trips = tally.take().get(c.server) ?? { events: 0, pdkCalls: 0, other: 0, bytesToServer: 0, bytesFromServer: 0, eventMs: [] };
   const phaseUs = trips.eventMs.map((ms) => ms * 1000);
   gw.echo.reset();
   const n = load.requests;
@@ -79,6 +84,8 @@ export async function runPass(gw: BenchGateway, tally: RpcTally, c: BenchCase, s
     doubleCpuUsPerRequest: (own.user + own.system) / n,
     rpcsPerRequest: (trips.events + trips.pdkCalls) / n,
     pdkCallsPerRequest: trips.pdkCalls / n,
+    bytesToServerPerRequest: trips.bytesToServer / n,
+    bytesFromServerPerRequest: trips.bytesFromServer / n,
     phaseP50Us: percentile(phaseUs, 50),
     phaseP99Us: percentile(phaseUs, 99),
   };

@@ -4,10 +4,11 @@ import { median } from './stats';
 
 export type Metric =
   | 'requestsPerSecond' | 'p50Us' | 'p99Us' | 'serverCpuUsPerRequest' | 'doubleCpuUsPerRequest' | 'rpcsPerRequest' | 'pdkCallsPerRequest'
-  | 'phaseP50Us' | 'phaseP99Us';
+  | 'phaseP50Us' | 'phaseP99Us' | 'bytesToServerPerRequest' | 'bytesFromServerPerRequest';
 
 export const METRICS: readonly Metric[] = [
   'requestsPerSecond', 'p50Us', 'p99Us', 'serverCpuUsPerRequest', 'doubleCpuUsPerRequest', 'rpcsPerRequest', 'pdkCallsPerRequest', 'phaseP50Us', 'phaseP99Us',
+  'bytesToServerPerRequest', 'bytesFromServerPerRequest',
 ];
 
 export type CaseSummary = Record<Metric, number> & { errors: number; repetitions: number };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PairedCpu, PassResult } from './e2e-bench';
 import { ratioToReference, summarise, type CaseSummary, type Metric } from './e2e-summary';
 import type { Machine } from './machine';
+import type { ServerMemory } from './server-memory';
 import { median, round } from './stats';
 import { renderChart } from './svg-chart';
 import { VERIFY_CASE_TITLES, type VerifyCaseId, type VerifyResult } from './verify-bench';
@@ -38,6 +39,10 @@ export interface BenchResults {
   serial: PassResult[];
   /** Each case loaded together with (a): plugin-server CPU per request of both over the same interval. */
   paired: PairedCpu[];
+  /** (a), (b), (b0) once more with a browser-shaped request (about 1 KiB of other headers). */
+  headerHeavy: PassResult[];
+  /** Start-up and memory of each plugin server kind running okta-jwt (server-memory.ts). */
+  servers: ServerMemory[];
   verify: VerifyResult;
   targets: Target[];
   summary?: Record<string, CaseSummary>;
@@ -47,6 +52,21 @@ export interface BenchResults {
 function target(id: string, description: string, value: number, floor: number | null, comparison: Target['comparison'], threshold: number): Target {
   const r3 = (n: number) => round(n, 3);
   return { id, description, value: r3(value), floor: floor === null ? null : r3(floor), comparison, threshold, met: comparison === '<=' ? value <= threshold : value >= threshold };
+}
+
+/**
+ * Real Kong 3.9.3 before issue 16 (the issue's table, the README's reference): okta-jwt's plugin-server
+ * CPU per request with a cached token and with every token verified.
+ */
+export const REAL_KONG_BEFORE_16 = { cachedUs: 73, cacheOffUs: 193 } as const;
+
+/**
+ * Real Kong's cache-off CPU with the verification part scaled by this run's in-process CPU per
+ * verification (`caseId` ÷ okta-jwt with jose's jwtVerify): ratios survive a loaded host, µs do not.
+ */
+export function projectedCacheMissUs(v: VerifyResult, caseId: VerifyCaseId): number {
+  const { cachedUs, cacheOffUs } = REAL_KONG_BEFORE_16;
+  return cachedUs + ((cacheOffUs - cachedUs) * v.cpuUsPerOp[caseId]) / v.cpuUsPerOp['okta-jwt-jose'];
 }
 
 /** Median over repetitions of the paired (case ÷ reference) CPU ratio. */
@@ -61,8 +81,18 @@ export function evaluateTargets(r: BenchResults): Target[] {
   const v = r.verify;
   const cryptoOverOkta = (mode: 'seq' | 'conc') => v.opsPerSecond[mode]['crypto-verify'] / v.opsPerSecond[mode]['okta-verifier'];
   return [
-    target('cache-hit-cpu-paired', '(b) plugin-server CPU per request ÷ (a), loaded together', pairedRatio(r, 'b'), pairedRatio(r, 'b0'), '<=', 1.1),
-    target('cache-hit-cpu', '(b) plugin-server CPU per request ÷ (a), separate passes', ratio('b', 'serverCpuUsPerRequest'), ratio('b0', 'serverCpuUsPerRequest'), '<=', 1.1),
+    // Issue 16 allows 1.15× the floor plugin's plugin-server CPU (issue 7 asked 1.1).
+    target('cache-hit-cpu-paired', '(b) plugin-server CPU per request ÷ (a), loaded together', pairedRatio(r, 'b'), pairedRatio(r, 'b0'), '<=', 1.15),
+    target('cache-hit-cpu', '(b) plugin-server CPU per request ÷ (a), separate passes', ratio('b', 'serverCpuUsPerRequest'), ratio('b0', 'serverCpuUsPerRequest'), '<=', 1.15),
+    target('cache-miss-cpu', '(c) plugin-server CPU µs per request through the double, every token verified (absolute: inflated on a loaded host)', summary.c?.serverCpuUsPerRequest ?? NaN, summary.c0?.serverCpuUsPerRequest ?? NaN, '<=', 130),
+    target(
+      'cache-miss-cpu-projected',
+      `real-Kong cache-miss CPU µs projected: ${REAL_KONG_BEFORE_16.cachedUs} + ${REAL_KONG_BEFORE_16.cacheOffUs - REAL_KONG_BEFORE_16.cachedUs} × this run's CPU per verification ÷ jose's`,
+      projectedCacheMissUs(v, 'okta-jwt'),
+      projectedCacheMissUs(v, 'crypto-verify'),
+      '<=',
+      130,
+    ),
     target('verify-latency-p50', '(c) HTTP p50 latency ÷ (a), concurrent connections', ratio('c', 'p50Us'), ratio('c0', 'p50Us'), '<=', 1.5),
     target('verify-latency-p99', '(c) HTTP p99 latency ÷ (a), concurrent connections', ratio('c', 'p99Us'), ratio('c0', 'p99Us'), '<=', 1.5),
     target('verify-latency-serial-p50', '(c) HTTP p50 latency ÷ (a), one connection', ratio('c', 'p50Us', r.serial), ratio('c0', 'p50Us', r.serial), '<=', 1.5),
@@ -72,6 +102,21 @@ export function evaluateTargets(r: BenchResults): Target[] {
     target('verify-throughput-seq', 'okta-jwt verification ÷ @okta/jwt-verifier, one at a time', v.ratios.seq.oktaJwtOverOktaVerifier, cryptoOverOkta('seq'), '>=', 5),
     // PDK calls, as the README and the budget count them; Kong's HandleEvent is one more RPC per request.
     target('pdk-round-trips', 'PDK calls (socket round trips) per request, not counting HandleEvent, okta-jwt (b) and (c)', maxPdkCalls, summary.a?.pdkCallsPerRequest ?? NaN, '<=', 3),
+    target('round-trips-vs-floor', '(b) RPC round trips per request ÷ (a)', ratio('b', 'rpcsPerRequest'), ratio('b0', 'rpcsPerRequest'), '<=', 1),
+    target('bytes-to-server', '(b) bytes Kong → plugin server per request ÷ (a)', ratio('b', 'bytesToServerPerRequest'), ratio('b0', 'bytesToServerPerRequest'), '<=', 1),
+    target('bytes-from-server', '(b) bytes plugin server → Kong per request ÷ (a)', ratio('b', 'bytesFromServerPerRequest'), ratio('b0', 'bytesFromServerPerRequest'), '<=', 1),
+    ...serverTargets(r.servers),
+  ];
+}
+
+function serverTargets(servers: readonly ServerMemory[]): Target[] {
+  const ours = servers.find((m) => m.kind === 'hardened');
+  const stock = servers.find((m) => m.kind === 'stock');
+  if (ours === undefined || stock === undefined) return [];
+  return [
+    target('rss-after-start', 'okta-jwt-pluginserver RSS after start, MiB (stock server in the floor column)', ours.rssAfterStartMiB, stock.rssAfterStartMiB, '<=', 60),
+    target('rss-vs-stock', 'okta-jwt-pluginserver RSS after the same load ÷ the stock server\'s', ours.rssAfterLoadMiB / stock.rssAfterLoadMiB, null, '<=', 1),
+    target('start-time-vs-stock', `okta-jwt-pluginserver spawn → first answer ÷ the stock server's (${fmt(ours.firstAnswerMs)} ms / ${fmt(stock.firstAnswerMs)} ms)`, ours.firstAnswerMs / stock.firstAnswerMs, null, '<=', 1),
   ];
 }
 
@@ -89,8 +134,8 @@ function markdown(r: BenchResults): string {
     '',
     '## Through the Kong double and the real plugin server',
     '',
-    '| case | req/s | HTTP p50 / p99 µs | access phase p50 / p99 µs | 1 connection: HTTP p50 / p99 µs | 1 connection: phase p50 / p99 µs | plugin-server CPU µs/req | double+driver CPU µs/req | RPCs/req | PDK calls/req | CPU ÷ (a) | HTTP p50 ÷ (a) | phase p50 ÷ (a) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| case | req/s | HTTP p50 / p99 µs | access phase p50 / p99 µs | 1 connection: HTTP p50 / p99 µs | 1 connection: phase p50 / p99 µs | plugin-server CPU µs/req | double+driver CPU µs/req | RPCs/req | PDK calls/req | socket bytes/req to / from the plugin server | CPU ÷ (a) | HTTP p50 ÷ (a) | phase p50 ÷ (a) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const pair = (c: CaseSummary | undefined, a: Metric, b: Metric) => (c === undefined || !Number.isFinite(c[a]) ? '—' : `${fmt(c[a])} / ${fmt(c[b])}`);
   for (const [label, title] of Object.entries(r.cases)) {
@@ -98,7 +143,7 @@ function markdown(r: BenchResults): string {
     if (c === undefined) continue;
     const rel = (metric: Metric) => (label === 'a' ? '1' : fmt(ratioToReference(r.passes, label, 'a', metric), 2));
     lines.push(
-      `| (${label}) ${title} | ${fmt(c.requestsPerSecond)} | ${pair(c, 'p50Us', 'p99Us')} | ${pair(c, 'phaseP50Us', 'phaseP99Us')} | ${pair(ser[label], 'p50Us', 'p99Us')} | ${pair(ser[label], 'phaseP50Us', 'phaseP99Us')} | ${fmt(c.serverCpuUsPerRequest, 1)} | ${fmt(c.doubleCpuUsPerRequest)} | ${fmt(c.rpcsPerRequest, 2)} | ${fmt(c.pdkCallsPerRequest, 2)} | ${rel('serverCpuUsPerRequest')} | ${rel('p50Us')} | ${Number.isFinite(c.phaseP50Us) ? rel('phaseP50Us') : '—'} |`,
+      `| (${label}) ${title} | ${fmt(c.requestsPerSecond)} | ${pair(c, 'p50Us', 'p99Us')} | ${pair(c, 'phaseP50Us', 'phaseP99Us')} | ${pair(ser[label], 'p50Us', 'p99Us')} | ${pair(ser[label], 'phaseP50Us', 'phaseP99Us')} | ${fmt(c.serverCpuUsPerRequest, 1)} | ${fmt(c.doubleCpuUsPerRequest)} | ${fmt(c.rpcsPerRequest, 2)} | ${fmt(c.pdkCallsPerRequest, 2)} | ${pair(c, 'bytesToServerPerRequest', 'bytesFromServerPerRequest')} | ${rel('serverCpuUsPerRequest')} | ${rel('p50Us')} | ${Number.isFinite(c.phaseP50Us) ? rel('phaseP50Us') : '—'} |`,
     );
   }
   const errors = Object.values(s).reduce((n, c) => n + c.errors, 0) + Object.values(ser).reduce((n, c) => n + c.errors, 0);
@@ -113,17 +158,18 @@ function markdown(r: BenchResults): string {
     const mine = r.paired.filter((p) => p.case === label);
     lines.push(`| (${label}) ${r.cases[label]} | ${fmt(median(mine.map((p) => p.serverCpuUsPerRequest)), 1)} | ${fmt(median(mine.map((p) => p.referenceCpuUsPerRequest)), 1)} | ${fmt(pairedRatio(r, label), 2)} |`);
   }
+  lines.push(...bytesSection(r), ...serversSection(r));
   lines.push('', '## Verification throughput (in one process, one RS256 Okta-shaped token)', '');
-  lines.push(`| verifier | ops/s, one at a time | ops/s, ${r.settings.verifyInFlight} in flight |`, '|---|---:|---:|');
+  lines.push(`| verifier | ops/s, one at a time | ops/s, ${r.settings.verifyInFlight} in flight | CPU µs per op, one at a time (all threads) |`, '|---|---:|---:|---:|');
   for (const id of Object.keys(VERIFY_CASE_TITLES) as VerifyCaseId[]) {
-    lines.push(`| ${VERIFY_CASE_TITLES[id]} | ${fmt(r.verify.opsPerSecond.seq[id])} | ${fmt(r.verify.opsPerSecond.conc[id])} |`);
+    lines.push(`| ${VERIFY_CASE_TITLES[id]} | ${fmt(r.verify.opsPerSecond.seq[id])} | ${fmt(r.verify.opsPerSecond.conc[id])} | ${fmt(r.verify.cpuUsPerOp[id], 1)} |`);
   }
   const vr = r.verify.ratios;
   lines.push(
     '',
     `okta-jwt ÷ @okta/jwt-verifier: ${fmt(vr.seq.oktaJwtOverOktaVerifier, 2)} one at a time, ${fmt(vr.conc.oktaJwtOverOktaVerifier, 2)} in flight; okta-jwt ÷ node:crypto.verify: ${fmt(vr.seq.oktaJwtOverCryptoVerify, 2)} / ${fmt(vr.conc.oktaJwtOverCryptoVerify, 2)} (per-round ratios, median).`,
     '',
-    '## Targets (issue 7)',
+    '## Targets (issues 7 and 16)',
     '',
     'The floor column is the same ratio for the floor cases (b0, c0: the same PDK calls and headers with the least work Node allows; node:crypto.verify for throughput).',
     '',
@@ -133,6 +179,36 @@ function markdown(r: BenchResults): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Bytes on the socket: what Kong's Lua side encodes and decodes per request (the double cannot time Lua). */
+function bytesSection(r: BenchResults): string[] {
+  const heavy = summarise(r.headerHeavy);
+  const row = (label: string, c: CaseSummary | undefined) =>
+    c === undefined ? [] : [`| (${label}) ${r.cases[label.replace(/\+hdr$/, '')] ?? label} | ${fmt(c.rpcsPerRequest, 2)} | ${fmt(c.bytesToServerPerRequest)} | ${fmt(c.bytesFromServerPerRequest)} |`];
+  return [
+    '',
+    '## Bytes on the plugin-server socket per request',
+    '',
+    'Both directions, every event and PDK-call frame (HandleEvent, each PDK call and its answer). The request sends Host, Connection and the 817-byte Authorization; "+hdr" adds about 1 KiB of browser-shaped headers. okta-jwt reads every header with get_headers (it must see `_`-spelled copies of the headers it owns and every credential a request carries); (a) reads only Authorization.',
+    '',
+    '| case | RPCs/req | bytes Kong → plugin server | bytes plugin server → Kong |',
+    '|---|---:|---:|---:|',
+    ...['a', 'b', 'b0'].flatMap((label) => row(label, r.summary![label])),
+    ...Object.keys(heavy).flatMap((label) => row(label, heavy[label])),
+  ];
+}
+
+function serversSection(r: BenchResults): string[] {
+  if (r.servers.length === 0) return [];
+  return [
+    '',
+    `## Plugin servers running okta-jwt: start-up and memory (${r.servers[0]!.requestsPerRoute} requests on each okta-jwt route through the double)`,
+    '',
+    '| server | spawn → first answer ms | RSS after start MiB | RSS after the load MiB | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|',
+    ...r.servers.map((m) => `| ${m.kind === 'hardened' ? 'okta-jwt-pluginserver' : 'kong-js-pluginserver (stock)'} | ${fmt(m.firstAnswerMs)} | ${fmt(m.rssAfterStartMiB, 1)} | ${fmt(m.rssAfterLoadMiB, 1)} | ${fmt(m.peakRssMiB, 1)} |`),
+  ];
 }
 
 function chart(r: BenchResults): string {
@@ -147,6 +223,7 @@ function chart(r: BenchResults): string {
     { title: `HTTP latency, ${r.settings.connections} connections`, unit: 'p50 µs; p99 thin bar', bars: barFor('p50Us', 'p99Us'), secondaryLabel: 'p99' },
     { title: 'Access phase as Kong sees it (HandleEvent → ret)', unit: 'p50 µs; p99 thin bar', bars: barFor('phaseP50Us', 'phaseP99Us'), secondaryLabel: 'p99' },
     { title: 'Throughput through the double', unit: 'requests/s', bars: barFor('requestsPerSecond') },
+    { title: 'Bytes on the plugin-server socket per request', unit: 'Kong → plugin server; thin bar: back', bars: barFor('bytesToServerPerRequest', 'bytesFromServerPerRequest'), secondaryLabel: 'plugin server → Kong' },
     {
       title: 'Verification throughput, one at a time',
       unit: 'ops/s; thin bar: in flight',

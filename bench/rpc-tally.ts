@@ -1,6 +1,7 @@
 // What the double's RPC stream says about each request, per plugin server: the round trips (Kong →
 // plugin-server frames: one plugin.HandleEvent per event, one plugin.Step* per PDK call answered)
-// and how long each event took as Kong's side sees it (HandleEvent sent → the reply saying "ret":
+// the bytes on the socket in each direction (what Kong's Lua side encodes and decodes: the double
+// cannot time Lua, and these predict it), and how long each event took as Kong's side sees it (HandleEvent sent → the reply saying "ret":
 // the plugin's access phase without the HTTP front, the upstream or other plugins).
 // Two modes:
 //   'record' — the double's own recorder stores every frame (as tests use it); read at take();
@@ -15,6 +16,9 @@ export interface RoundTrips {
   pdkCalls: number;
   /** Any other Kong → plugin-server call (StartInstance, …). */
   other: number;
+  /** Bytes on the socket, Kong → plugin server and back: HandleEvent and Step frames and their replies. */
+  bytesToServer: number;
+  bytesFromServer: number;
 }
 
 export interface ServerTally extends RoundTrips {
@@ -38,13 +42,19 @@ class ServerStream implements ServerTally {
   events = 0;
   pdkCalls = 0;
   other = 0;
+  bytesToServer = 0;
+  bytesFromServer = 0;
   readonly eventMs: number[] = [];
   private readonly requests = new Map<string, PendingRequest>();
   private readonly started = new Map<number, number>();
 
   observe(f: Recordable, t: number): void {
     const key = `${f.conn}:${f.msgid}`;
+    // Per-request bytes: events and PDK calls, not instance management (StartInstance after an idle
+    // instance expired) or notifications, which would smear one-off frames over a short pass.
+    const perRequest = (f.method === 'plugin.HandleEvent' || f.method.startsWith('plugin.Step')) && f.frame[0] !== 2;
     if (f.dir === 'kong->ps') {
+      if (perRequest) this.bytesToServer += f.raw.length;
       if (f.method === 'plugin.HandleEvent') this.events++;
       else if (f.method.startsWith('plugin.Step')) this.pdkCalls++;
       else this.other++;
@@ -52,6 +62,7 @@ class ServerStream implements ServerTally {
       this.requests.set(key, { method: f.method, t, eventId: f.method === 'plugin.HandleEvent' ? undefined : param?.EventId });
       return;
     }
+    if (perRequest) this.bytesFromServer += f.raw.length;
     if (f.frame[0] !== 1) return; // a notification
     const request = this.requests.get(key);
     if (request === undefined) return;

@@ -6,7 +6,7 @@
 //   BENCH_REQUESTS (2500 per pass), BENCH_CONNECTIONS (16), BENCH_REPS (5), BENCH_WARMUP (1500 per case),
 //   BENCH_SERIAL_REQUESTS (500 per pass, 1 connection), BENCH_WORKERS (4 simulated nginx workers),
 //   BENCH_VERIFY_ROUNDS (7), BENCH_VERIFY_SAMPLE_MS (300), BENCH_VERIFY_IN_FLIGHT (32),
-//   BENCH_OUT (any folder), OKTA_JWT_PLUGIN_SERVER=stock (kong-pdk's server instead of ours),
+//   BENCH_MEMORY_REQUESTS (2500 per okta-jwt route and server), BENCH_STARTUP_RUNS (5), BENCH_OUT (any folder), OKTA_JWT_PLUGIN_SERVER=stock (kong-pdk's server instead of ours),
 //   BENCH_CASES (e.g. "a,b": a subset, for profiling; (a) always runs), BENCH_CPU_PROF_DIR (V8 CPU
 //   profiles of the plugin servers).
 import { DEV_AUDIENCE } from '../dev/issuer';
@@ -17,6 +17,7 @@ import { machineDescription, pluginRevision } from './machine';
 import { cpuSource } from './process-cpu';
 import { evaluateTargets, RECORDED, resultsDir, writeResults, type BenchResults } from './results';
 import { RpcTally } from './rpc-tally';
+import { measureServerMemory } from './server-memory';
 import { runVerifyBench } from './verify-bench';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -35,7 +36,27 @@ const settings = {
   verifyRounds: intFromEnv('BENCH_VERIFY_ROUNDS', 7),
   verifySampleMs: intFromEnv('BENCH_VERIFY_SAMPLE_MS', 300),
   verifyInFlight: intFromEnv('BENCH_VERIFY_IN_FLIGHT', 32),
+  memoryRequests: intFromEnv('BENCH_MEMORY_REQUESTS', 2500),
+  startupRuns: intFromEnv('BENCH_STARTUP_RUNS', 5),
 };
+
+/**
+ * A browser-shaped request's other headers (about 1 KiB): okta-jwt reads every request header
+ * (get_headers), the reference plugin only Authorization, so this pass shows what that costs on the socket.
+ */
+const BROWSER_HEADERS: Record<string, string> = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  accept: 'application/json, text/plain, */*',
+  'accept-language': 'en-GB,en;q=0.9,de;q=0.8',
+  'accept-encoding': 'gzip, deflate, br, zstd',
+  cookie: `session=${'s'.repeat(200)}; prefs=${'p'.repeat(120)}`,
+  origin: 'https://app.example.com',
+  referer: 'https://app.example.com/orders?page=2',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  'x-request-id': '5b0c1a3e-7c55-4d0e-9d7b-3f3c2d9b8a11',
+  'sec-fetch-mode': 'cors',
+};
+const HEADER_HEAVY_SUFFIX = '+hdr';
 
 const selected = process.env.BENCH_CASES ? new Set(['a', ...process.env.BENCH_CASES.split(',').map((id) => id.trim())]) : null;
 const CASES = ALL_CASES.filter((c) => selected === null || selected.has(c.id));
@@ -50,6 +71,7 @@ async function main(): Promise<void> {
   const passes: PassResult[] = [];
   const serial: PassResult[] = [];
   const paired: PairedCpu[] = [];
+  const headerHeavy: PassResult[] = [];
   try {
     const tally = new RpcTally(gw.double);
     for (const c of CASES) await checkCase(gw, c);
@@ -71,6 +93,10 @@ async function main(): Promise<void> {
       const last = passes.slice(-CASES.length - 1).map((p) => `${p.case} ${Math.round(p.requestsPerSecond)}/s ${p.serverCpuUsPerRequest.toFixed(0)}µs`);
       log(`repetition ${rep}/${settings.repetitions}: ${last.join(', ')}`);
     }
+    for (const c of CASES.filter((x) => ['a', 'b', 'b0'].includes(x.id))) {
+      const spec = { requests: settings.requestsPerPass, connections: settings.connections, extraHeaders: BROWSER_HEADERS, label: c.id + HEADER_HEAVY_SUFFIX };
+      headerHeavy.push(await runPass(gw, tally, c, spec, 'count'));
+    }
     const cpu = cpuSource(gw.pidOf('okta-jwt'));
     await gw.closeProxy();
     log('verification micro-benchmark');
@@ -83,6 +109,9 @@ async function main(): Promise<void> {
       sampleMs: settings.verifySampleMs,
       inFlight: settings.verifyInFlight,
     });
+    await gw.close();
+    log('plugin servers: start-up, and memory after the same load (ours, then the stock server)');
+    const servers = await measureServerMemory({ workers: settings.workers, connections: settings.connections, requestsPerRoute: settings.memoryRequests, startupRuns: settings.startupRuns });
     const results: BenchResults = {
       date: new Date(started).toISOString(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -95,6 +124,8 @@ async function main(): Promise<void> {
       passes,
       serial,
       paired,
+      headerHeavy,
+      servers,
       verify,
       targets: [],
     };

@@ -1,6 +1,7 @@
-// Start-up benchmark (npm run bench:startup): starts a plugin server on a temp socket the way Kong's
-// start command does and reports the time from spawn to the first answer to plugin.GetPluginInfo
-// (okta-jwt) and the resident memory right after it (/proc/<pid>/status VmRSS), median of RUNS.
+// Start-up benchmark (npm run bench:startup; npm run bench runs it too): starts a plugin server on a
+// temp socket the way Kong's start command does and reports the time from spawn to the first answer
+// to plugin.GetPluginInfo (okta-jwt) and the resident memory right after it (/proc/<pid>/status
+// VmRSS), median of RUNS.
 //   node dist/test/bench/startup.js [SERVER_BIN ...]   (default: okta-jwt-pluginserver and kong-js-pluginserver)
 //   STARTUP_RUNS (default 5)
 import { spawn } from 'node:child_process';
@@ -14,8 +15,9 @@ import { REPO_ROOT, serverBinary } from '../spec/support/plugin-server/launch';
 const RUNS = Number(process.env.STARTUP_RUNS ?? 5);
 const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
 
-function rssMB(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+/** A /proc/<pid>/status memory field (VmRSS now, VmHWM the peak) in MiB. */
+export function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
   return Number(kb) / 1024;
 }
 
@@ -33,7 +35,7 @@ async function once(bin: string): Promise<{ ms: number; mb: number }> {
         await new Promise((r) => setTimeout(r, 5));
       }
     }
-    return { ms: performance.now() - started, mb: rssMB(child.pid!) };
+    return { ms: performance.now() - started, mb: statusMiB(child.pid!) };
   } finally {
     child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -42,18 +44,24 @@ async function once(bin: string): Promise<{ ms: number; mb: number }> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Median over `runs` starts: spawn → first answer (ms), and VmRSS right after it (MiB). */
+export async function measureStartup(bin: string, runs = RUNS): Promise<{ firstAnswerMs: number; rssMiB: number }> {
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(await once(bin));
+  return { firstAnswerMs: median(results.map((r) => r.ms)), rssMiB: median(results.map((r) => r.mb)) };
+}
+
 async function main(): Promise<void> {
   const bins = process.argv.length > 2 ? process.argv.slice(2) : [serverBinary('hardened'), serverBinary('stock')];
   for (const bin of bins) {
-    const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await once(bin));
-    const ms = median(runs.map((r) => r.ms));
-    const mb = median(runs.map((r) => r.mb));
-    console.log(`${path.relative(REPO_ROOT, bin)}: first answer after ${ms.toFixed(0)} ms, RSS ${mb.toFixed(1)} MB (median of ${RUNS}, Node ${process.version})`);
+    const { firstAnswerMs, rssMiB } = await measureStartup(bin);
+    console.log(`${path.relative(REPO_ROOT, bin)}: first answer after ${firstAnswerMs.toFixed(0)} ms, RSS ${rssMiB.toFixed(1)} MiB (median of ${RUNS}, Node ${process.version})`);
   }
 }
 
-main().catch((err: Error) => {
-  console.error(err.message);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}

@@ -1,5 +1,6 @@
 // Plain verification throughput, in this process, of one Okta-shaped RS256 access token:
-//   okta-jwt's verifyAccessToken (the plugin's own code; token cache off, and a cache hit),
+//   okta-jwt's verifyAccessToken (the plugin's own code; token cache off, also with jose's own
+//   jwtVerify as before issue 16, and a cache hit),
 //   jose's jwtVerify with an imported CryptoKey and okta-jwt's options,
 //   @okta/jwt-verifier's verifyAccessToken, and node:crypto.verify with a KeyObject (the floor).
 // Round-robin: every case once per round, `rounds` rounds of `sampleMs` each, one at a time ("seq")
@@ -7,6 +8,7 @@
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { importJWK, jwtVerify, type JWK } from 'jose';
+import type { JwtCheck } from '../plugin/verify/fast-jwt-verify';
 import { normaliseConfig } from '../plugin/config/normalise';
 import { keySetFor } from '../plugin/keys';
 import { verifyAccessToken, type KeySets } from '../plugin/verify/verify-token';
@@ -14,10 +16,11 @@ import { oktaJwtBenchConfig } from './bench-gateway';
 import { newOktaVerifier } from './okta-verifier';
 import { median } from './stats';
 
-export type VerifyCaseId = 'okta-jwt' | 'okta-jwt-cache-hit' | 'jose' | 'okta-verifier' | 'crypto-verify';
+export type VerifyCaseId = 'okta-jwt' | 'okta-jwt-jose' | 'okta-jwt-cache-hit' | 'jose' | 'okta-verifier' | 'crypto-verify';
 
 export const VERIFY_CASE_TITLES: Record<VerifyCaseId, string> = {
-  'okta-jwt': 'okta-jwt verifyAccessToken (jose, cache off)',
+  'okta-jwt': 'okta-jwt verifyAccessToken (node:crypto signature check, cache off)',
+  'okta-jwt-jose': 'okta-jwt verifyAccessToken with jose jwtVerify (WebCrypto; before issue 16), cache off',
   'okta-jwt-cache-hit': 'okta-jwt verifyAccessToken, cache hit',
   jose: 'jose jwtVerify, CryptoKey',
   'okta-verifier': '@okta/jwt-verifier verifyAccessToken',
@@ -42,6 +45,8 @@ export interface VerifyResult {
   /** Per-round ratios, median: okta-jwt ÷ @okta/jwt-verifier and okta-jwt ÷ crypto.verify. */
   ratios: Record<VerifyMode, { oktaJwtOverOktaVerifier: number; oktaJwtOverCryptoVerify: number }>;
   samples: Record<VerifyMode, Record<VerifyCaseId, number[]>>;
+  /** Median CPU time of this process (all threads: WebCrypto's pool too) per operation, one at a time, µs. */
+  cpuUsPerOp: Record<VerifyCaseId, number>;
 }
 
 type Op = () => Promise<unknown> | unknown;
@@ -71,6 +76,7 @@ async function buildCases(spec: VerifySpec): Promise<Record<VerifyCaseId, Op>> {
   };
   return {
     'okta-jwt': () => mustSucceed('okta-jwt', verifyAccessToken(spec.token, uncached.config, uncached.keySets)),
+    'okta-jwt-jose': () => mustSucceed('okta-jwt (jose)', verifyAccessToken(spec.token, uncached.config, uncached.keySets, jwtVerify as JwtCheck)),
     'okta-jwt-cache-hit': () => mustSucceed('okta-jwt cache hit', verifyAccessToken(spec.token, cached.config, cached.keySets)),
     jose: () => jwtVerify(spec.token, cryptoKey, joseOptions),
     'okta-verifier': () => okta.verifyAccessToken(spec.token, spec.audience),
@@ -80,8 +86,8 @@ async function buildCases(spec: VerifySpec): Promise<Record<VerifyCaseId, Op>> {
   };
 }
 
-/** Operations completed in `ms` by `inFlight` concurrent loops. */
-async function sample(op: Op, ms: number, inFlight: number): Promise<number> {
+/** Operations per second completed in `ms` by `inFlight` concurrent loops, and this process's CPU µs per operation. */
+async function sample(op: Op, ms: number, inFlight: number): Promise<{ opsPerSecond: number; cpuUsPerOp: number }> {
   const deadline = performance.now() + ms;
   let ops = 0;
   const loop = async () => {
@@ -91,8 +97,10 @@ async function sample(op: Op, ms: number, inFlight: number): Promise<number> {
     }
   };
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(Array.from({ length: inFlight }, loop));
-  return (ops / (performance.now() - start)) * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { opsPerSecond: (ops / (performance.now() - start)) * 1000, cpuUsPerOp: (cpu.user + cpu.system) / ops };
 }
 
 export async function runVerifyBench(spec: VerifySpec): Promise<VerifyResult> {
@@ -100,11 +108,16 @@ export async function runVerifyBench(spec: VerifySpec): Promise<VerifyResult> {
   const ids = Object.keys(cases) as VerifyCaseId[];
   const empty = () => Object.fromEntries(ids.map((id) => [id, [] as number[]])) as Record<VerifyCaseId, number[]>;
   const samples: VerifyResult['samples'] = { seq: empty(), conc: empty() };
+  const cpu = empty();
   // Warm-up: key fetches, JIT, the token cache entry.
   for (const id of ids) await sample(cases[id], Math.min(200, spec.sampleMs), 1);
   for (let round = 0; round < spec.rounds; round++) {
     for (const mode of ['seq', 'conc'] as const) {
-      for (const id of ids) samples[mode][id].push(await sample(cases[id], spec.sampleMs, mode === 'seq' ? 1 : spec.inFlight));
+      for (const id of ids) {
+        const result = await sample(cases[id], spec.sampleMs, mode === 'seq' ? 1 : spec.inFlight);
+        samples[mode][id].push(result.opsPerSecond);
+        if (mode === 'seq') cpu[id].push(result.cpuUsPerOp);
+      }
     }
   }
   const summarise = (mode: VerifyMode) => {
@@ -119,5 +132,6 @@ export async function runVerifyBench(spec: VerifySpec): Promise<VerifyResult> {
   };
   const seq = summarise('seq');
   const conc = summarise('conc');
-  return { opsPerSecond: { seq: seq.ops, conc: conc.ops }, ratios: { seq: seq.ratios, conc: conc.ratios }, samples };
+  const cpuUsPerOp = Object.fromEntries(ids.map((id) => [id, median(cpu[id])])) as Record<VerifyCaseId, number>;
+  return { opsPerSecond: { seq: seq.ops, conc: conc.ops }, ratios: { seq: seq.ratios, conc: conc.ratios }, samples, cpuUsPerOp };
 }

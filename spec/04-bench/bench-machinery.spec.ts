@@ -37,6 +37,17 @@ describe('benchmark machinery', function () {
     expect(pass.serverCpuUsPerRequest).to.be.greaterThan(0);
     expect(pass.rpcsPerRequest).to.equal(3);
     expect(pass.pdkCallsPerRequest).to.equal(2);
+    // The token alone crosses the socket once per request; the claim headers cross back.
+    expect(pass.bytesToServerPerRequest).to.be.greaterThan(gw.token.length);
+    expect(pass.bytesFromServerPerRequest).to.be.greaterThan(100);
+  });
+
+  it("counts socket bytes per request: other request headers cross the socket for okta-jwt's get_headers, not for the reference's get_header", async () => {
+    const extraHeaders = { cookie: 'c'.repeat(500) };
+    const bytes = async (id: string, extra?: Record<string, string>) =>
+      (await runPass(gw, tally, byId(id), { requests: 4, connections: 1, extraHeaders: extra }, 'count')).bytesToServerPerRequest;
+    expect((await bytes('b', extraHeaders)) - (await bytes('b'))).to.be.greaterThan(500);
+    expect(await bytes('a', extraHeaders)).to.be.closeTo(await bytes('a'), 8);
   });
 
   it('counts the same round trips from the frames the double records', async () => {
@@ -44,6 +55,9 @@ describe('benchmark machinery', function () {
     expect(pass.errors).to.equal(0);
     expect(pass.rpcsPerRequest).to.equal(3);
     expect(pass.pdkCallsPerRequest).to.equal(2);
+    const counted = await runPass(gw, tally, byId('c'), { requests: 20, connections: 2 }, 'count');
+    // Message ids and event ids are varints: a few bytes of difference between passes.
+    expect(pass.bytesToServerPerRequest).to.be.closeTo(counted.bytesToServerPerRequest, 8);
     expect(gw.double.rpcLog.frames).to.have.length(0); // taken and cleared after the pass
   });
 
