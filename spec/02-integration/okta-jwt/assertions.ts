@@ -19,3 +19,13 @@ export function expectChallenge(res: HttpResponse, status: number, error: string
 export async function expectNoUpstreamRequest(gw: Gateway): Promise<void> {
   expect(await gw.upstreamRequests()).to.have.length(0);
 }
+
+/** A DPoP refusal (RFC 9449 §7.1): 401, the DPoP challenge with an error and the accepted algs, the usual small body. */
+export function expectDpopChallenge(res: HttpResponse, error: 'invalid_dpop_proof' | 'invalid_token', algs = 'ES256 RS256 PS256'): void {
+  expect(res.status, res.text).to.equal(401);
+  const challenge = String(res.headers['www-authenticate'] ?? '');
+  expect(challenge).to.match(new RegExp(`^DPoP realm="okta-jwt", error="${error}", error_description="[^"]+", algs="${algs}"$`));
+  expect(res.headers['content-type']).to.match(/^application\/json/);
+  expect(Object.keys(res.json())).to.deep.equal(['message']);
+  expect(res.text).to.not.match(/eyJ|stack|at .*\.js|BEGIN|"kid"|"n":/);
+}
