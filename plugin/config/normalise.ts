@@ -203,6 +203,9 @@ function dpopSettings(dpop: Raw): DpopSettings {
     clockSkewSeconds: int(dpop, 'clock_skew_seconds'),
     externalBaseUrl,
     replayCacheMaxEntries: int(dpop, 'replay_cache_max_entries'),
+    requireNonce: bool(dpop, 'require_nonce'),
+    nonceSecret: optionalStr(dpop, 'nonce_secret'),
+    nonceLifetimeSeconds: int(dpop, 'nonce_lifetime_seconds'),
   };
 }
 

@@ -105,6 +105,9 @@ const dpopFields: Field[] = [
   { proof_lifetime_seconds: { type: 'integer', required: true, default: 60, between: [1, 3600], description: 'Oldest proof accepted: its iat may be at most this many seconds in the past (plus clock_skew_seconds).' } },
   { clock_skew_seconds: { type: 'integer', required: true, default: 5, between: [0, 300], description: 'How far a proof\'s iat may lie in the future, and extra slack for its age.' } },
   { external_base_url: { type: 'string', required: false, match: URL_PATTERN, description: 'Scheme, host, port (and path prefix) clients use to reach Kong, e.g. https://api.example.com; the proof\'s htu is compared against it plus the request path. Unset: taken from Kong (kong.request.get_forwarded_scheme/host/port, which honour X-Forwarded-* only from Kong\'s trusted_ips).' } },
+  { require_nonce: { type: 'boolean', required: true, default: false, description: 'Require a server nonce in every proof (RFC 9449 §9): a proof without a valid one is refused with use_dpop_nonce and a fresh nonce in the DPoP-Nonce header.' } },
+  { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
+  { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
   { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proof jti values remembered per plugin-server process until their proof expires (replay protection per Kong node).' } },
 ];
 

@@ -109,6 +109,10 @@ export interface DpopSettings {
   /** Normalised scheme://authority[/prefix] clients address (no trailing slash); null: ask Kong. */
   externalBaseUrl: string | null;
   replayCacheMaxEntries: number;
+  /** Server nonces (RFC 9449 §9): required in every proof; HMAC secret (null: random per process). */
+  requireNonce: boolean;
+  nonceSecret: string | null;
+  nonceLifetimeSeconds: number;
 }
 
 export interface PluginConfig {

@@ -20,6 +20,7 @@ export type ReasonCode =
   | 'dpop_proof_missing'
   | 'dpop_proof_invalid'
   | 'dpop_proof_replayed'
+  | 'dpop_nonce_required'
   | 'dpop_key_mismatch'
   | 'dpop_token_unbound'
   | 'client_not_allowed'

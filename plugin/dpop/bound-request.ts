@@ -7,6 +7,7 @@ import { challenge } from '../respond/deny';
 import type { Claims } from '../util/claims';
 import { isJktOnly } from '../verify/verify-token';
 import { requestHtu } from './htu';
+import { currentNonce } from './nonce';
 import { checkProof } from './proof';
 
 /** The refusal of a DPoP-scheme request whose token verified, or null when the proof holds. */
@@ -19,5 +20,8 @@ export async function dpopRefusal(proof: string, request: RequestView, config: P
     jkt: claims.cnf.jkt,
     settings: config.dpop,
   });
-  return check.ok ? null : challenge(config.realm, check.reason, check.description);
+  if (check.ok) return null;
+  const deny = challenge(config.realm, check.reason, check.description);
+  // use_dpop_nonce comes with the nonce to retry with (RFC 9449 §9).
+  return check.reason === 'dpop_nonce_required' ? { ...deny, headers: { ...deny.headers, 'DPoP-Nonce': currentNonce(config.dpop) } } : deny;
 }

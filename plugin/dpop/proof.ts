@@ -8,9 +8,10 @@ import type { DpopSettings } from '../config/types';
 import { clock } from '../cache/clock';
 import { isCanonicalCompactJws } from '../verify/token-grammar';
 import { normaliseHtu } from './htu';
+import { nonceAccepted } from './nonce';
 import { firstUse } from './replay-cache';
 
-export type ProofFailure = 'dpop_proof_invalid' | 'dpop_proof_replayed' | 'dpop_key_mismatch';
+export type ProofFailure = 'dpop_proof_invalid' | 'dpop_proof_replayed' | 'dpop_key_mismatch' | 'dpop_nonce_required';
 export type ProofCheck = { ok: true } | { ok: false; reason: ProofFailure; description: string };
 
 export interface ProofContext {
@@ -66,7 +67,7 @@ export async function checkProof(proof: string, ctx: ProofContext): Promise<Proo
     return invalid(signature ? 'The DPoP proof signature is invalid' : 'The DPoP proof is malformed');
   }
 
-  const { jti, htm, htu, iat, ath } = payload;
+  const { jti, htm, htu, iat, ath, nonce } = payload;
   if (typeof jti !== 'string' || jti === '' || jti.length > 256 || typeof htm !== 'string' || typeof htu !== 'string' || typeof iat !== 'number' || !Number.isFinite(iat)) {
     return invalid('The DPoP proof lacks jti, htm, htu or iat');
   }
@@ -76,6 +77,10 @@ export async function checkProof(proof: string, ctx: ProofContext): Promise<Proo
   if (iat > now + settings.clockSkewSeconds) return invalid('The DPoP proof is issued in the future');
   if (iat < now - settings.proofLifetimeSeconds - settings.clockSkewSeconds) return invalid('The DPoP proof is too old');
   if (ath !== createHash('sha256').update(ctx.accessToken).digest('base64url')) return invalid('The DPoP proof is for another access token');
+
+  if (settings.requireNonce && !nonceAccepted(nonce, settings)) {
+    return { ok: false, reason: 'dpop_nonce_required', description: 'A fresh server nonce is required in the DPoP proof' };
+  }
 
   const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
   if (thumbprint !== ctx.jkt) return { ok: false, reason: 'dpop_key_mismatch', description: 'The access token is bound to another DPoP key' };

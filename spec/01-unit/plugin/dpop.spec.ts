@@ -10,6 +10,7 @@ import { clock } from '../../../plugin/cache/clock';
 import { normaliseHtu, requestHtu } from '../../../plugin/dpop/htu';
 import { checkProof, type ProofContext } from '../../../plugin/dpop/proof';
 import { clearReplayCache } from '../../../plugin/dpop/replay-cache';
+import { currentNonce, nonceAccepted } from '../../../plugin/dpop/nonce';
 import { accessTokenHash, createDpopKey, dpopProof, type DpopKey } from '../../../dev/dpop-proof';
 import { newSigner, oktaClaims, signToken, staticKeySet, TEST_AUDIENCE, TEST_ISSUER, type TestSigner } from '../../support/test-keys';
 
@@ -115,6 +116,60 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     } finally {
       clock.now = now;
     }
+  });
+});
+
+describe('DPoP server nonces (RFC 9449 §9), stateless', () => {
+  const withNonces = (extra: Record<string, unknown> = {}) => config({ mode: 'allowed', require_nonce: true, nonce_lifetime_seconds: 60, ...extra }).dpop;
+  const at = <T>(ms: number, body: () => T): T => {
+    const now = clock.now;
+    clock.now = () => ms;
+    try {
+      return body();
+    } finally {
+      clock.now = now;
+    }
+  };
+  const T0 = 1_800_000_000_000;
+
+  it('accepts a nonce in its window and the next, not later, and not one made with another secret', () => {
+    const settings = withNonces({ nonce_secret: 'a'.repeat(32) });
+    const nonce = at(T0, () => currentNonce(settings));
+    expect(nonce).to.match(/^[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+    expect(at(T0 + 59_000, () => nonceAccepted(nonce, settings))).to.equal(true);
+    expect(at(T0 + 60_000, () => nonceAccepted(nonce, settings))).to.equal(true);
+    expect(at(T0 + 130_000, () => nonceAccepted(nonce, settings))).to.equal(false);
+    expect(at(T0, () => nonceAccepted(nonce, withNonces({ nonce_secret: 'b'.repeat(32) })))).to.equal(false);
+    expect(at(T0, () => nonceAccepted(nonce, withNonces()))).to.equal(false); // the process secret
+    for (const bad of [undefined, 42, '', 'nodot', `${nonce}x`, `zzzzzzzzzzzzz.${nonce.split('.')[1]}`]) {
+      expect(at(T0, () => nonceAccepted(bad, settings)), String(bad)).to.equal(false);
+    }
+  });
+
+  it('two nodes with the same nonce_secret accept each other\'s nonces', () => {
+    const nodeA = withNonces({ nonce_secret: 's'.repeat(40) });
+    const nodeB = withNonces({ nonce_secret: 's'.repeat(40) });
+    expect(at(T0, () => nonceAccepted(currentNonce(nodeA), nodeB))).to.equal(true);
+  });
+
+  it('refuses a proof without the nonce with use_dpop_nonce and a DPoP-Nonce to retry with, then accepts the retry', async () => {
+    const signer = await newSigner();
+    const key = await createDpopKey('ES256');
+    const sets: KeySets = new Map([[TEST_ISSUER, staticKeySet([signer.publicJwk])]]);
+    const cfg = config({ mode: 'allowed', require_nonce: true });
+    const token = await signToken(signer, oktaClaims({ cnf: { jkt: key.jkt } }));
+    const request = async (claims: Record<string, unknown> = {}): Promise<RequestView> => ({
+      headers: { authorization: [`DPoP ${token}`], dpop: [await dpopProof(key, { htm: 'GET', htu: HTU, accessToken: token, claims })] },
+      method: 'GET', path: null, rawQuery: null, alreadyAuthenticated: false,
+      target: { scheme: 'https', host: 'api.example.com', port: 443, pathWithQuery: '/orders/1' },
+    });
+    const first = (await decide(await request(), cfg, sets)) as Deny;
+    expect([first.status, first.reason]).to.deep.equal([401, 'dpop_nonce_required']);
+    expect(first.headers['WWW-Authenticate']).to.match(/^DPoP realm="okta-jwt", error="use_dpop_nonce", error_description="[^"]+", algs="ES256 RS256 PS256"$/);
+    const nonce = first.headers['DPoP-Nonce'];
+    expect(nonceAccepted(nonce, cfg.dpop)).to.equal(true);
+    expect((await decide(await request({ nonce: 'forged.nonce' }), cfg, sets) as Deny).reason).to.equal('dpop_nonce_required');
+    expect((await decide(await request({ nonce }), cfg, sets)).kind).to.equal('allow');
   });
 });
 

@@ -6,7 +6,7 @@ import { createDpopKey, dpopProof, type DpopKey } from '../../../dev/dpop-proof'
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
-import { expectChallenge, expectDpopChallenge, expectNoUpstreamRequest } from './assertions';
+import { expectChallenge, expectDpopChallenge, expectNoUpstreamRequest, pdkCalls } from './assertions';
 
 describe('okta-jwt with DPoP-bound tokens', function () {
   let gw: Gateway;
@@ -73,29 +73,19 @@ describe('okta-jwt with DPoP-bound tokens', function () {
       if (gw.double === null) this.skip();
     });
 
-    function pdkCalls(): string[] {
-      const frames = gw.double!.rpcLog.frames.filter(
-        (f) => f.server === 'okta-jwt' && f.dir === 'ps->kong' && (f.method === 'plugin.HandleEvent' || f.method.startsWith('plugin.Step')),
-      );
-      return frames.map((f) => {
-        const data = (f.frame as [number, number, unknown, { Data?: unknown } | null])[3]?.Data;
-        return typeof data === 'string' ? data : String((data as { Method?: string } | undefined)?.Method);
-      });
-    }
-
     it('with DPoP on, a bearer request costs the same PDK calls as before (one read, one write)', async () => {
       const token = await gw.mint({ scp: ['orders:read'] });
       await get(url(), bearer(token));
       gw.double!.rpcLog.reset();
       expect((await get(url(), bearer(token))).status).to.equal(200);
-      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
+      expect(pdkCalls(gw)).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
     });
 
     it('a DPoP request adds the method and the raw path (external_base_url set)', async () => {
       const token = await boundToken();
       gw.double!.rpcLog.reset();
       expect((await send('GET', url(), await dpop(token))).status).to.equal(200);
-      expect(pdkCalls()).to.deep.equal([
+      expect(pdkCalls(gw)).to.deep.equal([
         'kong.request.get_headers', 'kong.request.get_method', 'kong.request.get_path_with_query', 'kong.service.request.set_headers', 'ret',
       ]);
     });

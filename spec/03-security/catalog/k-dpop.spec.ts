@@ -1,4 +1,4 @@
-// Catalogue group K (added with issue 17): DPoP, RFC 9449 (cases 109–127). okta-jwt with dpop.mode
+// Catalogue group K (added with issue 17): DPoP, RFC 9449 (cases 109–128). okta-jwt with dpop.mode
 // "allowed" and the request URI taken from Kong (get_forwarded_scheme/host/port and the raw path),
 // through the Kong double and the real plugin server: every proof a resource server must refuse
 // (§4.3, §7.1) is refused with the DPoP challenge, never reaches the upstream, leaks nothing.
@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { exportJWK } from 'jose';
 import { accessTokenHash, createDpopKey, dpopProof, type DpopKey, type ProofOptions } from '../../../dev/dpop-proof';
 import { kongYml } from '../../support/kong-config';
+import { expectDpopChallenge } from '../../02-integration/okta-jwt/assertions';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
 
 describe('security catalogue K: DPoP-bound tokens (RFC 9449)', function () {
@@ -97,6 +98,24 @@ describe('security catalogue K: DPoP-bound tokens (RFC 9449)', function () {
       await sec.refuses('401d', [['Authorization', `Bearer ${await sec.valid()}`]], PATH);
       const token = await bound(sec);
       await sec.accepts(dpopRequest(token, [await proof(sec, token)]));
+    } finally {
+      await sec.configure({ plugin: { dpop: { mode: 'allowed' } } });
+    }
+  });
+
+  test('#128 with dpop.require_nonce, a proof without the server nonce is refused with use_dpop_nonce and a nonce, the retry with it passes', async (sec) => {
+    const plugin = sec.pluginConfig({ dpop: { mode: 'allowed', require_nonce: true, nonce_secret: 'n'.repeat(32) } });
+    expect((await sec.gw.postConfig(kongYml(sec.gw, { plugin }))).status).to.equal(201);
+    try {
+      const token = await bound(sec);
+      await sec.gw.resetUpstream();
+      const res = await sec.request(dpopRequest(token, [await proof(sec, token)]), PATH);
+      expectDpopChallenge(res, 'use_dpop_nonce');
+      expect(await sec.gw.upstreamRequests()).to.have.length(0);
+      const nonce = String(res.headers['dpop-nonce']);
+      expect(nonce).to.match(/^[0-9a-z]+\.[A-Za-z0-9_-]{43}$/);
+      await sec.refuses('401p', dpopRequest(token, [await proof(sec, token, { claims: { nonce } })]), '/echo/other');
+      await sec.accepts(dpopRequest(token, [await proof(sec, token, { claims: { nonce } })]));
     } finally {
       await sec.configure({ plugin: { dpop: { mode: 'allowed' } } });
     }
