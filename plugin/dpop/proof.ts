@@ -3,12 +3,13 @@
 // that verifies the signature, htm/htu of this request, a fresh iat, ath of this token, the key
 // the token is bound to (cnf.jkt, RFC 7638 thumbprint), and a jti not seen before.
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import { decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import type { DpopSettings } from '../config/types';
 import { clock } from '../cache/clock';
 import { isCanonicalCompactJws } from '../verify/token-grammar';
 import { normaliseHtu } from './htu';
 import { nonceAccepted } from './nonce';
+import { proofKey, type ProofKey } from './proof-keys';
 import { firstUse } from './replay-cache';
 
 export type ProofFailure = 'dpop_proof_invalid' | 'dpop_proof_replayed' | 'dpop_key_mismatch' | 'dpop_nonce_required';
@@ -59,9 +60,10 @@ export async function checkProof(proof: string, ctx: ProofContext): Promise<Proo
   if (typeof jwk === 'string') return invalid(jwk);
 
   let payload: Record<string, unknown>;
+  let key: ProofKey;
   try {
-    const key = await importJWK(jwk, header.alg);
-    payload = (await jwtVerify(proof, key, { algorithms: [header.alg], typ: 'dpop+jwt' })).payload;
+    key = await proofKey(jwk, header.alg);
+    payload = (await jwtVerify(proof, key.key, { algorithms: [header.alg], typ: 'dpop+jwt' })).payload;
   } catch (err) {
     const signature = (err as { code?: unknown } | null)?.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
     return invalid(signature ? 'The DPoP proof signature is invalid' : 'The DPoP proof is malformed');
@@ -82,7 +84,7 @@ export async function checkProof(proof: string, ctx: ProofContext): Promise<Proo
     return { ok: false, reason: 'dpop_nonce_required', description: 'A fresh server nonce is required in the DPoP proof' };
   }
 
-  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+  const { thumbprint } = key;
   if (thumbprint !== ctx.jkt) return { ok: false, reason: 'dpop_key_mismatch', description: 'The access token is bound to another DPoP key' };
   // Only a proof that passed every check is remembered, so a forged one cannot burn a jti.
   const untilMs = (iat + settings.proofLifetimeSeconds + settings.clockSkewSeconds) * 1000;
