@@ -128,9 +128,9 @@ export function idTokenMarkers(claims: Claims): string[] {
 
 /**
  * A `cnf` claim (RFC 7800) binds the token to a key: DPoP (RFC 9449 §6, jkt), mTLS (RFC 8705 §3,
- * x5t#S256), or any other confirmation method (jwk, jwe, kid, …). okta-jwt verifies none of them
- * yet, so any `cnf` at all refuses the token: without the proof of possession it must not be
- * accepted as a plain bearer token (RFC 9449 §7.1).
+ * x5t#S256), or any other confirmation method (jwk, jwe, kid, …). Without its proof of possession
+ * such a token must not be accepted as a plain bearer token (RFC 9449 §7.1): only a `cnf.jkt` on a
+ * DPoP request (plugin/dpop/ checks the proof) is let past this point.
  */
 export function isSenderConstrained(claims: Claims): boolean {
   return Object.hasOwn(claims, 'cnf');

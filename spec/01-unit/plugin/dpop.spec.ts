@@ -295,6 +295,16 @@ describe('DPoP in the decision (pure core)', () => {
     expect((await decide(view({ authorization: [`Bearer ${unbound}`], dpop: ['x'] }), off, sets)).kind).to.equal('allow');
   });
 
+  it('with anonymous set, a refused DPoP request proceeds as the anonymous consumer, a valid one as the token\'s', async () => {
+    const anonymous = config({ mode: 'allowed' }, { anonymous: 'guest', consumer_claim: 'sub' });
+    const token = await bound();
+    const headers = await dpopHeaders(token);
+    const first = await decide(view(headers), anonymous, sets);
+    expect(first.kind === 'allow' && first.consumer).to.include({ anonymous: false, value: 'alice@example.com' });
+    const replayed = await decide(view(headers), anonymous, sets);
+    expect(replayed.kind === 'allow' && replayed.consumer).to.include({ anonymous: true, value: 'guest' });
+  });
+
   it('hide_credentials removes the proof with the token', async () => {
     const d = await decide(view(await dpopHeaders(await bound())), config({ mode: 'allowed' }, { hide_credentials: true }), sets);
     expect(d.kind).to.equal('allow');
