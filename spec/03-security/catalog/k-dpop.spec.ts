@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { exportJWK } from 'jose';
 import { accessTokenHash, createDpopKey, dpopProof, type DpopKey, type ProofOptions } from '../../../dev/dpop-proof';
 import { kongYml } from '../../support/kong-config';
-import { expectDpopChallenge } from '../../02-integration/okta-jwt/assertions';
+import { expectDpopChallenge, pdkCalls } from '../../02-integration/okta-jwt/assertions';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
 
 describe('security catalogue K: DPoP-bound tokens (RFC 9449)', function () {
@@ -26,9 +26,15 @@ describe('security catalogue K: DPoP-bound tokens (RFC 9449)', function () {
 
   test('#109 a DPoP-bound token with a valid proof is let through; the upstream sees the DPoP credential', async (sec) => {
     const token = await bound(sec);
+    sec.gw.double!.rpcLog.reset();
     const upstream = await sec.accepts(dpopRequest(token, [await proof(sec, token)]));
     expect(upstream.headers.authorization).to.equal(`DPoP ${token}`);
     expect(upstream.headers['x-user-sub']).to.equal('dev.user@example.com');
+    // Without external_base_url the URI comes from Kong: three forwarded getters and the raw path.
+    expect(pdkCalls(sec.gw)).to.deep.equal([
+      'kong.request.get_headers', 'kong.request.get_method', 'kong.request.get_forwarded_scheme', 'kong.request.get_forwarded_host',
+      'kong.request.get_forwarded_port', 'kong.request.get_path_with_query', 'kong.service.request.set_headers', 'ret',
+    ]);
   });
 
   const refusals: Array<[string, (sec: SecurityGateway, token: string) => Promise<Array<[string, string]>>, '401p' | '401d', RegExp]> = [
