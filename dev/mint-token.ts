@@ -3,11 +3,15 @@
 //
 //   npm run token -- --scope orders:read --sub alice [--scope "a b"] [--aud api://default] [--exp 3600]
 //                    [--claim key=value ...] [--issuer-url http://127.0.0.1:9000/oauth2/default] [--help]
+//   npm run -s token -- --dpop --htm GET --htu http://127.0.0.1:8000/echo/hello [other options]
 //
+// --dpop: a DPoP-bound token (cnf.jkt of a fresh ES256 key made here) and one proof for that
+// method and URI, printed as shell assignments TOKEN=… and DPOP_PROOF=… (a proof is good once).
 // Without --issuer-url: $OKTA_JWT_DEV_ISSUER, else the issuer `npm start` runs on $ISSUER_PORT (9000).
 // --claim values are read as JSON when they parse (numbers, booleans, arrays, objects), else as
 // strings. Exit codes: 0 token (or --help) printed, 1 issuer unreachable or refused, 2 bad arguments.
 import { parseArgs } from 'node:util';
+import { createDpopKey, dpopProof } from './dpop-proof';
 import type { DevMintRequest } from './issuer';
 
 export const DEFAULT_ISSUER_URL = 'http://127.0.0.1:9000/oauth2/default';
@@ -15,6 +19,8 @@ export const DEFAULT_ISSUER_URL = 'http://127.0.0.1:9000/oauth2/default';
 export interface MintTokenArgs {
   issuerUrl: string;
   request: DevMintRequest;
+  /** Mint a DPoP-bound token and a proof for this method and URI. */
+  dpop?: { htm: string; htu: string };
   help?: true;
 }
 
@@ -23,7 +29,9 @@ export class UsageError extends Error {}
 export const USAGE =
   'usage: npm run token -- [--scope S]... [--sub SUBJECT] [--aud AUDIENCE] [--exp SECONDS]\n' +
   '                        [--claim NAME=VALUE]... [--issuer-url URL] [--help]\n' +
+  '                        [--dpop --htm METHOD --htu URL]\n' +
   '  prints an access token minted by the running dev issuer (npm start) to stdout\n' +
+  '  --dpop: a DPoP-bound token and a proof for METHOD and URL, as TOKEN=... and DPOP_PROOF=... lines\n' +
   `  --issuer-url defaults to $OKTA_JWT_DEV_ISSUER, else ${DEFAULT_ISSUER_URL} with $ISSUER_PORT as its port`;
 
 function claimValue(text: string): unknown {
@@ -49,6 +57,9 @@ export function parseMintTokenArgs(argv: string[], env: NodeJS.ProcessEnv = proc
         exp: { type: 'string' },
         claim: { type: 'string', multiple: true },
         'issuer-url': { type: 'string' },
+        dpop: { type: 'boolean' },
+        htm: { type: 'string' },
+        htu: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -70,8 +81,30 @@ export function parseMintTokenArgs(argv: string[], env: NodeJS.ProcessEnv = proc
     if (!Number.isInteger(seconds)) throw new UsageError(`--exp expects whole seconds, got "${parsed.exp}"`);
     request.options = { expiresInSeconds: seconds };
   }
+  const dpop = dpopArgs(parsed.dpop === true, parsed.htm, parsed.htu);
   const issuerUrl = (parsed['issuer-url'] ?? env.OKTA_JWT_DEV_ISSUER ?? defaultIssuerUrl(env)).replace(/\/+$/, '');
-  return parsed.help ? { issuerUrl, request, help: true } : { issuerUrl, request };
+  const args: MintTokenArgs = { issuerUrl, request, ...(dpop !== null ? { dpop } : {}) };
+  return parsed.help ? { ...args, help: true } : args;
+}
+
+function dpopArgs(dpop: boolean, htm: string | undefined, htu: string | undefined): { htm: string; htu: string } | null {
+  if (!dpop) {
+    if (htm !== undefined || htu !== undefined) throw new UsageError('--htm and --htu need --dpop');
+    return null;
+  }
+  if (htm === undefined || htu === undefined) throw new UsageError('--dpop needs --htm METHOD and --htu URL');
+  if (!/^[A-Z]+$/.test(htm)) throw new UsageError(`--htm expects an upper-case method, got "${htm}"`);
+  if (!URL.canParse(htu) || !/^https?:$/.test(new URL(htu).protocol)) throw new UsageError(`--htu expects an http(s) URL, got "${htu}"`);
+  return { htm, htu };
+}
+
+/** A DPoP-bound token (cnf.jkt of a fresh key) and one proof for the method and URI, as shell assignments. */
+export async function mintDpopPair(args: MintTokenArgs & { dpop: { htm: string; htu: string } }): Promise<string> {
+  const key = await createDpopKey();
+  const claims = { ...args.request.claims, cnf: { jkt: key.jkt } };
+  const token = await mintFromRunningIssuer({ ...args, request: { ...args.request, claims } });
+  const proof = await dpopProof(key, { ...args.dpop, accessToken: token });
+  return `TOKEN=${token}\nDPOP_PROOF=${proof}`;
 }
 
 /** The issuer `npm start` runs: the same ISSUER_PORT variable moves both (dev/start-gateway.ts). */
@@ -122,7 +155,8 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    process.stdout.write(`${await mintFromRunningIssuer(args)}\n`);
+    const { dpop } = args;
+    process.stdout.write(`${dpop === undefined ? await mintFromRunningIssuer(args) : await mintDpopPair({ ...args, dpop })}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`mint-token: ${(err as Error).message}\n`);

@@ -70,6 +70,8 @@ async function main(): Promise<void> {
                       { claim: 'cid', header: 'X-Client-Id' },
                       { claim: 'scp', header: 'X-Token-Scopes' },
                     ],
+                    // Bearer tokens as before, and DPoP-bound tokens with a proof (README "DPoP").
+                    dpop: { mode: 'allowed' },
                   },
                 },
               ],
@@ -102,6 +104,11 @@ Try it (token valid for an hour; mint more with: npm run token --${issuerFlag} -
   curl -i -H "Authorization: Bearer ${token}" ${kong.proxyUrl}/echo/hello
 
   curl -i ${kong.proxyUrl}/echo/hello        # 401 with a WWW-Authenticate challenge
+
+A DPoP-bound token and a proof for one request (a proof is good once; run both lines again):
+
+  eval "$(npm run -s token --${issuerFlag} --scope orders:read --dpop --htm GET --htu ${kong.proxyUrl}/echo/hello)"
+  curl -i -H "Authorization: DPoP $TOKEN" -H "DPoP: $DPOP_PROOF" ${kong.proxyUrl}/echo/hello
 
 Ctrl-C stops everything. Kong's error log (notice and above, and okta-jwt's refusal lines) follows:
 `);

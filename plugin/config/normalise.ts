@@ -5,7 +5,7 @@
 // express from a JS schema are enforced here and reported as ConfigError.
 import { configFields, RESERVED_HEADERS as RESERVED_HEADERS_LIST, SUPPORTED_ALGORITHMS } from './schema';
 import { compileGlob, type PathGlob } from '../authorize/path-glob';
-import type { AccessPolicy, AccessRule, ClaimHeaderMapping, IssuerSettings, KeySetSettings, PluginConfig } from './types';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig } from './types';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -184,6 +184,34 @@ function issuerSettings(issuer: string, jwksUri: string | null, audiences: strin
   return { issuer, audiences, keys: { ...keys, issuer, jwksUri } };
 }
 
+/** The dpop record; external_base_url must be a plain http(s) origin with an optional path prefix. */
+function dpopSettings(dpop: Raw): DpopSettings {
+  const algorithms = strings(dpop, 'algorithms');
+  const unsupported = algorithms.filter((alg) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg));
+  if (unsupported.length > 0 || algorithms.length === 0) throw new ConfigError('dpop.algorithms must name asymmetric algorithms (none and HS* are never accepted)');
+  const base = optionalStr(dpop, 'external_base_url');
+  let externalBaseUrl: string | null = null;
+  if (base !== null) {
+    const url = URL.canParse(base) ? new URL(base) : null;
+    if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new ConfigError('dpop.external_base_url must be an http(s) URL');
+    if (url.username || url.password || url.search || url.hash || base.includes('?') || base.includes('#')) {
+      throw new ConfigError('dpop.external_base_url must not contain credentials, a query or a fragment');
+    }
+    externalBaseUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  }
+  return {
+    mode: oneOf(dpop, 'mode', ['off', 'allowed', 'required'] as const),
+    algorithms,
+    proofLifetimeSeconds: int(dpop, 'proof_lifetime_seconds'),
+    clockSkewSeconds: int(dpop, 'clock_skew_seconds'),
+    externalBaseUrl,
+    replayCacheMaxEntries: int(dpop, 'replay_cache_max_entries'),
+    requireNonce: bool(dpop, 'require_nonce'),
+    nonceSecret: optionalStr(dpop, 'nonce_secret'),
+    nonceLifetimeSeconds: int(dpop, 'nonce_lifetime_seconds'),
+  };
+}
+
 export function normaliseConfig(input: unknown): PluginConfig {
   if (!isObject(input)) throw new ConfigError('config must be an object');
   const raw = withDefaults(configFields, input);
@@ -259,6 +287,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
       maxEntries: int(tokenCache, 'max_entries'),
       maxTtlSeconds: int(tokenCache, 'max_ttl_seconds'),
     },
+    dpop: dpopSettings(raw.dpop as Raw),
   };
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
   if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key`);

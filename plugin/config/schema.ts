@@ -98,6 +98,19 @@ function policyFields(): Field[] {
   ];
 }
 
+/** DPoP (RFC 9449) proof checks; off keeps today's behaviour (every key-bound token refused). */
+const dpopFields: Field[] = [
+  { mode: { type: 'string', required: true, default: 'off', one_of: ['off', 'allowed', 'required'], description: 'off: DPoP-bound tokens are refused (a DPoP header is ignored); allowed: Bearer tokens and DPoP-bound tokens with a proof; required: only DPoP-bound tokens with a proof.' } },
+  { algorithms: { type: 'set', required: true, default: ['ES256', 'RS256', 'PS256'], len_min: 1, elements: { type: 'string', one_of: [...SUPPORTED_ALGORITHMS] }, description: 'Signature algorithms accepted for DPoP proofs (asymmetric only), announced in the challenge\'s algs.' } },
+  { proof_lifetime_seconds: { type: 'integer', required: true, default: 60, between: [1, 3600], description: 'Oldest proof accepted: its iat may be at most this many seconds in the past (plus clock_skew_seconds).' } },
+  { clock_skew_seconds: { type: 'integer', required: true, default: 5, between: [0, 300], description: 'How far a proof\'s iat may lie in the future, and extra slack for its age.' } },
+  { external_base_url: { type: 'string', required: false, match: URL_PATTERN, description: 'Scheme, host, port (and path prefix) clients use to reach Kong, e.g. https://api.example.com; the proof\'s htu is compared against it plus the request path. Unset: taken from Kong (kong.request.get_forwarded_scheme/host/port, which honour X-Forwarded-* only from Kong\'s trusted_ips).' } },
+  { require_nonce: { type: 'boolean', required: true, default: false, description: 'Require a server nonce in every proof (RFC 9449 §9): a proof without a valid one is refused with use_dpop_nonce and a fresh nonce in the DPoP-Nonce header.' } },
+  { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
+  { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
+  { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proof jti values remembered per plugin-server process until their proof expires (replay protection per Kong node).' } },
+];
+
 export const configFields: Field[] = [
   { issuer: { type: 'string', required: true, match: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
   { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
@@ -173,5 +186,6 @@ export const configFields: Field[] = [
   { serialize_refusals: { type: 'boolean', required: true, default: true, description: 'Put the refusal reason in Kong\'s log serializer (okta_jwt.reason) for http-log/file-log pipelines (one PDK call per refusal).' } },
   { dry_run: { type: 'boolean', required: true, default: false, description: 'Decide and log, but let every request through. For rollout only.' } },
   { key_set: { type: 'record', required: true, fields: keySetFields } },
+  { dpop: { type: 'record', required: true, fields: dpopFields } },
   { token_cache: { type: 'record', required: true, fields: tokenCacheFields } },
 ];

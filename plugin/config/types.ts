@@ -99,6 +99,22 @@ export interface TokenSources {
   cookie: string | null;
 }
 
+/** DPoP (RFC 9449): proof-of-possession for tokens bound to a client key (cnf.jkt). */
+export interface DpopSettings {
+  /** off: bound tokens refused, DPoP headers ignored; allowed: Bearer or DPoP; required: DPoP only. */
+  mode: 'off' | 'allowed' | 'required';
+  algorithms: string[];
+  proofLifetimeSeconds: number;
+  clockSkewSeconds: number;
+  /** Normalised scheme://authority[/prefix] clients address (no trailing slash); null: ask Kong. */
+  externalBaseUrl: string | null;
+  replayCacheMaxEntries: number;
+  /** Server nonces (RFC 9449 §9): required in every proof; HMAC secret (null: random per process). */
+  requireNonce: boolean;
+  nonceSecret: string | null;
+  nonceLifetimeSeconds: number;
+}
+
 export interface PluginConfig {
   /** Trusted issuers; the token's iss picks one (the first is the primary `issuer` field). */
   issuers: IssuerSettings[];
@@ -132,6 +148,7 @@ export interface PluginConfig {
   /** Decide and log, but let every request through (rollout only). */
   dryRun: boolean;
   tokenCache: TokenCacheSettings;
+  dpop: DpopSettings;
   /** A stable string identifying every setting that influences a verification decision. */
   identity: string;
 }

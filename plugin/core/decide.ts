@@ -3,13 +3,15 @@
 import { createHash } from 'node:crypto';
 import type { PluginConfig } from '../config/types';
 import { scanQueryToken, withoutQueryParameter } from '../extract/query-token';
-import { cookieHeaderWithout, extractToken, type TokenSource } from '../extract/token-sources';
+import { cookieHeaderWithout, extractToken, type SourcedExtraction, type TokenSource } from '../extract/token-sources';
 import { verifyAccessToken, type KeySets } from '../verify/verify-token';
 import { authorize, selectPolicies } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
+import { dpopRefusal } from '../dpop/bound-request';
+import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
 import { claimAt, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
 import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
@@ -20,6 +22,8 @@ export interface RequestNeeds {
   path: boolean;
   rawQuery: boolean;
   credential: boolean;
+  /** The request URI for a DPoP proof's htu: nothing, the path (external_base_url set), or origin and path. */
+  target: 'none' | 'path' | 'origin_and_path';
 }
 
 /** A CORS preflight: OPTIONS carrying both Origin and Access-Control-Request-Method. */
@@ -28,11 +32,13 @@ function hasPreflightHeaders(headers: HeaderMap): boolean {
 }
 
 export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestNeeds {
+  const dpop = carriesDpop(config, headers);
   return {
-    method: (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null),
+    method: dpop || (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null),
     path: config.rules.some((r) => r.paths !== null),
     rawQuery: config.tokenSources.queryParam !== null,
     credential: config.consumer.anonymous !== null,
+    target: !dpop ? 'none' : config.dpop.externalBaseUrl === null ? 'origin_and_path' : 'path',
   };
 }
 
@@ -79,18 +85,30 @@ export async function decide(request: RequestView, config: PluginConfig, keySets
 }
 
 async function judge(request: RequestView, config: PluginConfig, keySets: KeySets): Promise<Allow | Deny> {
-  const extraction = extractToken(request.headers, config.tokenHeader, config.tokenSources, request.rawQuery);
-  if (extraction.kind === 'absent') return anonymousOr(request, config, challenge(config.realm, 'token_missing', 'No bearer token'), null);
+  const extraction = extractToken(request.headers, config.tokenHeader, config.tokenSources, request.rawQuery, config.dpop.mode !== 'off');
+  const dpop = presentation(config, request.headers, extraction);
+  const outcome = await judgeToken(request, config, keySets, extraction, dpop);
+  // Every refusal of a DPoP-scheme request is a DPoP challenge (RFC 9449 §7.1).
+  return outcome.kind === 'deny' && dpop.kind === 'dpop' ? inDpopScheme(outcome, config.dpop.algorithms) : outcome;
+}
+
+async function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets, extraction: SourcedExtraction, dpop: Presentation): Promise<Allow | Deny> {
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
+  if (dpop.kind === 'refused') return anonymousOr(request, config, dpop.deny, extraction.kind === 'token' ? extraction.source : null);
+  if (extraction.kind === 'absent') return anonymousOr(request, config, missingTokenChallenge(challenge(config.realm, 'token_missing', 'No bearer token'), config), null);
 
   const { token, source } = extraction;
-  const verification = await verifyAccessToken(token, config, keySets);
+  const verification = await verifyAccessToken(token, config, keySets, dpop.kind === 'dpop');
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
     return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token), source);
   }
   const { claims } = verification;
   const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
+  if (dpop.kind === 'dpop') {
+    const refusal = await dpopRefusal(dpop.proof, request, config, token, claims);
+    if (refusal !== null) return anonymousOr(request, config, refuse(refusal), source);
+  }
   const unforwardable = () => refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
 
   const selection = selectPolicies(config, request.method, request.path);
@@ -113,7 +131,10 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
     kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,
     claims, consumer, sharedClaimsKey: config.sharedClaimsKey,
   };
-  return config.hideCredentials ? hideCredential(allow, request, config, source) : allow;
+  if (!config.hideCredentials) return allow;
+  const hidden = hideCredential(allow, request, config, source);
+  // The proof goes with the token it proves.
+  return dpop.kind === 'dpop' ? { ...hidden, clearHeaders: [...hidden.clearHeaders, 'DPoP'] } : hidden;
 }
 
 const POLICY_REFUSALS: Record<'rule_unmatched' | 'path_ambiguous', string> = {

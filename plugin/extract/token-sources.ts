@@ -8,7 +8,7 @@ import { scanQueryToken } from './query-token';
 export type TokenSource = 'header' | 'cookie' | 'query';
 
 /** A found token with where it came from (hide_credentials removes it from there). */
-export type SourcedExtraction = Exclude<Extraction, { kind: 'token' }> | { kind: 'token'; token: string; source: TokenSource };
+export type SourcedExtraction = Exclude<Extraction, { kind: 'token' }> | { kind: 'token'; token: string; source: TokenSource; dpop?: true };
 
 /** Every `name=value` pair of every Cookie header line, trimmed, in order. */
 function cookiePairs(headers: HeaderMap): Array<{ name: string; pair: string; value: string }> {
@@ -58,8 +58,8 @@ function queryToken(rawQuery: string, name: string): Extraction {
  * `rawQuery` is kong.request.get_raw_query (null when not read); the handler reads it only when
  * a query parameter is configured.
  */
-export function extractToken(headers: HeaderMap, tokenHeader: string, sources: TokenSources, rawQuery: string | null): SourcedExtraction {
-  const found: Array<[TokenSource, Extraction]> = [['header', extractBearerToken(headers, tokenHeader)]];
+export function extractToken(headers: HeaderMap, tokenHeader: string, sources: TokenSources, rawQuery: string | null, acceptDpop = false): SourcedExtraction {
+  const found: Array<[TokenSource, Extraction]> = [['header', extractBearerToken(headers, tokenHeader, acceptDpop)]];
   if (sources.cookie !== null) found.push(['cookie', bareToken(cookieValues(headers, sources.cookie))]);
   if (sources.queryParam !== null) found.push(['query', queryToken(rawQuery ?? '', sources.queryParam)]);
 
@@ -69,5 +69,5 @@ export function extractToken(headers: HeaderMap, tokenHeader: string, sources: T
   if (tokens.length > 1) return { kind: 'invalid_request', description: 'More than one credential was sent' };
   if (tokens.length === 0) return { kind: 'absent' };
   const [source, extraction] = tokens[0];
-  return { ...(extraction as { kind: 'token'; token: string }), source };
+  return { ...(extraction as { kind: 'token'; token: string; dpop?: true }), source };
 }

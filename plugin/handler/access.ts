@@ -14,6 +14,7 @@ import { challenge, internalError } from '../respond/deny';
 import { queueWarning, takeQueuedWarnings } from '../log/deferred-log';
 import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
+import { readTarget } from '../dpop/read-target';
 import { lookUpConsumer } from './consumer-lookup';
 import type { HeaderMultiMap, Pdk } from './pdk';
 
@@ -43,6 +44,7 @@ async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMulti
     path: needs.path ? await kong.request.getPath() : null,
     rawQuery: needs.rawQuery ? ((await kong.request.getRawQuery()) ?? '') : null,
     alreadyAuthenticated: needs.credential ? (await kong.client.getCredential()) != null : false,
+    target: needs.target === 'none' ? null : await readTarget(kong, needs.target === 'origin_and_path'),
   };
 }
 

@@ -11,6 +11,11 @@ export interface Pdk {
     getMethod(): Promise<string | null>;
     getPath(): Promise<string | null>;
     getRawQuery(): Promise<string | null>;
+    getPathWithQuery(): Promise<string | null>;
+    getForwardedScheme(): Promise<string | null>;
+    getForwardedHost(): Promise<string | null>;
+    /** A number on Kong 3.9, a string on 3.4 (kong-transcripts batch2). */
+    getForwardedPort(): Promise<number | string | null>;
   };
   client: {
     getCredential(): Promise<unknown>;

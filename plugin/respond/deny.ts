@@ -4,7 +4,7 @@ import type { Deny, ReasonCode } from '../core/decision';
 
 type Challenge = {
   status: 400 | 401 | 403;
-  error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | null;
+  error: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'insufficient_user_authentication' | 'invalid_dpop_proof' | 'use_dpop_nonce' | null;
 };
 
 /** Extra challenge parameters: RFC 6750 §3 scope, RFC 9470 §3 acr_values and max_age. */
@@ -28,6 +28,13 @@ const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_erro
   bad_audience: { status: 401, error: 'invalid_token' },
   bad_token_type: { status: 401, error: 'invalid_token' },
   token_bound: { status: 401, error: 'invalid_token' },
+  dpop_required: { status: 401, error: 'invalid_token' },
+  dpop_token_unbound: { status: 401, error: 'invalid_token' },
+  dpop_key_mismatch: { status: 401, error: 'invalid_token' },
+  dpop_proof_missing: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_proof_invalid: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_proof_replayed: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_nonce_required: { status: 401, error: 'use_dpop_nonce' },
   claim_unsafe: { status: 401, error: 'invalid_token' },
   client_not_allowed: { status: 403, error: 'insufficient_scope' },
   scope_missing: { status: 403, error: 'insufficient_scope' },

@@ -12,7 +12,7 @@ import { fastJwtVerify, type JwtCheck } from './fast-jwt-verify';
 
 export type VerifyFailureReason = Exclude<
   ReasonCode,
-  'token_missing' | 'request_invalid' | 'rule_unmatched' | 'path_ambiguous' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error'
+  'token_missing' | 'request_invalid' | 'rule_unmatched' | 'path_ambiguous' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error' | `dpop_${string}`
 >;
 
 export type Verification =
@@ -48,14 +48,19 @@ export function isAccessTokenType(typ: unknown): boolean {
 /** The key set of each trusted issuer, by its exact iss string. */
 export type KeySets = ReadonlyMap<string, KeySet>;
 
-/** `jwtCheck`: jose's jwtVerify gives the same verdicts (the differential test); fastJwtVerify is cheaper. */
-export async function verifyAccessToken(token: string, config: PluginConfig, keySets: KeySets, jwtCheck: JwtCheck = fastJwtVerify): Promise<Verification> {
+/**
+ * `acceptJkt`: the token came with the DPoP scheme and a proof, so a `cnf` holding only `jkt` is
+ * left to the proof check (plugin/dpop/); every other `cnf` is still refused.
+ * `jwtCheck`: jose's jwtVerify gives the same verdicts (the differential test); fastJwtVerify is cheaper.
+ */
+export async function verifyAccessToken(token: string, config: PluginConfig, keySets: KeySets, acceptJkt = false, jwtCheck: JwtCheck = fastJwtVerify): Promise<Verification> {
   if (token.length > config.maxTokenBytes || !isCanonicalCompactJws(token)) return fail('token_malformed');
 
   // An instance with the cache off must not read entries another instance stored either.
   const cached = config.tokenCache.maxEntries > 0 ? getVerified(token, config.identity) : undefined;
   if (cached !== undefined && Date.now() / 1000 < cached.expiresAt && keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) {
-    return { ok: true, claims: cached.claims };
+    // DPoP-bound tokens are cached after a DPoP request: the binding is checked on every use.
+    return bindingAccepted(cached.claims, acceptJkt) ? { ok: true, claims: cached.claims } : fail('token_bound');
   }
 
   // The unverified iss only selects which issuer's keys to try; jwtCheck then checks it exactly.
@@ -103,7 +108,7 @@ export async function verifyAccessToken(token: string, config: PluginConfig, key
   if (!Number.isFinite(exp) || !Number.isFinite(iat)) return fail('token_malformed');
   if (exp < iat || exp - iat > config.maxTokenAgeSeconds) return fail('token_malformed');
   if (idTokenMarkers(claims).length > 0) return fail('bad_token_type');
-  if (isSenderConstrained(claims)) return fail('token_bound');
+  if (!bindingAccepted(claims, acceptJkt)) return fail('token_bound');
 
   deepFreeze(claims);
   putVerified(
@@ -125,12 +130,23 @@ export function idTokenMarkers(claims: Claims): string[] {
 
 /**
  * A `cnf` claim (RFC 7800) binds the token to a key: DPoP (RFC 9449 §6, jkt), mTLS (RFC 8705 §3,
- * x5t#S256), or any other confirmation method (jwk, jwe, kid, …). okta-jwt verifies none of them
- * yet, so any `cnf` at all refuses the token: without the proof of possession it must not be
- * accepted as a plain bearer token (RFC 9449 §7.1).
+ * x5t#S256), or any other confirmation method (jwk, jwe, kid, …). Without its proof of possession
+ * such a token must not be accepted as a plain bearer token (RFC 9449 §7.1): only a `cnf.jkt` on a
+ * DPoP request (plugin/dpop/ checks the proof) is let past this point.
  */
 export function isSenderConstrained(claims: Claims): boolean {
   return Object.hasOwn(claims, 'cnf');
+}
+
+function bindingAccepted(claims: Claims, acceptJkt: boolean): boolean {
+  return !isSenderConstrained(claims) || (acceptJkt && isJktOnly(claims.cnf));
+}
+
+/** `cnf` = {"jkt": "<thumbprint>"} and nothing else (RFC 9449 §6.1). */
+export function isJktOnly(cnf: unknown): cnf is { jkt: string } {
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return false;
+  const keys = Object.keys(cnf);
+  return keys.length === 1 && keys[0] === 'jkt' && typeof (cnf as { jkt?: unknown }).jkt === 'string';
 }
 
 /** A protected header refused by the key resolver (jose passes the error through). */

@@ -3,7 +3,8 @@ import { execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
+import { accessTokenHash } from '../../../dev/dpop-proof';
 import { DEFAULT_ISSUER_URL, parseMintTokenArgs, UsageError } from '../../../dev/mint-token';
 import { get, useDevIssuer } from './helpers';
 
@@ -50,6 +51,15 @@ describe('mint-token CLI: argument parsing', () => {
     expect(() => parseMintTokenArgs([], { ISSUER_PORT: '9000x' })).to.throw(UsageError, 'ISSUER_PORT must be a port number');
   });
 
+  it('takes --dpop with --htm and --htu, and refuses either half alone', () => {
+    expect(parseMintTokenArgs(['--dpop', '--htm', 'GET', '--htu', 'http://127.0.0.1:8000/echo/x']).dpop).to.deep.equal({ htm: 'GET', htu: 'http://127.0.0.1:8000/echo/x' });
+    expect(parseMintTokenArgs([]).dpop).to.equal(undefined);
+    expect(() => parseMintTokenArgs(['--dpop', '--htm', 'GET'])).to.throw(UsageError, /--dpop needs/);
+    expect(() => parseMintTokenArgs(['--htm', 'GET', '--htu', 'http://x/'])).to.throw(UsageError, /need --dpop/);
+    expect(() => parseMintTokenArgs(['--dpop', '--htm', 'get', '--htu', 'http://x/'])).to.throw(UsageError, /upper-case/);
+    expect(() => parseMintTokenArgs(['--dpop', '--htm', 'GET', '--htu', 'ftp://x/'])).to.throw(UsageError, /http\(s\) URL/);
+  });
+
   it('refuses unknown flags, a claim without =, and a non-integer --exp', () => {
     expect(() => parseMintTokenArgs(['--nope'])).to.throw(UsageError);
     expect(() => parseMintTokenArgs(['--claim', 'novalue'])).to.throw(UsageError);
@@ -69,6 +79,21 @@ describe('mint-token CLI: against a running issuer', () => {
     expect(payload.scp).to.deep.equal(['orders:read']);
     expect(payload.groups).to.deep.equal(['admins']);
     expect(payload.exp! - payload.iat!).to.equal(90);
+  });
+
+  it('--dpop prints a token bound to the key of a proof for that method, URI and token', async () => {
+    const htu = 'http://127.0.0.1:8000/echo/hello';
+    const { code, stdout, stderr } = await runCli(['--issuer-url', dev().issuer, '--scope', 'orders:read', '--dpop', '--htm', 'GET', '--htu', htu]);
+    expect({ code, stderr }).to.deep.equal({ code: 0, stderr: '' });
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((l) => l.slice(0, l.indexOf('=') + 1))).to.deep.equal(['TOKEN=', 'DPOP_PROOF=']);
+    const [token, proof] = lines.map((l) => l.slice(l.indexOf('=') + 1));
+    const claims = decodeJwt(token!);
+    const header = decodeProtectedHeader(proof!);
+    expect(header.typ).to.equal('dpop+jwt');
+    expect(claims.cnf).to.deep.equal({ jkt: await calculateJwkThumbprint(header.jwk!, 'sha256') });
+    const verified = await jwtVerify(proof!, await importJWK(header.jwk!, header.alg));
+    expect(verified.payload).to.include({ htm: 'GET', htu, ath: accessTokenHash(token!) });
   });
 
   it('exits 1 with a clear message when no issuer is running', async () => {

@@ -62,6 +62,15 @@ describe('npm start (dev/start-gateway.ts)', function () {
     expect((await get(`${proxyUrl}/echo/hello`, bearer(token))).status).to.equal(200);
   });
 
+  it('prints a DPoP token-and-proof command whose output the gateway accepts once', async () => {
+    const command = (await waitFor(gateway.output, /eval "\$\(npm run -s token -- (.+?)\)"/))[1]!;
+    expect(command).to.contain(`--htu ${proxyUrl}/echo/hello`);
+    const assignments = Object.fromEntries((await mintToken(command.split(' '))).split('\n').map((line) => line.split('=') as [string, string]));
+    const headers: Array<[string, string]> = [['Authorization', `DPoP ${assignments.TOKEN}`], ['DPoP', assignments.DPOP_PROOF!]];
+    expect((await get(`${proxyUrl}/echo/hello`, headers)).status).to.equal(200);
+    expect((await get(`${proxyUrl}/echo/hello`, headers)).status).to.equal(401);
+  });
+
   it("prints Kong's error log: notice lines and okta-jwt's refusal lines (logged at info)", async () => {
     expect(gateway.output()).to.match(/\[notice\] \[pluginserver\] started, pid \d+/);
     expect((await get(`${proxyUrl}/echo/hello`)).status).to.equal(401);

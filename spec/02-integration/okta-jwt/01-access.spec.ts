@@ -5,7 +5,7 @@ import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
 import { kongYml } from '../../support/kong-config';
 import { useConfig } from '../../support/apply-config';
-import { expectChallenge, expectNoUpstreamRequest } from './assertions';
+import { expectChallenge, expectNoUpstreamRequest, pdkCalls } from './assertions';
 
 describe('okta-jwt on a route: tokens in, decisions out', function () {
   let gw: Gateway;
@@ -106,29 +106,18 @@ describe('okta-jwt on a route: tokens in, decisions out', function () {
       if (gw.double === null) this.skip();
     });
 
-    /** The PDK methods the plugin called for the requests since the last reset, per event. */
-    function pdkCalls(): string[] {
-      const frames = gw.double!.rpcLog.frames.filter(
-        (f) => f.server === 'okta-jwt' && f.dir === 'ps->kong' && (f.method === 'plugin.HandleEvent' || f.method.startsWith('plugin.Step')),
-      );
-      return frames.map((f) => {
-        const data = (f.frame as [number, number, unknown, { Data?: unknown } | null])[3]?.Data;
-        return typeof data === 'string' ? data : String((data as { Method?: string } | undefined)?.Method);
-      });
-    }
-
     it('serves a valid token with one read and one write, then returns', async () => {
       const token = await gw.mint({ scp: ['orders:read'] });
       await get(`${gw.proxyUrl}/echo/x`, bearer(token));
       gw.double!.rpcLog.reset();
       expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
-      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
+      expect(pdkCalls(gw)).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
     });
 
     it('reports a refusal (log line, serializer value) and ends with kong.response.exit, nothing after it', async () => {
       gw.double!.rpcLog.reset();
       expect((await get(`${gw.proxyUrl}/echo/x`, bearer('abc.def.ghi'))).status).to.equal(401);
-      expect(pdkCalls()).to.deep.equal(['kong.request.get_headers', 'kong.log.info', 'kong.log.set_serialize_value', 'kong.response.exit']);
+      expect(pdkCalls(gw)).to.deep.equal(['kong.request.get_headers', 'kong.log.info', 'kong.log.set_serialize_value', 'kong.response.exit']);
     });
 
     it('logs the reason code with safe identifiers only, never the token', async () => {

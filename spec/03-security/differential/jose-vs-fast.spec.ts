@@ -34,7 +34,7 @@ type Verdict = string;
 
 async function verdict(token: string, check: JwtCheck, keySets: KeySets, config: ReturnType<typeof normaliseConfig>): Promise<Verdict> {
   try {
-    const v = await verifyAccessToken(token, config, keySets, check);
+    const v = await verifyAccessToken(token, config, keySets, false, check);
     return v.ok ? `accept ${JSON.stringify(v.claims)}` : `refuse ${v.reason}`;
   } catch (err) {
     return `throw ${(err as Error).name}: ${(err as Error).message}`;

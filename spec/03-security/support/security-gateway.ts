@@ -14,12 +14,12 @@ import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { send, type HttpResponse } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
-import { expectChallenge } from '../../02-integration/okta-jwt/assertions';
+import { expectChallenge, expectDpopChallenge } from '../../02-integration/okta-jwt/assertions';
 import { useConfig } from '../../support/apply-config';
 import { AUDIENCE, startRawIssuer, type RawIssuer } from './raw-issuer';
 
-/** Expected outcomes in the catalogue's shorthand (§0). */
-export type Expected = '401n' | '401i' | '400r' | '403s' | 500 | 503;
+/** Expected outcomes in the catalogue's shorthand (§0); 401p / 401d: DPoP challenges with invalid_dpop_proof / invalid_token. */
+export type Expected = '401n' | '401i' | '400r' | '403s' | '401p' | '401d' | 500 | 503;
 
 export interface Trap {
   url: string;
@@ -114,7 +114,7 @@ export class SecurityGateway {
 
   /** Sends GET /echo/… with exactly these header lines (token-bearing values are remembered as secrets). */
   request(headers: Array<[string, string]>, path = '/echo/case', method = 'GET'): Promise<HttpResponse> {
-    for (const [name, value] of headers) if (/authorization|cookie/i.test(name)) this.secret(value.replace(/^\S+\s+/, ''));
+    for (const [name, value] of headers) if (/authorization|cookie|^dpop$/i.test(name)) this.secret(value.replace(/^\S+\s+/, ''));
     return send(method, this.proxy + path, headers);
   }
 
@@ -161,6 +161,12 @@ export class SecurityGateway {
         break;
       case '403s':
         expectChallenge(res, 403, 'insufficient_scope');
+        break;
+      case '401p':
+        expectDpopChallenge(res, 'invalid_dpop_proof');
+        break;
+      case '401d':
+        expectDpopChallenge(res, 'invalid_token');
         break;
       default:
         expect(res.status, res.text).to.equal(expected);

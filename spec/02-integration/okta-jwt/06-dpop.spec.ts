@@ -1,0 +1,93 @@
+// DPoP (RFC 9449) through a gateway (the Kong double, or a running Kong with npm run test:kong):
+// dpop.mode "allowed", the client-facing base URL configured (dpop.external_base_url, so the
+// proof's htu matches whatever port mapping sits between the tests and Kong).
+import { expect } from 'chai';
+import { createDpopKey, dpopProof, type DpopKey } from '../../../dev/dpop-proof';
+import { startGateway, type Gateway } from '../../support/gateway';
+import { bearer, get, send } from '../../support/http-client';
+import { kongYml, oktaJwtConfig } from '../../support/kong-config';
+import { expectChallenge, expectDpopChallenge, expectNoUpstreamRequest, pdkCalls } from './assertions';
+
+describe('okta-jwt with DPoP-bound tokens', function () {
+  let gw: Gateway;
+  let key: DpopKey;
+  const url = (path = '/echo/dpop') => `${gw.proxyUrl}${path}`;
+  const boundToken = () => gw.mint({ scp: ['orders:read'], cnf: { jkt: key.jkt } });
+  const proofFor = (token: string | undefined, htm = 'GET', htu = url()) => dpopProof(key, { htm, htu, accessToken: token });
+  const dpop = async (token: string, proof?: string): Promise<Array<[string, string]>> => [['Authorization', `DPoP ${token}`], ['DPoP', proof ?? (await proofFor(token))]];
+
+  before(async function () {
+    this.timeout(60000);
+    gw = await startGateway();
+    key = await createDpopKey('ES256');
+    const plugin = oktaJwtConfig(gw, { dpop: { mode: 'allowed', external_base_url: gw.proxyUrl } });
+    const res = await gw.postConfig(kongYml(gw, { plugin }));
+    expect(res.status, res.text).to.equal(201);
+  });
+  after(async () => gw?.close());
+  beforeEach(async () => gw.resetUpstream());
+
+  it('lets a DPoP-bound token with a proof for this request through', async () => {
+    const token = await boundToken();
+    const res = await get(url(), await dpop(token));
+    expect(res.status, res.text).to.equal(200);
+    const upstream = res.json<{ headers: Record<string, string> }>();
+    expect(upstream.headers.authorization).to.equal(`DPoP ${token}`);
+    expect(upstream.headers['x-user-sub']).to.equal('dev.user@example.com');
+  });
+
+  it('compares htu without the query string', async () => {
+    const token = await boundToken();
+    expect((await get(url('/echo/dpop?page=2'), await dpop(token))).status).to.equal(200);
+  });
+
+  it('refuses a replayed proof, a proof for another method or URI, and a proof by another key', async () => {
+    const token = await boundToken();
+    const headers = await dpop(token);
+    expect((await get(url(), headers)).status).to.equal(200);
+    await gw.resetUpstream();
+    expectDpopChallenge(await get(url(), headers), 'invalid_dpop_proof');
+    expectDpopChallenge(await get(url(), await dpop(token, await proofFor(token, 'POST'))), 'invalid_dpop_proof');
+    expectDpopChallenge(await get(url(), await dpop(token, await proofFor(token, 'GET', url('/echo/elsewhere')))), 'invalid_dpop_proof');
+    const other = await createDpopKey('ES256');
+    expectDpopChallenge(await get(url(), await dpop(token, await dpopProof(other, { htm: 'GET', htu: url(), accessToken: token }))), 'invalid_token');
+    await expectNoUpstreamRequest(gw);
+  });
+
+  it('refuses a DPoP-bound token sent as a bearer token, and the DPoP scheme without a proof', async () => {
+    const token = await boundToken();
+    expectChallenge(await get(url(), bearer(token)), 401, 'invalid_token');
+    expectDpopChallenge(await get(url(), [['Authorization', `DPoP ${token}`]]), 'invalid_dpop_proof');
+    await expectNoUpstreamRequest(gw);
+  });
+
+  it('still serves plain bearer tokens, and offers both schemes when no token is sent', async () => {
+    expect((await get(url(), bearer(await gw.mint({ scp: ['orders:read'] })))).status).to.equal(200);
+    const res = await get(url());
+    expect(res.status).to.equal(401);
+    expect(res.headers['www-authenticate']).to.equal('Bearer realm="okta-jwt", DPoP realm="okta-jwt", algs="ES256 RS256 PS256"');
+  });
+
+  describe('over the plugin-server protocol (Kong double only)', () => {
+    before(function () {
+      if (gw.double === null) this.skip();
+    });
+
+    it('with DPoP on, a bearer request costs the same PDK calls as before (one read, one write)', async () => {
+      const token = await gw.mint({ scp: ['orders:read'] });
+      await get(url(), bearer(token));
+      gw.double!.rpcLog.reset();
+      expect((await get(url(), bearer(token))).status).to.equal(200);
+      expect(pdkCalls(gw)).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'ret']);
+    });
+
+    it('a DPoP request adds the method and the raw path (external_base_url set)', async () => {
+      const token = await boundToken();
+      gw.double!.rpcLog.reset();
+      expect((await send('GET', url(), await dpop(token))).status).to.equal(200);
+      expect(pdkCalls(gw)).to.deep.equal([
+        'kong.request.get_headers', 'kong.request.get_method', 'kong.request.get_path_with_query', 'kong.service.request.set_headers', 'ret',
+      ]);
+    });
+  });
+});
