@@ -157,10 +157,10 @@ export class RemoteKeySet {
   }
 
   private async fetchKeys(): Promise<Fetched> {
-    const { timeoutMs, connectTimeoutMs, maxBodyBytes } = this.settings;
+    const { timeoutMs, connectTimeoutMs, maxBodyBytes, proxyUrl } = this.settings;
     // One deadline for the whole refresh, discovery included: no caller waits longer than timeoutMs.
     const deadline = AbortSignal.timeout(timeoutMs);
-    const limits: HttpLimits = { connectTimeoutMs, maxBodyBytes };
+    const limits: HttpLimits = { connectTimeoutMs, maxBodyBytes, proxyUrl };
     const jwksUri = await this.jwksUri(limits, deadline);
     const { json, maxAgeSeconds } = await httpGetJson(jwksUri, limits, deadline);
     return { usable: await usableKeys(json, MAX_KEYS_PER_SET), maxAgeSeconds };
