@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
+import { startForwardProxy } from '../../support/forward-proxy';
 import { failing, runDoctor } from './run-doctor';
 
 interface SkewedIssuer {
@@ -147,5 +148,21 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
     ]);
     expect(report.verdict.kind).to.equal('no_token');
     expect(report.tokenSha256).to.equal(null);
+  });
+
+  it('goes through the forward proxy the plugin would use (HTTP_PROXY) and says so in issuer.proxy', async () => {
+    const proxy = await startForwardProxy();
+    try {
+      const run = await runDoctor(flags(dev.issuer), '', { HTTP_PROXY: proxy.url, NO_PROXY: '' });
+      expect(run.code).to.equal(0);
+      const report = run.report();
+      expect(report.checks.find((c) => c.id === 'issuer.proxy')).to.deep.equal({
+        id: 'issuer.proxy', status: 'info', field: null,
+        detail: `issuer requests went through proxy ${proxy.url} (from HTTPS_PROXY / HTTP_PROXY (NO_PROXY does not exempt this issuer))`,
+      });
+      expect(proxy.seen).to.deep.equal([`GET ${dev.issuer}/.well-known/oauth-authorization-server`, `GET ${dev.jwksUri}`]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
