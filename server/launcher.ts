@@ -2,7 +2,8 @@
 // command line (kong-pdk's own parser), serving through HardenedServer and FramedListener.
 // Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
 // loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
-// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0.
+// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0; `--metrics ADDR` /
+// OKTA_JWT_METRICS_ADDR serve Prometheus metrics (metrics-endpoint.ts).
 import './without-ts-node';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,12 +14,21 @@ import { stderrLogger } from './logger';
 import { settingsFromEnv, type ServerSettings } from './settings';
 import { healthMain } from './health';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
+import { takeMetricsAddress, type MetricsAddress } from './metrics-address';
+import { startMetrics } from './metrics-endpoint';
 
 export function main(): void {
   // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
   if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
   // kong-pdk's parser would print kong-pdk's own version.
   if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
+  let metricsAddress: MetricsAddress | null;
+  try {
+    metricsAddress = takeMetricsAddress(process.argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const opts = parse();
   const logger = stderrLogger(opts.logLevel);
   // The stock server resolves a relative directory against its own install folder and finds nothing.
@@ -36,6 +46,7 @@ export function main(): void {
       process.exitCode = 1;
     });
   } else {
+    if (metricsAddress !== null) startMetrics(metricsAddress, logger);
     serve(opts, pluginsDir, settings, logger);
   }
 }

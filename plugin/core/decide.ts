@@ -10,6 +10,7 @@ import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
+import { timedVerification } from '../metrics/sink';
 import { claimAt, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
 import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
@@ -84,7 +85,7 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
 
   const { token, source } = extraction;
-  const verification = await verifyAccessToken(token, config, keySets);
+  const verification = await timedVerification(() => verifyAccessToken(token, config, keySets));
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
     return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token), source);

@@ -14,6 +14,7 @@ import { challenge, internalError } from '../respond/deny';
 import { queueWarning, takeQueuedWarnings } from '../log/deferred-log';
 import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
+import { metricsSink } from '../metrics/sink';
 import { lookUpConsumer } from './consumer-lookup';
 import type { HeaderMultiMap, Pdk } from './pdk';
 
@@ -74,9 +75,11 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
 async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, loggable: boolean): Promise<void> {
   switch (decision.kind) {
     case 'pass':
+      metricsSink()?.decision('pass', null, null, config.scope);
       if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
       return clearAll(kong, decision.clearHeaders);
     case 'deny':
+      metricsSink()?.decision('deny', decision.status, decision.reason, config.scope);
       reportRefusal(kong, decision, config, loggable);
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
@@ -113,6 +116,7 @@ function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig, loggable: bo
 /** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
 async function observe(kong: Pdk, decision: Observe, config: PluginConfig, loggable: boolean): Promise<void> {
   const { status, reason } = decision.wouldDeny;
+  metricsSink()?.decision('observe', status, reason, config.scope);
   if (loggable) await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
   await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
   if (config.guardHeader !== null) await kong.service.request.setHeaders(guardMarker(config));
@@ -139,6 +143,8 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable:
       Object.assign(setHeaders, consumerHeaders(consumer, request.credential, request.anonymous));
     }
   }
+  // Counted here: a missing required consumer above turns the allow into a refusal.
+  metricsSink()?.decision('allow', null, null, config.scope);
   if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
   // set_headers already replaced every value of the names it set; clearing them again would undo it.
   const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
@@ -155,6 +161,7 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable:
  */
 function refuseAfterInternalError(kong: Pdk, err: unknown, config: PluginConfig): void {
   const denial = internalError();
+  metricsSink()?.decision('deny', denial.status, denial.reason, config.scope);
   const what = err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error value was thrown';
   const line = `okta-jwt: request refused after an internal error (${what.slice(0, 300)})`;
   if (config.tokenSources.queryParam === null) void kong.log.err(line);

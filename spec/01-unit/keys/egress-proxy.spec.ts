@@ -14,18 +14,11 @@ import type { KeySetSettings } from '../../../plugin/config/types';
 import { keySetFor, resetKeySets, KeySetError } from '../../../plugin/keys';
 import { httpGetJson } from '../../../plugin/keys/http-get-json';
 import { startForwardProxy, type ForwardProxy } from '../../support/forward-proxy';
+import { freePort } from '../../support/free-port';
 import { repoRoot } from '../../support/repo-paths';
 import { headerOf, keySettings, recordingLog, rejectionOf } from './helpers';
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy'];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A listener that accepts connections and never answers: a proxy that hangs on CONNECT. */
 async function silentListener(): Promise<{ url: string; close(): Promise<void> }> {
