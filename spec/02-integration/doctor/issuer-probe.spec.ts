@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
 import { startForwardProxy } from '../../support/forward-proxy';
-import { failing, runDoctor } from './run-doctor';
+import { failing, runDoctor, tempDir } from './run-doctor';
 
 interface SkewedIssuer {
   issuer: string;
@@ -162,6 +162,25 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
       });
       expect(proxy.seen).to.deep.equal([`GET ${dev.issuer}/.well-known/oauth-authorization-server`, `GET ${dev.jwksUri}`]);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  it('uses key_set.proxy_url from the config file, even for an issuer NO_PROXY names, and says where the proxy came from', async () => {
+    const proxy = await startForwardProxy();
+    const tmp = tempDir();
+    try {
+      const plugin = { issuer: dev.issuer, audiences: ['api://default'], key_set: { proxy_url: `http://svc:pw@${new URL(proxy.url).host}` } };
+      const file = tmp.file('kong.yml', JSON.stringify({ _format_version: '3.0', plugins: [{ name: 'okta-jwt', config: plugin }] }));
+      const run = await runDoctor(['--config', file, '--json'], '', { NO_PROXY: '127.0.0.1' });
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      expect(run.report().checks.find((c) => c.id === 'issuer.proxy')).to.deep.equal({
+        id: 'issuer.proxy', status: 'info', field: 'key_set.proxy_url',
+        detail: `issuer requests went through proxy ${proxy.url} (from key_set.proxy_url)`,
+      });
+      expect(proxy.seen).to.have.length(2);
+    } finally {
+      tmp.remove();
       await proxy.close();
     }
   });

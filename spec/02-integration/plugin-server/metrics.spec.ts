@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
 import { bearer, get, send } from '../../support/http-client';
 import { freePort } from '../../support/free-port';
-import { REPO_ROOT, launchServer, serverBinary } from '../../support/plugin-server/launch';
+import { REPO_ROOT, launchServer, serverBinary, type ServerProcess } from '../../support/plugin-server/launch';
 
 const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
 const ORDERS_ROUTE = '5b1a4a0e-9a3c-4c49-9a53-0c1f2a6b7d01';
@@ -33,6 +33,15 @@ function samples(text: string): Sample[] {
 
 function value(all: Sample[], name: string, labels: Record<string, string>): number | undefined {
   return all.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+/** The plugin socket answers before the metrics listener may be up: wait for its log line. */
+async function stderrLine(server: ServerProcess, re: RegExp): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!re.test(server.stderr)) {
+    if (Date.now() > deadline) throw new Error(`no ${re} on stderr: ${server.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function () {
@@ -110,6 +119,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args: ['--metrics', String(port)] });
       try {
         const base = `http://127.0.0.1:${port}`;
+        await stderrLine(server, new RegExp(`\\[info\\] metrics on ${base}/metrics\n`));
         const scrape = await get(`${base}/metrics`);
         expect(scrape.status).to.equal(200);
         expect(scrape.text).to.include('# TYPE okta_jwt_decisions_total counter');
@@ -132,11 +142,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       const port = (busy.address() as net.AddressInfo).port;
       const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, env: { OKTA_JWT_METRICS_ADDR: `127.0.0.1:${port}` } });
       try {
-        const deadline = Date.now() + 10_000;
-        while (!/metrics endpoint 127\.0\.0\.1:\d+ unavailable \(listen EADDRINUSE[^)]*\); serving without it/.test(server.stderr)) {
-          if (Date.now() > deadline) throw new Error(`no EADDRINUSE line on stderr: ${server.stderr}`);
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await stderrLine(server, /metrics endpoint 127\.0\.0\.1:\d+ unavailable \(listen EADDRINUSE[^)]*\); serving without it/);
         expect(server.alive).to.equal(true);
       } finally {
         await server.stop();
