@@ -143,14 +143,14 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable:
       Object.assign(setHeaders, consumerHeaders(consumer, request.credential, request.anonymous));
     }
   }
-  // Counted here: a missing required consumer above turns the allow into a refusal.
-  metricsSink()?.decision('allow', null, null, config.scope);
   if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
   // set_headers already replaced every value of the names it set; clearing them again would undo it.
   const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
   await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
   if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
+  // Counted once applied: a missing required consumer turns an allow into a refusal, a failed PDK call into internal_error.
+  metricsSink()?.decision('allow', null, null, config.scope);
 }
 
 /**

@@ -18,8 +18,8 @@ export function proxyFor(target: URL, configured: string | null): URL | null {
   try {
     return new URL(chosen);
   } catch {
-    // A malformed environment value must not silently mean "direct": fail the fetch instead.
-    throw new Error('the proxy named by the environment is not a URL');
+    // A malformed value must not silently mean "direct": fail the fetch instead.
+    throw new Error(configured === null ? 'the proxy named by the environment is not a URL' : 'key_set.proxy_url is not a URL');
   }
 }
 
