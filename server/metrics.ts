@@ -4,6 +4,8 @@
 // defines the contract; spec/01-unit/plugin-server/metrics.spec.ts checks this side against it).
 // Label values come from configuration (route, service and key-set ids) and the plugin's fixed
 // codes, and each label set is capped, so no request can grow the series count.
+// prom-client: the Prometheus client for Node that Prometheus' own docs list, maintained, with the
+// standard process_* / nodejs_* collectors; okta-jwt only adds its own series.
 import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricsAddress } from './metrics-address';

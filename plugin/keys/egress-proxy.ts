@@ -5,6 +5,8 @@
 // explicit per-plugin choice and is always used.
 // The tunnel (CONNECT for https, absolute-form requests for http) is the maintained proxy-agents
 // packages' work; TLS to the issuer stays end to end with Node's trust store (NODE_EXTRA_CA_CERTS).
+// These two agents plus proxy-from-env are the smallest maintained set (proxy-agent adds PAC, SOCKS
+// and a JavaScript engine okta-jwt does not need).
 /// <reference path="./proxy-from-env.d.ts" />
 import type { Agent } from 'node:http';
 import { HttpProxyAgent } from 'http-proxy-agent';
