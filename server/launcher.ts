@@ -18,10 +18,8 @@ import { takeMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics } from './metrics-endpoint';
 
 export function main(): void {
-  // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
-  if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
-  // kong-pdk's parser would print kong-pdk's own version.
-  if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
+  // Taken out of argv first: a healthcheck may repeat the start command's flags, and neither
+  // --health's parser nor kong-pdk's accepts unknown options.
   let metricsAddress: MetricsAddress | null;
   try {
     metricsAddress = takeMetricsAddress(process.argv);
@@ -29,6 +27,10 @@ export function main(): void {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);
   }
+  // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
+  if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
+  // kong-pdk's parser would print kong-pdk's own version.
+  if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
   const opts = parse();
   const logger = stderrLogger(opts.logLevel);
   // The stock server resolves a relative directory against its own install folder and finds nothing.

@@ -136,6 +136,23 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       }
     });
 
+    it('lets --health run with the start command\'s flags, --metrics included', async () => {
+      const port = await freePort();
+      const args = ['--metrics', String(port)];
+      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args });
+      try {
+        const dir = path.dirname(server.socketPath);
+        const health = await new Promise<{ code: number; stdout: string }>((resolve) => {
+          execFile(process.execPath, [serverBinary('hardened'), '--health', '-p', dir, '--sock-name', path.basename(server.socketPath), '-d', PLUGINS_DIR, ...args], { timeout: 15_000 }, (err, stdout) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout }),
+          );
+        });
+        expect(health).to.deep.equal({ code: 0, stdout: `healthy: ${server.socketPath} serves okta-jwt\n` });
+      } finally {
+        await server.stop();
+      }
+    });
+
     it('keeps serving the plugin without metrics when the port is taken, and says so', async () => {
       const busy = net.createServer();
       await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
