@@ -39,6 +39,12 @@ function valueOrDefault<T>(raw: Raw, name: string, nested?: string): T {
   return ((isRecord(raw[name]) ? (raw[name] as Raw)[nested] : undefined) ?? inner?.default) as T;
 }
 
+/** key_set.proxy_url when it is a string (the config checks report anything else). */
+function configuredProxy(raw: Raw): string | null {
+  const value = valueOrDefault<unknown>(raw, 'key_set', 'proxy_url');
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
 function issuerTargets(raw: Raw): IssuerTarget[] {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   const primary = str(raw.issuer);
@@ -166,6 +172,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
       allowedAlgorithms: valueOrDefault<string[]>(raw, 'allowed_algorithms'),
       maxBodyBytes: valueOrDefault<number>(raw, 'key_set', 'max_body_bytes'),
       timeoutMs: options.timeoutMs,
+      proxyUrl: configuredProxy(raw),
     });
     checks.push(...probe.checks);
     unreachable ||= probe.unreachable;

@@ -2,7 +2,10 @@
 // authorization server or custom authorization server), its metadata (found the way the plugin
 // finds it), the clock skew between this host and the issuer (its Date header), and its key set
 // (filtered by the plugin's own key filter). Only the configured issuer and jwks_uri are contacted.
+import http from 'node:http';
+import https from 'node:https';
 import { acceptableJwksUri } from '../plugin/keys/discovery';
+import { agentFor, proxyFor, proxyLabel } from '../plugin/keys/egress-proxy';
 import { MAX_KEYS_PER_SET } from '../plugin/keys/remote-key-set';
 import { usableKeys } from '../plugin/keys/usable-keys';
 import { fail, info, pass, warn, type Check } from './check';
@@ -20,6 +23,8 @@ export interface ProbeSettings {
   allowedAlgorithms: string[];
   timeoutMs: number;
   maxBodyBytes: number;
+  /** key_set.proxy_url as configured; null: the environment's proxy settings, as in the plugin. */
+  proxyUrl: string | null;
 }
 
 export interface IssuerProbe {
@@ -30,28 +35,47 @@ export interface IssuerProbe {
 
 const METADATA_PATHS = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'];
 
-type Fetched = { ok: true; status: number; date: Date | null; body: unknown; text: string; midpoint: number } | { ok: false; error: string };
+type Fetched = ({ ok: true; status: number; date: Date | null; body: unknown; text: string; midpoint: number } | { ok: false; error: string }) & {
+  /** The proxy the request went through (as the plugin would choose it), or null: direct. */
+  via: string | null;
+};
 
+/** The plugin's egress (egress-proxy.ts: key_set.proxy_url, else the environment), no redirects, a deadline. */
 async function getJson(url: string, settings: ProbeSettings): Promise<Fetched> {
   const started = Date.now();
+  let via: string | null = null;
   try {
-    const res = await fetch(url, { redirect: 'manual', headers: { accept: 'application/json' }, signal: AbortSignal.timeout(settings.timeoutMs) });
-    const text = await res.text();
+    const target = new URL(url);
+    const proxy = proxyFor(target, settings.proxyUrl);
+    via = proxy === null ? null : proxyLabel(proxy);
+    const res = await get(target, agentFor(target, proxy), settings.timeoutMs);
     const midpoint = (started + Date.now()) / 2;
-    const dateHeader = res.headers.get('date');
-    const date = dateHeader === null || Number.isNaN(Date.parse(dateHeader)) ? null : new Date(dateHeader);
+    const date = res.date === undefined || Number.isNaN(Date.parse(res.date)) ? null : new Date(res.date);
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {
       body = undefined;
     }
-    return { ok: true, status: res.status, date, body, text, midpoint };
+    return { ok: true, status: res.status, date, body, text: res.text, midpoint, via };
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    const name = (err as Error).name;
-    return { ok: false, error: name === 'TimeoutError' ? `no answer within ${settings.timeoutMs} ms` : (cause ?? (err as Error).message) };
+    const { code, name, message } = err as NodeJS.ErrnoException;
+    return { ok: false, error: name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${settings.timeoutMs} ms` : (code ?? message), via };
   }
+}
+
+function get(url: URL, agent: http.Agent | false, timeoutMs: number): Promise<{ status: number; date: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const client = url.protocol === 'https:' ? https : http;
+    const req = client.request(url, { agent, headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, date: res.headers.date, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Okta: a custom authorization server's issuer ends in /oauth2/<id>; the org AS issuer is the bare org URL. */
@@ -92,8 +116,7 @@ function clockCheck(id: string, fetched: Extract<Fetched, { ok: true }>, leewayS
 
 const unreachableAnswer = (f: Fetched) => !f.ok || f.status >= 500;
 
-async function keysCheck(id: string, jwksUri: string, field: string, settings: ProbeSettings): Promise<{ check: Check; unreachable: boolean }> {
-  const fetched = await getJson(jwksUri, settings);
+async function keysCheck(id: string, jwksUri: string, field: string, settings: ProbeSettings, fetched: Fetched): Promise<{ check: Check; unreachable: boolean }> {
   if (!fetched.ok) return { check: fail(id, `${jwksUri}: ${fetched.error}`, field, 'keys_unavailable'), unreachable: true };
   if (fetched.status !== 200) return { check: fail(id, `${jwksUri} answered HTTP ${fetched.status} (the plugin needs exactly 200)`, field, 'keys_unavailable'), unreachable: fetched.status >= 500 };
   if (Buffer.byteLength(fetched.text) > settings.maxBodyBytes) {
@@ -114,6 +137,13 @@ async function keysCheck(id: string, jwksUri: string, field: string, settings: P
   }
 }
 
+/** Says which forward proxy carried the issuer requests (none: no line; the requests went direct). */
+function proxyChecks(proxies: ReadonlySet<string>, suffix: string, settings: ProbeSettings): Check[] {
+  if (proxies.size === 0) return [];
+  const source = settings.proxyUrl !== null ? 'key_set.proxy_url' : 'HTTPS_PROXY / HTTP_PROXY (NO_PROXY does not exempt this issuer)';
+  return [info(`issuer.proxy${suffix}`, `issuer requests went through proxy ${[...proxies].join(', ')} (from ${source})`, settings.proxyUrl !== null ? 'key_set.proxy_url' : null)];
+}
+
 export async function probeIssuer(target: IssuerTarget, settings: ProbeSettings): Promise<IssuerProbe> {
   const suffix = target.where === '' ? '' : `:${target.where}`;
   const checks: Check[] = [issuerForm(target)];
@@ -123,9 +153,11 @@ export async function probeIssuer(target: IssuerTarget, settings: ProbeSettings)
   let firstAnswer: Extract<Fetched, { ok: true }> | null = null;
   const failures: string[] = [];
   let unreachable = true;
+  const proxies = new Set<string>();
 
   for (const path of METADATA_PATHS) {
     const fetched = await getJson(base + path, settings);
+    if (fetched.via !== null) proxies.add(fetched.via);
     if (fetched.ok) firstAnswer ??= fetched;
     if (!unreachableAnswer(fetched)) unreachable = false;
     if (!fetched.ok) {
@@ -157,8 +189,10 @@ export async function probeIssuer(target: IssuerTarget, settings: ProbeSettings)
   checks.push(firstAnswer === null ? info(`issuer.clock${suffix}`, 'the issuer did not answer; clock skew not measured') : clockCheck(`issuer.clock${suffix}`, firstAnswer, settings.leewaySeconds));
 
   const jwksUri = target.jwksUri ?? discovered?.jwksUri ?? null;
-  if (jwksUri === null) return { checks, unreachable };
-  const keys = await keysCheck(`issuer.keys${suffix}`, jwksUri, target.jwksUri !== null ? `${target.where}jwks_uri` : issuerField, settings);
-  checks.push(keys.check);
+  if (jwksUri === null) return { checks: [...checks, ...proxyChecks(proxies, suffix, settings)], unreachable };
+  const keysFetched = await getJson(jwksUri, settings);
+  if (keysFetched.via !== null) proxies.add(keysFetched.via);
+  const keys = await keysCheck(`issuer.keys${suffix}`, jwksUri, target.jwksUri !== null ? `${target.where}jwks_uri` : issuerField, settings, keysFetched);
+  checks.push(keys.check, ...proxyChecks(proxies, suffix, settings));
   return { checks, unreachable: (discovered === null && target.jwksUri === null && unreachable) || keys.unreachable };
 }

@@ -3,7 +3,8 @@
 // framing and decoding: any header name is data, an undecodable request is refused, never dropped).
 // Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
 // loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
-// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0.
+// instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0; `--metrics ADDR` /
+// OKTA_JWT_METRICS_ADDR serve Prometheus metrics (metrics-endpoint.ts).
 import './without-ts-node';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,8 +15,19 @@ import { stderrLogger } from './logger';
 import { settingsFromEnv, type ServerSettings } from './settings';
 import { healthMain } from './health';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
+import { takeMetricsAddress, type MetricsAddress } from './metrics-address';
+import { startMetrics } from './metrics-endpoint';
 
 export function main(): void {
+  // Taken out of argv first: a healthcheck may repeat the start command's flags, and neither
+  // --health's parser nor kong-pdk's accepts unknown options.
+  let metricsAddress: MetricsAddress | null;
+  try {
+    metricsAddress = takeMetricsAddress(process.argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
   // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
   if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
   // kong-pdk's parser would print kong-pdk's own version.
@@ -37,6 +49,7 @@ export function main(): void {
       process.exitCode = 1;
     });
   } else {
+    if (metricsAddress !== null) startMetrics(metricsAddress, logger);
     serve(opts, pluginsDir, settings, logger);
   }
 }

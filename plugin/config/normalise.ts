@@ -94,6 +94,20 @@ function checkUrl(name: string, value: string, allowInsecure: boolean): void {
   throw new ConfigError(`${name} must use https (plain http is accepted only for localhost or 127.0.0.1)`);
 }
 
+/** key_set.proxy_url: an http(s) proxy origin. Credentials are allowed (proxies ask for them) and never logged. */
+function proxyUrl(value: string | null): string | null {
+  if (value === null) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('key_set.proxy_url is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('key_set.proxy_url must be an http:// or https:// proxy URL');
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw new ConfigError('key_set.proxy_url must name only the proxy (scheme, host and port), no path or query');
+  return value;
+}
+
 /** One of the keys Kong adds to the config it sends (route_id, __plugin_id, …), when it is a plain id. */
 function kongKey(input: Raw, name: string): string | null {
   const v = input[name];
@@ -233,6 +247,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     connectTimeoutMs,
     timeoutMs,
     maxBodyBytes: int(keySet, 'max_body_bytes'),
+    proxyUrl: proxyUrl(optionalStr(keySet, 'proxy_url')),
   };
 
   const issuers = [

@@ -37,6 +37,8 @@ export function reservedHeaderError(header: string): string | null {
 
 type Field = Record<string, Record<string, unknown>>;
 
+const URL_PATTERN = '^https?://[^/%s]+';
+
 const keySetFields: Field[] = [
   { min_ttl_seconds: { type: 'integer', default: 300, between: [0, 86400], description: 'Lower bound applied to the issuer\'s Cache-Control max-age for the key set.' } },
   { max_ttl_seconds: { type: 'integer', default: 3600, between: [60, 604800], description: 'Upper bound applied to the issuer\'s Cache-Control max-age for the key set.' } },
@@ -45,6 +47,7 @@ const keySetFields: Field[] = [
   { connect_timeout_ms: { type: 'integer', default: 2000, between: [50, 60000], description: 'Connect timeout for discovery and key-set requests, in milliseconds.' } },
   { timeout_ms: { type: 'integer', default: 5000, between: [100, 120000], description: 'Total timeout for one discovery or key-set request, in milliseconds.' } },
   { max_body_bytes: { type: 'integer', default: 262144, between: [1024, 10485760], description: 'Largest discovery or key-set response body accepted, in bytes.' } },
+  { proxy_url: { type: 'string', required: false, match: URL_PATTERN, description: 'Forward proxy (http://host:port) for discovery and key-set requests, for hosts whose environment cannot be changed. Wins over HTTPS_PROXY / HTTP_PROXY, and NO_PROXY does not apply to it. Unset: those environment variables decide.' } },
 ];
 
 const tokenCacheFields: Field[] = [
@@ -56,7 +59,6 @@ const tokenCacheFields: Field[] = [
 const CHALLENGE_TOKEN = '^[^%s%c"\\\\]+$';
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
 const CLAIM_PATH = { type: 'string', required: true, match: '^[^.%c][^%c]*$', description: 'Dot path into the claims, e.g. sub, groups or profile.email.' };
-const URL_PATTERN = '^https?://[^/%s]+';
 /** Okta custom authorization servers live under /oauth2/<id>; the org authorization server (no /oauth2/) issues tokens APIs must not accept. */
 const OKTA_CUSTOM_AS_ISSUER = '^https?://[^/%s]+/oauth2/[^/%s]+$';
 const ISSUER_DESCRIPTION = 'Okta custom authorization server issuer, e.g. https://dev-123.okta.com/oauth2/default (the org authorization server is refused). Must equal the token iss exactly.';

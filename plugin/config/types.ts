@@ -21,6 +21,8 @@ export interface KeySetSettings {
   connectTimeoutMs: number;
   timeoutMs: number;
   maxBodyBytes: number;
+  /** Forward proxy for these requests (key_set.proxy_url); null: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide. */
+  proxyUrl: string | null;
 }
 
 export interface ClaimHeaderMapping {

@@ -12,6 +12,7 @@ import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
 import { dpopRefusal } from '../dpop/bound-request';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
+import { timedVerification } from '../metrics/sink';
 import { claimAt, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
 import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
@@ -98,7 +99,7 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (extraction.kind === 'absent') return anonymousOr(request, config, missingTokenChallenge(challenge(config.realm, 'token_missing', 'No bearer token'), config), null);
 
   const { token, source } = extraction;
-  const verification = await verifyAccessToken(token, config, keySets, dpop.kind === 'dpop');
+  const verification = await timedVerification(() => verifyAccessToken(token, config, keySets, dpop.kind === 'dpop'));
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
     return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token), source);

@@ -15,6 +15,7 @@ import { queueWarning, takeQueuedWarnings } from '../log/deferred-log';
 import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
 import { readTarget } from '../dpop/read-target';
+import { metricsSink } from '../metrics/sink';
 import { lookUpConsumer } from './consumer-lookup';
 import type { HeaderMultiMap, Pdk } from './pdk';
 
@@ -73,9 +74,11 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
 async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, loggable: boolean): Promise<void> {
   switch (decision.kind) {
     case 'pass':
+      metricsSink()?.decision('pass', null, null, config.scope);
       await clearAll(kong, decision.clearHeaders);
       return markGuard(kong, config);
     case 'deny':
+      metricsSink()?.decision('deny', decision.status, decision.reason, config.scope);
       reportRefusal(kong, decision, config, loggable);
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
@@ -112,6 +115,7 @@ function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig, loggable: bo
 /** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
 async function observe(kong: Pdk, decision: Observe, config: PluginConfig, loggable: boolean): Promise<void> {
   const { status, reason } = decision.wouldDeny;
+  metricsSink()?.decision('observe', status, reason, config.scope);
   if (loggable) await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
   await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
   await clearAll(kong, decision.clearHeaders);
@@ -145,6 +149,8 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable:
   if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
   await markGuard(kong, config);
+  // Counted once applied: a missing required consumer turns an allow into a refusal, a failed PDK call into internal_error.
+  metricsSink()?.decision('allow', null, null, config.scope);
 }
 
 /**
@@ -155,6 +161,7 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable:
  */
 function refuseAfterInternalError(kong: Pdk, err: unknown, config: PluginConfig): void {
   const denial = internalError();
+  metricsSink()?.decision('deny', denial.status, denial.reason, config.scope);
   const what = err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error value was thrown';
   const line = `okta-jwt: request refused after an internal error (${what.slice(0, 300)})`;
   if (config.tokenSources.queryParam === null) void kong.log.err(line);

@@ -1,13 +1,17 @@
 // One bounded HTTP GET for issuer metadata and key sets: connect timeout, an overall deadline
 // (an AbortSignal shared by every request of one refresh), a body-size cap that aborts the read as
-// soon as it is exceeded, exactly 200 required, redirects never followed, JSON body.
+// soon as it is exceeded, exactly 200 required, redirects never followed, JSON body. Through a
+// forward proxy when one applies (egress-proxy.ts); the limits hold the same way through it.
 // Error messages describe the failure only; they never contain the body.
 import http from 'node:http';
 import https from 'node:https';
+import { agentFor, proxyFor, proxyLabel } from './egress-proxy';
 
 export interface HttpLimits {
   connectTimeoutMs: number;
   maxBodyBytes: number;
+  /** key_set.proxy_url; null: the environment's proxy settings decide. */
+  proxyUrl: string | null;
 }
 
 export interface JsonResponse {
@@ -28,6 +32,14 @@ export function httpGetJson(url: URL, limits: HttpLimits, deadline: AbortSignal)
       reject(new FetchFailure('deadline passed before the request started'));
       return;
     }
+    let proxy: URL | null;
+    try {
+      proxy = proxyFor(url, limits.proxyUrl);
+    } catch (error) {
+      reject(new FetchFailure((error as Error).message));
+      return;
+    }
+    const via = proxy === null ? '' : ` via proxy ${proxyLabel(proxy)}`;
     let connectTimer: NodeJS.Timeout | undefined;
     let settled = false;
     const finish = (error: Error | undefined, value?: JsonResponse): void => {
@@ -42,26 +54,27 @@ export function httpGetJson(url: URL, limits: HttpLimits, deadline: AbortSignal)
         resolve(value as JsonResponse);
       }
     };
-    const onDeadline = (): void => finish(new FetchFailure(`no complete response from ${url.origin} in time`));
+    const onDeadline = (): void => finish(new FetchFailure(`no complete response from ${url.origin}${via} in time`));
 
     const client = url.protocol === 'https:' ? https : http;
     // A fresh connection per request (refreshes are minutes apart): no stale pooled sockets, and
     // the connect timeout always applies.
-    const req = client.request(url, { method: 'GET', agent: false, headers: { accept: 'application/json' } });
+    const req = client.request(url, { method: 'GET', agent: agentFor(url, proxy), headers: { accept: 'application/json' } });
     deadline.addEventListener('abort', onDeadline, { once: true });
+    // Runs from the start: a proxy agent hands the request its socket only once the tunnel is up.
+    connectTimer = setTimeout(
+      () => finish(new FetchFailure(`connect to ${url.origin}${via} timed out after ${limits.connectTimeoutMs} ms`)),
+      limits.connectTimeoutMs,
+    );
+    connectTimer.unref();
     req.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(
-        () => finish(new FetchFailure(`connect to ${url.origin} timed out after ${limits.connectTimeoutMs} ms`)),
-        limits.connectTimeoutMs,
-      );
-      connectTimer.unref();
-      socket.once('connect', () => clearTimeout(connectTimer));
+      if (socket.connecting) socket.once('connect', () => clearTimeout(connectTimer));
+      else clearTimeout(connectTimer);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish(new FetchFailure(`request to ${url.origin} failed: ${err.code ?? err.message}`)));
+    req.on('error', (err: NodeJS.ErrnoException) => finish(new FetchFailure(`request to ${url.origin}${via} failed: ${err.code ?? err.message}`)));
     req.on('response', (res) => {
       if (res.statusCode !== 200) {
-        finish(new FetchFailure(`${url.origin}${url.pathname} answered HTTP ${res.statusCode}`));
+        finish(new FetchFailure(`${url.origin}${url.pathname}${via} answered HTTP ${res.statusCode}`));
         return;
       }
       const declared = Number(res.headers['content-length']);

@@ -13,6 +13,7 @@ import { clock } from '../cache/clock';
 import { discoverJwksUri } from './discovery';
 import { httpGetJson, type HttpLimits } from './http-get-json';
 import { KeySetError } from './key-set-error';
+import { metricsSink } from '../metrics/sink';
 import { usableKeys, type UsableKeys } from './usable-keys';
 
 export interface KeyLog {
@@ -157,10 +158,10 @@ export class RemoteKeySet {
   }
 
   private async fetchKeys(): Promise<Fetched> {
-    const { timeoutMs, connectTimeoutMs, maxBodyBytes } = this.settings;
+    const { timeoutMs, connectTimeoutMs, maxBodyBytes, proxyUrl } = this.settings;
     // One deadline for the whole refresh, discovery included: no caller waits longer than timeoutMs.
     const deadline = AbortSignal.timeout(timeoutMs);
-    const limits: HttpLimits = { connectTimeoutMs, maxBodyBytes };
+    const limits: HttpLimits = { connectTimeoutMs, maxBodyBytes, proxyUrl };
     const jwksUri = await this.jwksUri(limits, deadline);
     const { json, maxAgeSeconds } = await httpGetJson(jwksUri, limits, deadline);
     return { usable: await usableKeys(json, MAX_KEYS_PER_SET), maxAgeSeconds };
@@ -194,6 +195,7 @@ export class RemoteKeySet {
     };
     this.failures = 0;
     this.nextAttemptAt = -Infinity;
+    metricsSink()?.keySetFetch(this.settings.jwksUri ?? this.settings.issuer, 'success');
     this.unknownKids.clear();
     const skipped = Object.entries(usable.skipped);
     if (skipped.length === 0) return;
@@ -205,6 +207,7 @@ export class RemoteKeySet {
   private onFailure(error: unknown): void {
     const now = clock.now();
     this.failures += 1;
+    metricsSink()?.keySetFetch(this.settings.jwksUri ?? this.settings.issuer, 'failure');
     const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (this.failures - 1));
     this.nextAttemptAt = now + ceiling / 2 + (Math.random() * ceiling) / 2;
     this.lastFailure = error instanceof Error ? error.message : 'unexpected failure';

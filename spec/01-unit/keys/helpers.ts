@@ -15,6 +15,7 @@ export function keySettings(over: Partial<KeySetSettings> & Pick<KeySetSettings,
     connectTimeoutMs: 500,
     timeoutMs: 1000,
     maxBodyBytes: 262144,
+    proxyUrl: null,
     ...over,
   };
 }

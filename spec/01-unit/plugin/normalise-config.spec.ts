@@ -78,12 +78,21 @@ describe('normalising the plugin config', () => {
     ['a rule path not starting with /', { ...base, rules: [{ paths: ['orders'] }] }, /must start with \//],
     ['consumer_required without consumer_claim', { ...base, consumer_required: true }, /consumer_required needs consumer_claim/],
     ['an unknown scopes_match', { ...base, scopes_match: 'some' }, /scopes_match must be one of all, any/],
+    ['a socks proxy_url', { ...base, key_set: { proxy_url: 'socks5://proxy:1080' } }, /key_set\.proxy_url must be an http:\/\/ or https:\/\/ proxy URL/],
+    ['a proxy_url with a path', { ...base, key_set: { proxy_url: 'http://proxy:3128/x' } }, /key_set\.proxy_url must name only the proxy/],
+    ['a proxy_url that is no URL', { ...base, key_set: { proxy_url: 'http://' } }, /key_set\.proxy_url is not a valid URL/],
   ];
   for (const [what, raw, message] of refusals) {
     it(`refuses ${what} with a clear message`, () => {
       expect(() => normaliseConfig(raw)).to.throw(ConfigError, message);
     });
   }
+
+  it('keeps key_set.proxy_url (credentials included) for the key-set fetches; unset means the environment decides', () => {
+    expect(normaliseConfig(base).issuers[0].keys.proxyUrl).to.equal(null);
+    const c = normaliseConfig({ ...base, key_set: { proxy_url: 'http://svc:pw@proxy.corp:3128' }, additional_issuers: [{ issuer: 'https://other.okta.com/oauth2/x', audiences: ['a'] }] });
+    expect(c.issuers.map((i) => i.keys.proxyUrl)).to.deep.equal(['http://svc:pw@proxy.corp:3128', 'http://svc:pw@proxy.corp:3128']);
+  });
 
   it('allows plain http for a localhost development issuer, and elsewhere only when asked to', () => {
     expect(normaliseConfig({ ...base, issuer: 'http://127.0.0.1:9000/oauth2/default' }).issuers[0].issuer).to.equal('http://127.0.0.1:9000/oauth2/default');

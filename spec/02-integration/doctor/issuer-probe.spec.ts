@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
-import { failing, runDoctor } from './run-doctor';
+import { startForwardProxy } from '../../support/forward-proxy';
+import { failing, runDoctor, tempDir } from './run-doctor';
 
 interface SkewedIssuer {
   issuer: string;
@@ -147,5 +148,40 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
     ]);
     expect(report.verdict.kind).to.equal('no_token');
     expect(report.tokenSha256).to.equal(null);
+  });
+
+  it('goes through the forward proxy the plugin would use (HTTP_PROXY) and says so in issuer.proxy', async () => {
+    const proxy = await startForwardProxy();
+    try {
+      const run = await runDoctor(flags(dev.issuer), '', { HTTP_PROXY: proxy.url, NO_PROXY: '' });
+      expect(run.code).to.equal(0);
+      const report = run.report();
+      expect(report.checks.find((c) => c.id === 'issuer.proxy')).to.deep.equal({
+        id: 'issuer.proxy', status: 'info', field: null,
+        detail: `issuer requests went through proxy ${proxy.url} (from HTTPS_PROXY / HTTP_PROXY (NO_PROXY does not exempt this issuer))`,
+      });
+      expect(proxy.seen).to.deep.equal([`GET ${dev.issuer}/.well-known/oauth-authorization-server`, `GET ${dev.jwksUri}`]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('uses key_set.proxy_url from the config file, even for an issuer NO_PROXY names, and says where the proxy came from', async () => {
+    const proxy = await startForwardProxy();
+    const tmp = tempDir();
+    try {
+      const plugin = { issuer: dev.issuer, audiences: ['api://default'], key_set: { proxy_url: `http://svc:pw@${new URL(proxy.url).host}` } };
+      const file = tmp.file('kong.yml', JSON.stringify({ _format_version: '3.0', plugins: [{ name: 'okta-jwt', config: plugin }] }));
+      const run = await runDoctor(['--config', file, '--json'], '', { NO_PROXY: '127.0.0.1' });
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      expect(run.report().checks.find((c) => c.id === 'issuer.proxy')).to.deep.equal({
+        id: 'issuer.proxy', status: 'info', field: 'key_set.proxy_url',
+        detail: `issuer requests went through proxy ${proxy.url} (from key_set.proxy_url)`,
+      });
+      expect(proxy.seen).to.have.length(2);
+    } finally {
+      tmp.remove();
+      await proxy.close();
+    }
   });
 });

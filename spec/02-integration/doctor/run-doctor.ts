@@ -38,10 +38,10 @@ export function doctorBuilt(): boolean {
   return fs.existsSync(path.join(repoRoot(), 'dist', 'cli', 'cli', 'doctor.js'));
 }
 
-/** `okta-jwt doctor <args>`; `stdin` is written to its standard input (else it is closed at once). */
-export function runDoctor(args: string[], stdin = ''): Promise<DoctorRun> {
+/** `okta-jwt doctor <args>`; `stdin` is written to its standard input (else it is closed at once); `env` is added to the environment. */
+export function runDoctor(args: string[], stdin = '', env: Record<string, string> = {}): Promise<DoctorRun> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [DOCTOR_BIN, 'doctor', ...args], { timeout: 30000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [DOCTOR_BIN, 'doctor', ...args], { timeout: 30000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       if (err && typeof (err as { code?: unknown }).code !== 'number' && (err as { killed?: boolean }).killed) {
         reject(new Error(`doctor timed out: ${stderr}`));
         return;

@@ -1,0 +1,42 @@
+// What the plugin reports for metrics, through a sink that okta-jwt-pluginserver installs when its
+// Prometheus endpoint is on (server/metrics.ts). The plugin never depends on the server: the sink
+// sits in a process-wide slot on globalThis (the server and the plugin are separate module trees,
+// and kong-pdk's stock server never fills it). Without a sink every report is one property read
+// and an optional call that is skipped, arguments included.
+import type { ReasonCode } from '../core/decision';
+
+export type DecisionKind = 'allow' | 'deny' | 'pass' | 'observe';
+
+/** Where Kong applied the plugin instance (its config scope): label values, ids only. */
+export interface MetricsScope {
+  routeId: string | null;
+  serviceId: string | null;
+}
+
+export interface MetricsSink {
+  /** One per request: what the plugin did; status and reason for a refusal (observe: the one it would have sent). */
+  decision(kind: DecisionKind, status: number | null, reason: ReasonCode | null, scope: MetricsScope): void;
+  /** One per verified-token cache lookup. */
+  tokenCache(hit: boolean): void;
+  /** One per key-set refresh (discovery included); `keySet` is the jwks_uri or issuer it is fetched for. */
+  keySetFetch(keySet: string, outcome: 'success' | 'failure'): void;
+  /** Time to verify one token (signature, or a cache hit, and the claim checks). */
+  verification(seconds: number, valid: boolean): void;
+}
+
+/** The slot's key: Symbol.for, so every copy of this module (and the server) names the same one. */
+export const METRICS_SINK_SLOT = Symbol.for('okta-jwt.metrics-sink');
+
+export function metricsSink(): MetricsSink | undefined {
+  return (globalThis as { [METRICS_SINK_SLOT]?: MetricsSink })[METRICS_SINK_SLOT];
+}
+
+/** Runs one verification, timing it only when a sink is installed. */
+export async function timedVerification<T extends { ok: boolean }>(verify: () => Promise<T>): Promise<T> {
+  const sink = metricsSink();
+  if (sink === undefined) return verify();
+  const started = performance.now();
+  const result = await verify();
+  sink.verification((performance.now() - started) / 1000, result.ok);
+  return result;
+}

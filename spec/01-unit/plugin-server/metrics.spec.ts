@@ -1,0 +1,69 @@
+// okta-jwt-pluginserver's metrics: where the endpoint listens (--metrics / OKTA_JWT_METRICS_ADDR),
+// the server's sink against the plugin's contract, and the bound on label values.
+import { expect } from 'chai';
+import type { MetricsSink } from '../../../plugin/metrics/sink';
+import { METRICS_SINK_SLOT as PLUGIN_SLOT, metricsSink } from '../../../plugin/metrics/sink';
+import { takeMetricsAddress } from '../../../server/metrics-address';
+import { MAX_SCOPES, METRICS_SINK_SLOT, createMetricsRegistry, installMetricsSink } from '../../../server/metrics';
+
+describe('okta-jwt-pluginserver metrics', () => {
+  describe('the listen address', () => {
+    const take = (argv: string[], env: Record<string, string> = {}) => {
+      const rest = [...argv];
+      return { address: takeMetricsAddress(rest, env), rest };
+    };
+
+    it('is off unless the flag or OKTA_JWT_METRICS_ADDR gives one', () => {
+      expect(take(['-d', 'x']).address).to.equal(null);
+      expect(take([], { OKTA_JWT_METRICS_ADDR: '' }).address).to.equal(null);
+    });
+
+    it('binds a bare port to 127.0.0.1 and keeps an explicit host', () => {
+      expect(take(['--metrics', '9542']).address).to.deep.equal({ host: '127.0.0.1', port: 9542 });
+      expect(take(['--metrics=0.0.0.0:9542']).address).to.deep.equal({ host: '0.0.0.0', port: 9542 });
+      expect(take(['--metrics', '[::1]:9542']).address).to.deep.equal({ host: '::1', port: 9542 });
+      expect(take([], { OKTA_JWT_METRICS_ADDR: '9100' }).address).to.deep.equal({ host: '127.0.0.1', port: 9100 });
+    });
+
+    it('takes the flag out of argv for kong-pdk\'s parser, and the flag wins over the environment', () => {
+      const { address, rest } = take(['-p', '/tmp', '--metrics', 'localhost:9000', '-d', 'dir'], { OKTA_JWT_METRICS_ADDR: '9100' });
+      expect(address).to.deep.equal({ host: 'localhost', port: 9000 });
+      expect(rest).to.deep.equal(['-p', '/tmp', '-d', 'dir']);
+    });
+
+    for (const [argv, env, message] of [
+      [['--metrics'], {}, /--metrics needs an address/],
+      [['--metrics', '-d'], {}, /--metrics needs an address/],
+      [['--metrics', '70000'], {}, /--metrics must be host:port or a port \(1-65535\).*"70000"/],
+      [['--metrics', 'http://x:1'], {}, /--metrics must be host:port/],
+      [[], { OKTA_JWT_METRICS_ADDR: 'host:' }, /OKTA_JWT_METRICS_ADDR must be host:port/],
+    ] as Array<[string[], Record<string, string>, RegExp]>) {
+      it(`refuses ${JSON.stringify(argv)} ${JSON.stringify(env)} naming the setting`, () => {
+        expect(() => take(argv, env)).to.throw(message);
+      });
+    }
+  });
+
+  describe('the sink', () => {
+    afterEach(() => delete (globalThis as Record<symbol, unknown>)[METRICS_SINK_SLOT]);
+
+    it('is the plugin\'s contract, installed in the slot the plugin reads (none: the plugin reports nothing)', () => {
+      expect(METRICS_SINK_SLOT).to.equal(PLUGIN_SLOT);
+      expect(metricsSink()).to.equal(undefined);
+      const { sink } = createMetricsRegistry();
+      const typed: MetricsSink = sink; // compile-time: the server's sink satisfies the plugin's interface
+      installMetricsSink(sink);
+      expect(metricsSink()).to.equal(typed);
+    });
+
+    it(`gives at most ${MAX_SCOPES} route/service pairs their own series; the rest count as "other"`, async () => {
+      const { registry, sink } = createMetricsRegistry();
+      for (let i = 0; i < MAX_SCOPES + 5; i++) sink.decision('deny', 401, 'token_missing', { routeId: `r${i}`, serviceId: null });
+      sink.decision('deny', 401, 'token_missing', { routeId: 'r0', serviceId: null });
+      const values = (await registry.getSingleMetric('okta_jwt_decisions_total')!.get()).values;
+      expect(values).to.have.length(MAX_SCOPES + 1);
+      expect(values.find((v) => v.labels.route === 'other')?.value).to.equal(5);
+      expect(values.find((v) => v.labels.route === 'r0')?.value).to.equal(2);
+    });
+  });
+});

@@ -1,0 +1,180 @@
+// okta-jwt-pluginserver's Prometheus endpoint, scraped: the real server started by the Kong double
+// with OKTA_JWT_METRICS_ADDR, real tokens through two routes, then GET /metrics; and the endpoint's
+// own behaviour with --metrics (paths, methods, a busy port, a bad value). Hardened server only:
+// kong-pdk's stock server has no endpoint (the plugin then reports to no sink).
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
+import { bearer, get, send } from '../../support/http-client';
+import { freePort } from '../../support/free-port';
+import { REPO_ROOT, launchServer, serverBinary, type ServerProcess } from '../../support/plugin-server/launch';
+
+const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
+const ORDERS_ROUTE = '5b1a4a0e-9a3c-4c49-9a53-0c1f2a6b7d01';
+const ADMIN_ROUTE = '5b1a4a0e-9a3c-4c49-9a53-0c1f2a6b7d02';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus text format, samples only (label values here never contain quotes or commas). */
+function samples(text: string): Sample[] {
+  return text.split('\n').flatMap((line) => {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) return [];
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    return [{ name: m[1] as string, labels, value: Number(m[3]) }];
+  });
+}
+
+function value(all: Sample[], name: string, labels: Record<string, string>): number | undefined {
+  return all.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+/** The plugin socket answers before the metrics listener may be up: wait for its log line. */
+async function stderrLine(server: ServerProcess, re: RegExp): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!re.test(server.stderr)) {
+    if (Date.now() > deadline) throw new Error(`no ${re} on stderr: ${server.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function () {
+  this.timeout(60_000);
+  before(function () {
+    if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') this.skip();
+  });
+
+  describe('scraped after real requests through the gateway', () => {
+    let stack: LocalStack;
+    let metricsUrl: string;
+
+    before(async () => {
+      const port = await freePort();
+      metricsUrl = `http://127.0.0.1:${port}/metrics`;
+      stack = await startLocalStack({
+        double: { pluginServers: [{ name: 'okta-jwt', pluginsDir: PLUGINS_DIR, env: { OKTA_JWT_METRICS_ADDR: String(port) } }] },
+        config: (issuer, echo) => {
+          const okta = (scope: string) => ({ name: 'okta-jwt', config: { issuer: issuer.issuer, audiences: ['api://default'], scopes_required: [scope] } });
+          return {
+            _format_version: '3.0',
+            services: [{
+              name: 'echo', url: echo.url,
+              routes: [
+                { id: ORDERS_ROUTE, name: 'orders', paths: ['/orders'], plugins: [okta('orders:read')] },
+                { id: ADMIN_ROUTE, name: 'admin', paths: ['/admin'], plugins: [okta('admin')] },
+              ],
+            }],
+          };
+        },
+      });
+    });
+    after(async () => stack?.close());
+
+    it('counts decisions by status, reason and route, verified-token cache hits, key-set fetches and verification time', async () => {
+      const proxy = stack.double.proxyUrl;
+      const token = await stack.issuer.mint({ scp: ['orders:read'] });
+      expect((await get(`${proxy}/orders/1`, bearer(token))).status).to.equal(200);
+      expect((await get(`${proxy}/orders/2`, bearer(token))).status).to.equal(200); // the same token: a cache hit
+      expect((await get(`${proxy}/orders/3`)).status).to.equal(401);
+      expect((await get(`${proxy}/admin/x`, bearer(token))).status).to.equal(403);
+      expect((await get(`${proxy}/admin/x`, bearer(`${token.slice(0, -4)}AAAA`))).status).to.equal(401);
+
+      const res = await get(metricsUrl);
+      expect(res.status).to.equal(200);
+      expect(res.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
+      const all = samples(res.text);
+      // Plugins on a route: Kong sends route_id only, so the service label is empty.
+      const decisions = (labels: Record<string, string>) => value(all, 'okta_jwt_decisions_total', { service: '', ...labels });
+      expect(decisions({ decision: 'allow', route: ORDERS_ROUTE, status: '', reason: '' })).to.equal(2);
+      expect(decisions({ decision: 'deny', route: ORDERS_ROUTE, status: '401', reason: 'token_missing' })).to.equal(1);
+      expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '403', reason: 'scope_missing' })).to.equal(1);
+      expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '401', reason: 'bad_signature' })).to.equal(1);
+      expect(all.filter((s) => s.name === 'okta_jwt_decisions_total').reduce((n, s) => n + s.value, 0)).to.equal(5);
+
+      // The first orders request verified the token and cached it; the second, and the admin route's
+      // (same verification settings, other scopes), hit. Misses: the first one and the bad signature.
+      expect(value(all, 'okta_jwt_token_cache_lookups_total', { result: 'hit' })).to.equal(2);
+      expect(value(all, 'okta_jwt_token_cache_lookups_total', { result: 'miss' })).to.equal(2);
+      expect(value(all, 'okta_jwt_key_set_fetches_total', { key_set: stack.issuer.issuer, outcome: 'success' })).to.be.at.least(1);
+      expect(value(all, 'okta_jwt_key_set_age_seconds', { key_set: stack.issuer.issuer })).to.be.within(0, 60);
+      // 4 verifications (the 401 without a token has none): 3 valid (one a cache hit), 1 invalid signature.
+      expect(value(all, 'okta_jwt_verification_duration_seconds_count', { result: 'valid' })).to.equal(3);
+      expect(value(all, 'okta_jwt_verification_duration_seconds_count', { result: 'invalid' })).to.equal(1);
+      expect(value(all, 'okta_jwt_verification_duration_seconds_bucket', { result: 'valid', le: '+Inf' })).to.equal(3);
+      // prom-client's default process metrics.
+      expect(value(all, 'process_resident_memory_bytes', {})).to.be.above(0);
+      expect(all.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).to.equal(true);
+    });
+  });
+
+  describe('the endpoint', () => {
+    it('listens on 127.0.0.1 for a bare --metrics port, serves only GET /metrics', async () => {
+      const port = await freePort();
+      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args: ['--metrics', String(port)] });
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        await stderrLine(server, new RegExp(`\\[info\\] metrics on ${base}/metrics\n`));
+        const scrape = await get(`${base}/metrics`);
+        expect(scrape.status).to.equal(200);
+        expect(scrape.text).to.include('# TYPE okta_jwt_decisions_total counter');
+        expect((await get(`${base}/`)).status).to.equal(404);
+        expect((await send('POST', `${base}/metrics`)).status).to.equal(405);
+        const listening = await new Promise<string[]>((resolve) => {
+          const probe = net.connect(port, '::1');
+          probe.on('connect', () => (probe.destroy(), resolve(['::1'])));
+          probe.on('error', () => resolve([]));
+        });
+        expect(listening, 'not on another loopback address').to.deep.equal([]);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('lets --health run with the start command\'s flags, --metrics included', async () => {
+      const port = await freePort();
+      const args = ['--metrics', String(port)];
+      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args });
+      try {
+        const dir = path.dirname(server.socketPath);
+        const health = await new Promise<{ code: number; stdout: string }>((resolve) => {
+          execFile(process.execPath, [serverBinary('hardened'), '--health', '-p', dir, '--sock-name', path.basename(server.socketPath), '-d', PLUGINS_DIR, ...args], { timeout: 15_000 }, (err, stdout) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout }),
+          );
+        });
+        expect(health).to.deep.equal({ code: 0, stdout: `healthy: ${server.socketPath} serves okta-jwt\n` });
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('keeps serving the plugin without metrics when the port is taken, and says so', async () => {
+      const busy = net.createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      const port = (busy.address() as net.AddressInfo).port;
+      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, env: { OKTA_JWT_METRICS_ADDR: `127.0.0.1:${port}` } });
+      try {
+        await stderrLine(server, /metrics endpoint 127\.0\.0\.1:\d+ unavailable \(listen EADDRINUSE[^)]*\); serving without it/);
+        expect(server.alive).to.equal(true);
+      } finally {
+        await server.stop();
+        busy.close();
+      }
+    });
+
+    it('refuses to start with a malformed address, naming the setting', async () => {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [serverBinary('hardened'), '-d', PLUGINS_DIR, '--metrics', 'localhost:http'], { timeout: 15_000 }, (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+        );
+      });
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.equal('--metrics must be host:port or a port (1-65535), e.g. 127.0.0.1:9542, got "localhost:http"\n');
+    });
+  });
+});
