@@ -40,6 +40,16 @@ function encodeNonAscii(text: string): string {
   return text.replace(NEEDS_ENCODING, (ch) => encodeURIComponent(ch));
 }
 
+/** HTTP strips a header value's leading and trailing spaces: encoded as %20, they arrive (e.g. `["", ""]` → `,%20`). */
+function encodeEdgeSpaces(text: string): string {
+  let start = 0;
+  while (start < text.length && text[start] === ' ') start++;
+  if (start === text.length) return '%20'.repeat(text.length);
+  let end = text.length;
+  while (text[end - 1] === ' ') end--;
+  return '%20'.repeat(start) + text.slice(start, end) + '%20'.repeat(text.length - end);
+}
+
 export function headerValueFor(claims: Claims, mapping: ClaimHeaderMapping): HeaderValue {
   const raw = claimAt(claims, mapping.path);
   if (raw === undefined || raw === null || raw === '') return { kind: 'absent' };
@@ -47,7 +57,7 @@ export function headerValueFor(claims: Claims, mapping: ClaimHeaderMapping): Hea
   try {
     const text = render(raw);
     if (text === undefined || CONTROL.test(text)) return { kind: 'unsafe' };
-    encoded = encodeNonAscii(text);
+    encoded = encodeEdgeSpaces(encodeNonAscii(text));
   } catch {
     return { kind: 'unsafe' }; // nesting too deep for JSON.stringify, or a lone surrogate
   }

@@ -45,6 +45,12 @@ describe('mapping claims to upstream header values', () => {
     expect(decodeURIComponent((out as { value: string }).value)).to.equal('José 100% \u202e');
   });
 
+  it('percent-encodes leading and trailing spaces, which HTTP would strip in transit', () => {
+    expect(headerValueFor({ g: ['', ''] }, map('g'))).to.deep.equal({ kind: 'value', value: ',%20' });
+    expect(headerValueFor({ sub: '  a b ' }, map('sub'))).to.deep.equal({ kind: 'value', value: '%20%20a b%20' });
+    expect(headerValueFor({ sub: '   ' }, map('sub'))).to.deep.equal({ kind: 'value', value: '%20%20%20' });
+  });
+
   it('refuses values it cannot encode or that exceed the size cap, rather than truncating', () => {
     expect(headerValueFor({ s: 'a\ud800b' }, map('s')).kind).to.equal('unsafe');
     expect(headerValueFor({ s: 'x'.repeat(MAX_HEADER_VALUE_BYTES + 1) }, map('s')).kind).to.equal('unsafe');

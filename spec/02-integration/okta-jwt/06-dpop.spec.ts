@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { createDpopKey, dpopProof, type DpopKey } from '../../../dev/dpop-proof';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get, send } from '../../support/http-client';
+import { useConfig } from '../../support/apply-config';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge, expectDpopChallenge, expectNoUpstreamRequest, pdkCalls } from './assertions';
 
@@ -21,8 +22,7 @@ describe('okta-jwt with DPoP-bound tokens', function () {
     gw = await startGateway();
     key = await createDpopKey('ES256');
     const plugin = oktaJwtConfig(gw, { dpop: { mode: 'allowed', external_base_url: gw.proxyUrl } });
-    const res = await gw.postConfig(kongYml(gw, { plugin }));
-    expect(res.status, res.text).to.equal(201);
+    await useConfig(gw, kongYml(gw, { plugin }));
   });
   after(async () => gw?.close());
   beforeEach(async () => gw.resetUpstream());

@@ -5,7 +5,6 @@
 import { expect } from 'chai';
 import { exportJWK } from 'jose';
 import { accessTokenHash, createDpopKey, dpopProof, type DpopKey, type ProofOptions } from '../../../dev/dpop-proof';
-import { kongYml } from '../../support/kong-config';
 import { expectDpopChallenge, pdkCalls } from '../../02-integration/okta-jwt/assertions';
 import { securitySuite, type SecurityGateway } from '../support/security-gateway';
 
@@ -98,8 +97,7 @@ describe('security catalogue K: DPoP-bound tokens (RFC 9449)', function () {
   });
 
   test('#127 with dpop.mode "required", bearer tokens are refused with a DPoP challenge and DPoP still works', async (sec) => {
-    const res = await sec.gw.postConfig(kongYml(sec.gw, { plugin: sec.pluginConfig({ dpop: { mode: 'required' } }) }));
-    expect(res.status, res.text).to.equal(201);
+    await sec.configure({ plugin: { dpop: { mode: 'required' } } });
     try {
       await sec.refuses('401d', [['Authorization', `Bearer ${await sec.valid()}`]], PATH);
       const token = await bound(sec);
@@ -110,8 +108,7 @@ describe('security catalogue K: DPoP-bound tokens (RFC 9449)', function () {
   });
 
   test('#128 with dpop.require_nonce, a proof without the server nonce is refused with use_dpop_nonce and a nonce, the retry with it passes', async (sec) => {
-    const plugin = sec.pluginConfig({ dpop: { mode: 'allowed', require_nonce: true, nonce_secret: 'n'.repeat(32) } });
-    expect((await sec.gw.postConfig(kongYml(sec.gw, { plugin }))).status).to.equal(201);
+    await sec.configure({ plugin: { dpop: { mode: 'allowed', require_nonce: true, nonce_secret: 'n'.repeat(32) } } });
     try {
       const token = await bound(sec);
       await sec.gw.resetUpstream();

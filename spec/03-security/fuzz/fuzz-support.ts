@@ -177,7 +177,10 @@ export function expectedHeader(claims: unknown, claim: string): string | null | 
   if (value === undefined || value === null || value === '') return null;
   const text = rendered(value);
   if (text === undefined || /[\u0000-\u001f\u007f]/.test(text) || LONE_SURROGATE.test(text)) return 'unsafe';
-  const encoded = text.replace(/[%\u0080-\u{10ffff}]/gu, (ch) => encodeURIComponent(ch));
+  const encoded = text.replace(/[%\u0080-\u{10ffff}]/gu, (ch) => encodeURIComponent(ch))
+    // HTTP strips a header value's edge spaces: they are sent as %20.
+    .replace(/^ +/, (spaces) => '%20'.repeat(spaces.length))
+    .replace(/(?<! ) +$/, (spaces) => '%20'.repeat(spaces.length));
   return encoded.length > 8192 ? 'unsafe' : encoded;
 }
 
