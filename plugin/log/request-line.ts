@@ -77,9 +77,12 @@ export class LogGate {
   }
 
   mayLog(): Promise<boolean> {
-    this.verdict ??= this.kong.request
-      .getPathWithQuery()
-      .then((target) => !requestLineMayHoldToken(target ?? '', this.headers, this.config));
+    this.verdict ??= this.check();
     return this.verdict;
+  }
+
+  private async check(): Promise<boolean> {
+    const target = await this.kong.request.getPathWithQuery();
+    return !requestLineMayHoldToken(target ?? '', this.headers, this.config);
   }
 }
