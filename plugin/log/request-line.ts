@@ -31,9 +31,9 @@ function isBase64Url(c: number): boolean {
 }
 
 /**
- * True when `text` holds something JWT-shaped: a base64url run of at least 14 characters, a dot, a
- * non-empty base64url run, a dot (percent-encoded characters count as what they encode). One pass,
- * no regex.
+ * True when `text` holds something JWT-shaped: a base64url run of at least 14 characters (the
+ * header), a dot, a base64url run (empty in a JWE with "dir"), a dot; percent-encoded characters
+ * count as what they encode. One pass, no regex.
  */
 export function holdsJwtShape(text: string): boolean {
   let dots = 0;
@@ -43,7 +43,7 @@ export function holdsJwtShape(text: string): boolean {
     i += width;
     if (isBase64Url(c)) {
       run++;
-    } else if (c === 0x2e && (dots === 0 ? run >= MIN_HEADER_SEGMENT : run > 0)) {
+    } else if (c === 0x2e && (dots === 1 || run >= MIN_HEADER_SEGMENT)) {
       if (++dots === 2) return true;
       run = 0;
     } else {

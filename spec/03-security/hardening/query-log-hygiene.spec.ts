@@ -3,16 +3,7 @@
 // the same, so any kong.log line of a request carrying a token in its request line would write it.
 // Through the double and the real plugin server.
 import { expect } from 'chai';
-import { securitySuite, type SecurityGateway } from '../support/security-gateway';
-import type { KongDouble } from '../../kong-double';
-
-/** The PDK methods the plugin server called since the last reset. */
-function pdkMethods(double: KongDouble): string[] {
-  return double.rpcLog.frames
-    .filter((f) => f.dir === 'ps->kong')
-    .map((f) => (f.frame[3] as { Data?: { Method?: string } } | undefined)?.Data?.Method)
-    .filter((m): m is string => typeof m === 'string');
-}
+import { pdkMethods, securitySuite, type SecurityGateway } from '../support/security-gateway';
 
 /** The okta-jwt lines the error log got since `mark`. */
 async function oktaLines(sec: SecurityGateway, mark: number): Promise<string[]> {
