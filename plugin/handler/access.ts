@@ -11,7 +11,8 @@ import type { Allow, Decision, Deny, Observe } from '../core/decision';
 import type { RequestView } from '../core/request';
 import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
-import { queueWarning, takeQueuedWarnings } from '../log/deferred-log';
+import { hasQueuedWarnings, queueWarning, takeQueuedWarnings } from '../log/deferred-log';
+import { LogGate } from '../log/request-line';
 import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
 import { readTarget } from '../dpop/read-target';
@@ -50,28 +51,27 @@ async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMulti
 }
 
 export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: KeySets): Promise<void> {
+  let gate: LogGate | null = null;
   try {
     const headers = await kong.request.getHeaders(MAX_HEADERS);
     if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
+    gate = new LogGate(kong, config, headers);
     let decision: Decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
-    // Until the query is read, a configured token parameter may be in it (see mayLogRequest).
-    let loggable = config.tokenSources.queryParam === null;
     if (headerCount(headers) < MAX_HEADERS) {
       const request = await readRequest(kong, config, headers);
-      loggable = mayLogRequest(request, config);
+      if (!mayLogRequest(request, config)) gate.markUnsafe();
       decision = await decide(request, config, keySets);
     }
     // Queued warnings wait for a request whose log lines cannot carry a token.
-    const warnings = loggable ? takeQueuedWarnings() : null;
-    if (warnings !== null) await kong.log.warn(warnings);
-    await applyDecision(kong, decision, config, loggable);
+    if (hasQueuedWarnings() && (await gate.mayLog())) await kong.log.warn(takeQueuedWarnings()!);
+    await applyDecision(kong, decision, config, gate);
   } catch (err) {
-    refuseAfterInternalError(kong, err, config);
+    await refuseAfterInternalError(kong, err, config, gate);
   }
 }
 
-/** `loggable` false: no kong.log line for this request (mayLogRequest), the serializer value only. */
-async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, loggable: boolean): Promise<void> {
+/** Every kong.log line asks `gate` first (request-line.ts); the serializer value is always set. */
+async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, gate: LogGate): Promise<void> {
   switch (decision.kind) {
     case 'pass':
       metricsSink()?.decision('pass', null, null, config.scope);
@@ -79,14 +79,14 @@ async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig
       return markGuard(kong, config);
     case 'deny':
       metricsSink()?.decision('deny', decision.status, decision.reason, config.scope);
-      reportRefusal(kong, decision, config, loggable);
+      await reportRefusal(kong, decision, config, gate);
       // exit is terminal: Kong sends no reply and no further call may follow it.
       void kong.response.exit(decision.status, decision.body, decision.headers);
       return;
     case 'observe':
-      return observe(kong, decision, config, loggable);
+      return observe(kong, decision, config, gate);
     case 'allow':
-      return allow(kong, decision, config, loggable);
+      return allow(kong, decision, config, gate);
   }
 }
 
@@ -94,10 +94,10 @@ async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig
  * One log line and one serializer value per refusal (each a PDK call, queued without waiting; the
  * plugin server sends them before the exit that follows). Only safe identifiers: never the token.
  */
-function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig, loggable: boolean): void {
+async function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig, gate: LogGate): Promise<void> {
   const { level, serialize } = config.refusalLog;
   const detail = deny.detail ?? {};
-  if (level !== 'none' && loggable) {
+  if (level !== 'none' && (await gate.mayLog())) {
     const context = [
       `status=${deny.status}`,
       `reason=${deny.reason}`,
@@ -113,10 +113,10 @@ function reportRefusal(kong: Pdk, deny: Deny, config: PluginConfig, loggable: bo
 }
 
 /** Dry-run: record what would have happened, remove spoofable headers, let the request through. */
-async function observe(kong: Pdk, decision: Observe, config: PluginConfig, loggable: boolean): Promise<void> {
+async function observe(kong: Pdk, decision: Observe, config: PluginConfig, gate: LogGate): Promise<void> {
   const { status, reason } = decision.wouldDeny;
   metricsSink()?.decision('observe', status, reason, config.scope);
-  if (loggable) await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
+  if (await gate.mayLog()) await kong.log.notice(`okta-jwt dry-run: would refuse with ${status} (${reason})`);
   await kong.log.setSerializeValue('okta_jwt', { dry_run: true, would_refuse: status, reason });
   await clearAll(kong, decision.clearHeaders);
   await markGuard(kong, config);
@@ -127,14 +127,14 @@ async function clearAll(kong: Pdk, names: readonly string[]): Promise<void> {
   for (const name of names) await kong.service.request.clearHeader(name);
 }
 
-async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable: boolean): Promise<void> {
+async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: LogGate): Promise<void> {
   const setHeaders = { ...decision.setHeaders };
   if (decision.consumer !== null) {
     const request = decision.consumer;
     const consumer = await lookUpConsumer(kong, request);
     if (consumer === null && request.anonymous) throw new Error('the anonymous consumer configured for okta-jwt does not exist');
     if (consumer === null && request.required) {
-      return applyDecision(kong, challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token'), config, loggable);
+      return applyDecision(kong, challenge(config.realm, 'consumer_not_found', 'No consumer is registered for this token'), config, gate);
     }
     if (consumer !== null) {
       if (request.credential === null) await kong.client.authenticate(consumer);
@@ -155,16 +155,16 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, loggable:
 
 /**
  * Logs the failure class (the error's name and message: never a token or key) and denies. Both
- * calls are queued without waiting; the plugin server sends them to Kong in order. With a token
- * query parameter configured the request line may hold a token, so the line is deferred instead
- * (stderr now, Kong's log with a later request).
+ * calls are queued without waiting; the plugin server sends them to Kong in order. When the
+ * request line may hold a token (or that cannot be known) the line is deferred instead (stderr
+ * now, Kong's log with a later request).
  */
-function refuseAfterInternalError(kong: Pdk, err: unknown, config: PluginConfig): void {
+async function refuseAfterInternalError(kong: Pdk, err: unknown, config: PluginConfig, gate: LogGate | null): Promise<void> {
   const denial = internalError();
   metricsSink()?.decision('deny', denial.status, denial.reason, config.scope);
   const what = err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error value was thrown';
   const line = `okta-jwt: request refused after an internal error (${what.slice(0, 300)})`;
-  if (config.tokenSources.queryParam === null) void kong.log.err(line);
+  if (gate !== null && (await gate.mayLog().catch(() => false))) void kong.log.err(line);
   else queueWarning(line);
   void kong.response.exit(denial.status, denial.body, denial.headers);
 }

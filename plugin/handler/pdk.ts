@@ -11,6 +11,7 @@ export interface Pdk {
     getMethod(): Promise<string | null>;
     getPath(): Promise<string | null>;
     getRawQuery(): Promise<string | null>;
+    /** ngx.var.request_uri: the request target as sent, the part of the request line nginx logs. */
     getPathWithQuery(): Promise<string | null>;
     getForwardedScheme(): Promise<string | null>;
     getForwardedHost(): Promise<string | null>;

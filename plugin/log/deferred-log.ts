@@ -11,6 +11,10 @@ export function queueWarning(message: string): void {
   else dropped++;
 }
 
+export function hasQueuedWarnings(): boolean {
+  return queued.length > 0;
+}
+
 /** All queued warnings as one line (or null), emptying the queue. */
 export function takeQueuedWarnings(): string | null {
   if (queued.length === 0) return null;

@@ -63,7 +63,7 @@ export function executePdk(env: PdkEnv, method: string, rawArgs: unknown): PdkOu
   const fn = PDK[method];
   if (!fn) {
     if (NON_CALLABLE[method]) throw new LuaError(`attempt to call local 'method' (a ${NON_CALLABLE[method]} value)`);
-    env.log.log('error', `[kong] mp_rpc.lua:116 [${env.pluginName}] could not find pdk method: ${method}`);
+    requestLog(env, 'error', `[kong] mp_rpc.lua:116 [${env.pluginName}] could not find pdk method: ${method}`);
     return { kind: 'value', value: undefined };
   }
   const value = fn(env, luaArgs(rawArgs));
@@ -120,9 +120,14 @@ function consumerView(c: object): Record<string, unknown> {
   return withoutNulls(c) as Record<string, unknown>;
 }
 
+/** A line written while serving a request: nginx appends the request's context to it. */
+function requestLog(env: PdkEnv, level: LogLevel, message: string): void {
+  env.log.log(level, message + env.ctx.errorLogContext);
+}
+
 function logLine(level: LogLevel) {
   return (env: PdkEnv, args: unknown[]) => {
-    env.log.log(level, `[kong] mp_rpc.lua:127 [${env.pluginName}] ${args.map(luaToString).join('')}`);
+    requestLog(env, level, `[kong] mp_rpc.lua:127 [${env.pluginName}] ${args.map(luaToString).join('')}`);
     return undefined;
   };
 }
@@ -191,7 +196,7 @@ const PDK: Record<string, PdkFn> = {
   },
   'kong.request.get_headers': (env, [max]) => {
     const n = limit(max, 'max_headers');
-    if (env.ctx.headers.length > n) env.log.log('notice', `[kong] request headers truncated`);
+    if (env.ctx.headers.length > n) requestLog(env, 'notice', `[kong] request headers truncated`);
     return headersMultiMap(env.ctx.headers, n);
   },
   'kong.request.get_method': (env) => env.ctx.method,
@@ -352,7 +357,7 @@ const PDK: Record<string, PdkFn> = {
   'kong.log.warn': logLine('warn'), 'kong.log.err': logLine('error'), 'kong.log.crit': logLine('crit'),
   'kong.log.alert': logLine('alert'), 'kong.log.emerg': logLine('emerg'),
   'kong.log.inspect': (env, args) => {
-    env.log.log('notice', `[kong] mp_rpc.lua:call_pdk_method:127 [${env.pluginName}] ${JSON.stringify(args)}`);
+    requestLog(env, 'notice', `[kong] mp_rpc.lua:call_pdk_method:127 [${env.pluginName}] ${JSON.stringify(args)}`);
     return undefined;
   },
   'kong.log.set_serialize_value': (env, [key, value]) => {

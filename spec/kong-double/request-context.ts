@@ -93,6 +93,17 @@ export class RequestContext {
     return h.replace(/:\d+$/, '').toLowerCase();
   }
 
+  /**
+   * What nginx appends to every error.log line written while it serves a request (kong-transcripts
+   * *.kong-error-log.txt): the client, the request line as sent (query string included) and the raw
+   * Host header (left out when the request has none).
+   */
+  get errorLogContext(): string {
+    const host = this.clientHeaders.find(([n]) => n.toLowerCase() === 'host')?.[1];
+    const request = `${this.method} ${this.rawUrl} HTTP/${this.req.httpVersion}`;
+    return `, client: ${this.clientIp}, server: kong, request: "${request}"${host === undefined ? '' : `, host: "${host}"`}`;
+  }
+
   /** First value of a request header; `_` and `-` are interchangeable, case-insensitive. */
   firstHeader(name: string): string | undefined {
     const want = name.toLowerCase().replace(/_/g, '-');

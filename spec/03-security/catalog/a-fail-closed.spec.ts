@@ -30,7 +30,7 @@ function fakePdk(overrides: { getHeaders: () => Promise<unknown>; setHeaders?: (
     return fn();
   };
   const kong = {
-    request: { getHeaders: recorded('getHeaders', overrides.getHeaders), getMethod: record('getMethod'), getPath: record('getPath'), getQueryArg: record('getQueryArg') },
+    request: { getHeaders: recorded('getHeaders', overrides.getHeaders), getMethod: record('getMethod'), getPath: record('getPath'), getPathWithQuery: record('getPathWithQuery'), getQueryArg: record('getQueryArg') },
     client: { getCredential: record('getCredential'), loadConsumer: record('loadConsumer'), authenticate: record('authenticate') },
     ctx: { shared: { set: record('ctx.shared.set') } },
     service: { request: { setHeaders: overrides.setHeaders ? recorded('setHeaders', overrides.setHeaders) : record('setHeaders'), clearHeader: record('clearHeader') } },

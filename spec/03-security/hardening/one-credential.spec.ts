@@ -4,20 +4,11 @@
 // parameter gets no kong.log line (nginx would append its request line, token included); a token
 // with any `cnf` is refused. Through the double and the real plugin server.
 import { expect } from 'chai';
-import { securitySuite, type SecurityGateway } from '../support/security-gateway';
-import type { KongDouble } from '../../kong-double';
+import { pdkMethods, securitySuite, type SecurityGateway } from '../support/security-gateway';
 
 interface Echoed {
   url: string;
   headers: Record<string, string>;
-}
-
-/** The PDK methods the plugin server called since the last reset. */
-function pdkMethods(double: KongDouble): string[] {
-  return double.rpcLog.frames
-    .filter((f) => f.dir === 'ps->kong')
-    .map((f) => (f.frame[3] as { Data?: { Method?: string } } | undefined)?.Data?.Method)
-    .filter((m): m is string => typeof m === 'string');
 }
 
 async function echoed(sec: SecurityGateway, headers: Array<[string, string]>, path: string): Promise<Echoed> {

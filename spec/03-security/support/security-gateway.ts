@@ -17,6 +17,15 @@ import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { expectChallenge, expectDpopChallenge } from '../../02-integration/okta-jwt/assertions';
 import { useConfig } from '../../support/apply-config';
 import { AUDIENCE, startRawIssuer, type RawIssuer } from './raw-issuer';
+import type { KongDouble } from '../../kong-double';
+
+/** The PDK methods the plugin server called since the last rpcLog reset. */
+export function pdkMethods(double: KongDouble): string[] {
+  return double.rpcLog.frames
+    .filter((f) => f.dir === 'ps->kong')
+    .map((f) => (f.frame[3] as { Data?: { Method?: string } } | undefined)?.Data?.Method)
+    .filter((m): m is string => typeof m === 'string');
+}
 
 /** Expected outcomes in the catalogue's shorthand (§0); 401p / 401d: DPoP challenges with invalid_dpop_proof / invalid_token. */
 export type Expected = '401n' | '401i' | '400r' | '403s' | '401p' | '401d' | 500 | 503;

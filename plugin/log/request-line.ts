@@ -1,0 +1,88 @@
+// nginx appends the request's context to every error.log line written while it serves a request:
+// the request line as sent (path and query string) and the Host header. A kong.log line of a
+// request carrying a token there would write the token to the log, whatever parameter it came in.
+// So before any kong.log line the handler asks a LogGate, which reads the request line (one PDK
+// call, only on paths that are about to log) and refuses when it may hold a credential.
+import type { PluginConfig } from '../config/types';
+import { scanQueryToken } from '../extract/query-token';
+import type { HeaderMultiMap, Pdk } from '../handler/pdk';
+
+/** The smallest JWS protected header, {"alg":""}, is 14 base64url characters. */
+const MIN_HEADER_SEGMENT = 14;
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
+}
+
+/** The character at `i` (a %XX escape decoded) and how many characters it took. */
+function charAt(text: string, i: number): [code: number, width: number] {
+  if (text.charCodeAt(i) === 0x25 /* % */) {
+    const high = hexDigit(text.charCodeAt(i + 1));
+    const low = hexDigit(text.charCodeAt(i + 2));
+    if (high >= 0 && low >= 0) return [high * 16 + low, 3];
+  }
+  return [text.charCodeAt(i), 1];
+}
+
+function isBase64Url(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
+}
+
+/**
+ * True when `text` holds something JWT-shaped: a base64url run of at least 14 characters (the
+ * header), a dot, a base64url run (empty in a JWE with "dir"), a dot; percent-encoded characters
+ * count as what they encode. One pass, no regex.
+ */
+export function holdsJwtShape(text: string): boolean {
+  let dots = 0;
+  let run = 0;
+  for (let i = 0; i < text.length; ) {
+    const [c, width] = charAt(text, i);
+    i += width;
+    if (isBase64Url(c)) {
+      run++;
+    } else if (c === 0x2e && (dots === 1 || run >= MIN_HEADER_SEGMENT)) {
+      if (++dots === 2) return true;
+      run = 0;
+    } else {
+      dots = 0;
+      run = 0;
+    }
+  }
+  return false;
+}
+
+/** Whether the request line or Host header may hold a credential (see the file comment). */
+export function requestLineMayHoldToken(pathWithQuery: string, headers: HeaderMultiMap, config: PluginConfig): boolean {
+  const hosts = (headers.host ?? []).filter((v): v is string => typeof v === 'string');
+  if (holdsJwtShape(pathWithQuery) || hosts.some(holdsJwtShape)) return true;
+  const name = config.tokenSources.queryParam;
+  const q = pathWithQuery.indexOf('?');
+  if (name === null || q < 0) return false;
+  const scan = scanQueryToken(pathWithQuery.slice(q + 1), name);
+  return scan.values.length > 0 || scan.ambiguous;
+}
+
+/** Decides once per request whether kong.log lines may be written; reads the request line only when asked. */
+export class LogGate {
+  private verdict: Promise<boolean> | null = null;
+
+  constructor(private readonly kong: Pdk, private readonly config: PluginConfig, private readonly headers: HeaderMultiMap) {}
+
+  /** The handler already saw a credential in the request line: no read needed. */
+  markUnsafe(): void {
+    this.verdict = Promise.resolve(false);
+  }
+
+  mayLog(): Promise<boolean> {
+    this.verdict ??= this.check();
+    return this.verdict;
+  }
+
+  private async check(): Promise<boolean> {
+    const target = await this.kong.request.getPathWithQuery();
+    return !requestLineMayHoldToken(target ?? '', this.headers, this.config);
+  }
+}
