@@ -161,7 +161,11 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
  */
 async function refuseAfterInternalError(kong: Pdk, err: unknown, config: PluginConfig, gate: LogGate | null): Promise<void> {
   const denial = internalError();
-  metricsSink()?.decision('deny', denial.status, denial.reason, config.scope);
+  try {
+    metricsSink()?.decision('deny', denial.status, denial.reason, config.scope);
+  } catch {
+    // Counting must never keep the refusal below from being sent.
+  }
   const what = err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error value was thrown';
   const line = `okta-jwt: request refused after an internal error (${what.slice(0, 300)})`;
   if (gate !== null && (await gate.mayLog().catch(() => false))) void kong.log.err(line);
