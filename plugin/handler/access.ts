@@ -60,6 +60,7 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
     if (headerCount(headers) < MAX_HEADERS) {
       const request = await readRequest(kong, config, headers);
       if (!mayLogRequest(request, config)) gate.markUnsafe();
+      if (request.target) gate.useTarget(request.target.pathWithQuery);
       decision = await decide(request, config, keySets);
     }
     // Queued warnings wait for a request whose log lines cannot carry a token.

@@ -68,6 +68,8 @@ export function requestLineMayHoldToken(pathWithQuery: string, headers: HeaderMu
 /** Decides once per request whether kong.log lines may be written; reads the request line only when asked. */
 export class LogGate {
   private verdict: Promise<boolean> | null = null;
+  /** The request target when the handler already read it (DPoP's htu): no second read. */
+  private knownTarget: string | null | undefined;
 
   constructor(private readonly kong: Pdk, private readonly config: PluginConfig, private readonly headers: HeaderMultiMap) {}
 
@@ -76,13 +78,17 @@ export class LogGate {
     this.verdict = Promise.resolve(false);
   }
 
+  useTarget(pathWithQuery: string | null): void {
+    this.knownTarget = pathWithQuery;
+  }
+
   mayLog(): Promise<boolean> {
     this.verdict ??= this.check();
     return this.verdict;
   }
 
   private async check(): Promise<boolean> {
-    const target = await this.kong.request.getPathWithQuery();
+    const target = this.knownTarget !== undefined ? this.knownTarget : await this.kong.request.getPathWithQuery();
     return !requestLineMayHoldToken(target ?? '', this.headers, this.config);
   }
 }
