@@ -17,6 +17,7 @@ import type { HardenedServer } from './hardened-server';
 
 type RpcMethod = (...args: unknown[]) => unknown;
 type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
+type Encoder = InstanceType<typeof kongPdkMsgpack.Encoder>;
 
 /** A call as Kong sends it: [0, msgid, "plugin.<Method>", [args…]]. */
 interface RpcCall {
@@ -30,7 +31,8 @@ export class FramedListener {
   private readonly sockets = new Set<net.Socket>();
   private readonly logger: Server.Logger;
 
-  constructor(private readonly ps: HardenedServer, private readonly socketPath: string) {
+  /** `debug`: the log level is debug, so each call is logged (the line is not even built otherwise). */
+  constructor(private readonly ps: HardenedServer, private readonly socketPath: string, private readonly debug = false) {
     this.logger = ps.getLogger();
   }
 
@@ -62,9 +64,11 @@ export class FramedListener {
     socket.on('close', () => this.sockets.delete(socket));
     // A peer that vanishes (Kong worker killed) must not crash the server through an 'error' without listener.
     socket.on('error', (err) => this.logger.debug(`connection error: ${err.message}`));
+    // One encoder per connection, as the stock listener: encode() copies out of its reused buffer.
+    const encoder = new kongPdkMsgpack.Encoder();
     // Replies to calls that finish after the peer left are dropped.
     const reply: Reply = (msgid, error, result) => {
-      if (socket.writable) socket.write(encodeReply(msgid, error, result, this.logger));
+      if (socket.writable) socket.write(encodeReply(encoder, msgid, error, result, this.logger));
     };
 
     const splitter = new FrameSplitter();
@@ -73,7 +77,7 @@ export class FramedListener {
         for (const frame of splitter.push(chunk)) {
           const { value, problem } = decodeMessage(frame);
           const call = asCall(value);
-          this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
+          if (this.debug) this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
           if (problem === undefined) this.dispatch(call, reply);
           else this.answerUndecodable(call, problem, reply);
         }
@@ -95,15 +99,17 @@ export class FramedListener {
       this.logger.error(`rpc: #${msgid} ${err}`);
       return reply(msgid, err);
     }
-    Promise.resolve()
-      .then(() => fn.apply(this.ps, args))
-      .then(
-        (result) => reply(msgid, undefined, result),
-        (err: unknown) => {
-          this.logger.error(`rpc: # ${msgid} ${err}`);
-          reply(msgid, errorText(err));
-        },
-      );
+    const failed = (err: unknown) => {
+      this.logger.error(`rpc: # ${msgid} ${err}`);
+      reply(msgid, errorText(err));
+    };
+    let result: unknown;
+    try {
+      result = fn.apply(this.ps, args);
+    } catch (err) {
+      return failed(err);
+    }
+    Promise.resolve(result).then((value) => reply(msgid, undefined, value), failed);
   }
 
   /**
@@ -137,12 +143,12 @@ function rpcMethod(ps: HardenedServer, name: string | undefined): RpcMethod | un
 }
 
 /** A result the encoder refuses (a plugin passed e.g. a BigInt to the PDK) becomes an error reply, as in the stock listener. */
-function encodeReply(msgid: number, error: string | undefined, result: unknown, logger: Server.Logger): Uint8Array {
+function encodeReply(encoder: Encoder, msgid: number, error: string | undefined, result: unknown, logger: Server.Logger): Uint8Array {
   try {
-    return kongPdkMsgpack.encode([1, msgid, error, result]);
+    return encoder.encode([1, msgid, error, result]);
   } catch (err) {
     logger.error(`rpc: # ${msgid} cannot encode the reply: ${errorText(err)}`);
-    return kongPdkMsgpack.encode([1, msgid, `cannot encode the reply: ${errorText(err)}`, undefined]);
+    return encoder.encode([1, msgid, `cannot encode the reply: ${errorText(err)}`, undefined]);
   }
 }
 

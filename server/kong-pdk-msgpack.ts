@@ -6,4 +6,6 @@ import { createRequire } from 'node:module';
 export const kongPdkMsgpack = createRequire(require.resolve('kong-pdk/listener'))('@msgpack/msgpack') as {
   encode(value: unknown): Uint8Array;
   decode(data: Uint8Array): unknown;
+  /** Reusable: encode() returns a copy of its buffer. The module's encode() builds a new one (and a 2 KiB buffer) per call. */
+  Encoder: new () => { encode(value: unknown): Uint8Array };
 };

@@ -80,7 +80,7 @@ async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettin
 
 function serve(opts: CliOptions, pluginsDir: string, settings: ServerSettings, logger: Logger): void {
   const ps = new HardenedServer(pluginsDir, logger, settings);
-  const listener = new FramedListener(ps, path.join(opts.kongPrefix, opts.sockName));
+  const listener = new FramedListener(ps, path.join(opts.kongPrefix, opts.sockName), opts.logLevel === 'debug');
   listener.serve().on('error', (err) => {
     logger.error(`cannot listen: ${err.message}`);
     process.exit(1);

@@ -4,7 +4,7 @@
 import type { AccessPolicy, AccessRule, ClaimRule, PluginConfig } from '../config/types';
 import { globMatches } from './path-glob';
 import type { ChallengeParams, ChallengeReason } from '../respond/deny';
-import { claimAt, type Claims } from '../util/claims';
+import { claimAt, perClaims, type Claims } from '../util/claims';
 
 export type Authorization =
   | { ok: true }
@@ -56,6 +56,9 @@ export function grantedScopes(claims: Claims): Set<string> {
   return new Set(typeof source === 'string' ? source.split(' ').filter((s) => s !== '') : []);
 }
 
+const NO_KEY = {};
+const scopesOf = perClaims((claims: Claims): ReadonlySet<string> => grantedScopes(claims));
+
 /** The string values a claim holds: itself if a string, its string members if an array. */
 function claimStrings(claims: Claims, path: readonly string[]): Set<string> {
   const value = claimAt(claims, path);
@@ -102,7 +105,7 @@ export function authorize(claims: Claims, policy: AccessPolicy, config: PluginCo
   const authentication = authenticationFailure(claims, policy, config.leewaySeconds, nowSeconds);
   if (authentication !== null) return authentication;
 
-  const granted = grantedScopes(claims);
+  const granted = scopesOf(claims, NO_KEY);
   if (!matches(policy.scopesRequired, policy.scopesMatch, (s) => granted.has(s))) {
     // RFC 6750 §3: the scope attribute names what the resource needs (with "any", one of them suffices).
     return { ok: false, reason: 'scope_missing', description: 'The access token lacks a required scope', params: { scope: policy.scopesRequired } };

@@ -4,8 +4,8 @@
 // settings.maxTtlSeconds. The whole cache holds at most settings.maxEntries entries (the bound of
 // the instance that inserts; least recently used evicted first, never an exception);
 // maxEntries 0 disables caching for that instance.
-// The caller validates the token grammar first and, on a hit, asks the key set whether the
-// token's kid is still trusted.
+// Only tokens that passed every check are stored, so a hit also vouches for the token's grammar;
+// on a hit the caller still asks the key set whether the token's kid is trusted.
 import { hash } from 'node:crypto';
 import type { TokenCacheSettings } from '../config/types';
 import { deepFreeze } from '../util/claims';

@@ -1,10 +1,10 @@
 // The pure core: request view + normalised config in, decision out. No Kong I/O happens here;
 // the only outside world is the key sets (and their HTTP fetches) behind verifyAccessToken.
 import { createHash } from 'node:crypto';
-import type { PluginConfig } from '../config/types';
+import type { ClaimHeaderMapping, PluginConfig } from '../config/types';
 import { scanQueryToken, withoutQueryParameter } from '../extract/query-token';
 import { cookieHeaderWithout, extractToken, type SourcedExtraction, type TokenSource } from '../extract/token-sources';
-import { verifyAccessToken, type KeySets } from '../verify/verify-token';
+import { cachedVerification, verifyAccessToken, type KeySets } from '../verify/verify-token';
 import { authorize, selectPolicies } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
@@ -12,8 +12,8 @@ import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
 import { dpopRefusal } from '../dpop/bound-request';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
-import { timedVerification } from '../metrics/sink';
-import { claimAt, type Claims } from '../util/claims';
+import { metricsSink, timedVerification } from '../metrics/sink';
+import { claimAt, perClaims, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
 import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
 
@@ -57,11 +57,18 @@ export function mayLogRequest(request: RequestView, config: PluginConfig): boole
 
 const CONSUMER_HEADER_KEYS: ReadonlySet<string> = new Set(CONSUMER_HEADERS.map((name) => name.toLowerCase()));
 
+const owned = new WeakMap<PluginConfig, ReadonlySet<string>>();
+
 /** Folded names of the headers okta-jwt writes: mapped claim headers and, when it manages consumers, Kong's consumer headers. */
-function ownedHeaders(config: PluginConfig): Set<string> {
-  const names = config.claimsToHeaders.map((m) => m.header);
-  if (config.consumer.claim !== null || config.consumer.anonymous !== null) names.push(...CONSUMER_HEADERS);
-  return new Set(names.map(foldedName));
+function ownedHeaders(config: PluginConfig): ReadonlySet<string> {
+  let names = owned.get(config);
+  if (names === undefined) {
+    const all = config.claimsToHeaders.map((m) => m.header);
+    if (config.consumer.claim !== null || config.consumer.anonymous !== null) all.push(...CONSUMER_HEADERS);
+    names = new Set(all.map(foldedName));
+    owned.set(config, names);
+  }
+  return names;
 }
 
 /**
@@ -99,7 +106,11 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (extraction.kind === 'absent') return anonymousOr(request, config, missingTokenChallenge(challenge(config.realm, 'token_missing', 'No bearer token'), config), null);
 
   const { token, source } = extraction;
-  const verification = await timedVerification(() => verifyAccessToken(token, config, keySets, dpop.kind === 'dpop'));
+  const acceptJkt = dpop.kind === 'dpop';
+  // A cache hit needs no promise; with a metrics sink every verification, hits included, is timed.
+  const verification =
+    (metricsSink() === undefined ? cachedVerification(token, config, keySets, acceptJkt) : undefined) ??
+    (await timedVerification(() => verifyAccessToken(token, config, keySets, acceptJkt)));
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
     return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token), source);
@@ -119,12 +130,8 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
     if (!authorization.ok) return refuse(challenge(config.realm, authorization.reason, authorization.description, authorization.params));
   }
 
-  const setHeaders: Record<string, string> = {};
-  for (const mapping of config.claimsToHeaders) {
-    const value = headerValueFor(claims, mapping);
-    if (value.kind === 'unsafe') return unforwardable();
-    if (value.kind === 'value') setHeaders[mapping.header] = value.value;
-  }
+  const setHeaders = claimHeaders(claims, config.claimsToHeaders);
+  if (setHeaders === 'unsafe') return unforwardable();
   const consumer = consumerFor(claims, config);
   if (consumer === 'unsafe') return unforwardable();
   // Names the handler sets are not cleared again (set_headers replaced that spelling already).
@@ -137,6 +144,17 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   // The proof goes with the token it proves.
   return dpop.kind === 'dpop' ? { ...hidden, clearHeaders: [...hidden.clearHeaders, 'DPoP'] } : hidden;
 }
+
+/** The mapped claims as upstream headers (frozen: shared by every request with the same token), or 'unsafe'. */
+const claimHeaders = perClaims((claims: Claims, mappings: readonly ClaimHeaderMapping[]): Readonly<Record<string, string>> | 'unsafe' => {
+  const headers: Record<string, string> = {};
+  for (const mapping of mappings) {
+    const value = headerValueFor(claims, mapping);
+    if (value.kind === 'unsafe') return 'unsafe';
+    if (value.kind === 'value') headers[mapping.header] = value.value;
+  }
+  return Object.freeze(headers);
+});
 
 const POLICY_REFUSALS: Record<'rule_unmatched' | 'path_ambiguous', string> = {
   rule_unmatched: 'No access rule covers this request',

@@ -37,7 +37,7 @@ export type ReasonCode =
 export interface Allow {
   kind: 'allow';
   /** Upstream headers to set (name as configured → safe value). */
-  setHeaders: Record<string, string>;
+  setHeaders: Readonly<Record<string, string>>;
   /** Upstream headers to remove (client-sent spellings of owned headers, the token when hidden). */
   clearHeaders: string[];
   /** The query string to send upstream instead (hide_credentials with a query-parameter token), or null. */

@@ -59,6 +59,11 @@ function queryToken(rawQuery: string, name: string): Extraction {
  * a query parameter is configured.
  */
 export function extractToken(headers: HeaderMap, tokenHeader: string, sources: TokenSources, rawQuery: string | null, acceptDpop = false): SourcedExtraction {
+  if (sources.cookie === null && sources.queryParam === null) {
+    // The default: the header is the only source (no list to build per request).
+    const extraction = extractBearerToken(headers, tokenHeader, acceptDpop);
+    return extraction.kind === 'token' ? { ...extraction, source: 'header' } : extraction;
+  }
   const found: Array<[TokenSource, Extraction]> = [['header', extractBearerToken(headers, tokenHeader, acceptDpop)]];
   if (sources.cookie !== null) found.push(['cookie', bareToken(cookieValues(headers, sources.cookie))]);
   if (sources.queryParam !== null) found.push(['query', queryToken(rawQuery ?? '', sources.queryParam)]);

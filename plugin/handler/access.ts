@@ -56,12 +56,14 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
     const headers = await kong.request.getHeaders(MAX_HEADERS);
     if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
     gate = new LogGate(kong, config, headers);
-    let decision: Decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
+    let decision: Decision;
     if (headerCount(headers) < MAX_HEADERS) {
       const request = await readRequest(kong, config, headers);
       if (!mayLogRequest(request, config)) gate.markUnsafe();
       if (request.target) gate.useTarget(request.target.pathWithQuery);
       decision = await decide(request, config, keySets);
+    } else {
+      decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
     }
     // Queued warnings wait for a request whose log lines cannot carry a token.
     if (hasQueuedWarnings() && (await gate.mayLog())) await kong.log.warn(takeQueuedWarnings()!);
@@ -144,9 +146,11 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
     }
   }
   if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
-  // set_headers already replaced every value of the names it set; clearing them again would undo it.
-  const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
-  await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
+  if (decision.clearHeaders.length > 0) {
+    // set_headers already replaced every value of the names it set; clearing them again would undo it.
+    const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
+    await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
+  }
   if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
   await markGuard(kong, config);

@@ -28,3 +28,22 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * `compute` memoised per claims object and `key` (a config part): a cached token's claims are one
+ * deep-frozen object reused by every request, so what follows from them alone (granted scopes,
+ * forwarded header values) is worked out once per token, not per request. Claims that are not
+ * frozen (so could still change) are always computed afresh.
+ */
+export function perClaims<K extends object, V>(compute: (claims: Claims, key: K) => V): (claims: Claims, key: K) => V {
+  const memo = new WeakMap<Claims, WeakMap<K, V>>();
+  return (claims, key) => {
+    if (!Object.isFrozen(claims)) return compute(claims, key);
+    let byKey = memo.get(claims);
+    if (byKey === undefined) memo.set(claims, (byKey = new WeakMap()));
+    if (byKey.has(key)) return byKey.get(key) as V;
+    const value = compute(claims, key);
+    byKey.set(key, value);
+    return value;
+  };
+}

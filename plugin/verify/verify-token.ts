@@ -49,19 +49,29 @@ export function isAccessTokenType(typ: unknown): boolean {
 export type KeySets = ReadonlyMap<string, KeySet>;
 
 /**
+ * A verification this process already made for the exact token string under the same settings
+ * (config identity), answered without a promise; undefined when there is none to reuse. The cache
+ * only ever holds tokens that passed every check below, grammar included, so a hit needs no re-check
+ * beyond what can change: exp, whether the key is still trusted, and the DPoP binding.
+ */
+export function cachedVerification(token: string, config: PluginConfig, keySets: KeySets, acceptJkt = false): Verification | undefined {
+  // An instance with the cache off must not read entries another instance stored either.
+  if (config.tokenCache.maxEntries <= 0 || token.length > config.maxTokenBytes) return undefined;
+  const cached = getVerified(token, config.identity);
+  if (cached === undefined || !(Date.now() / 1000 < cached.expiresAt) || !keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) return undefined;
+  // DPoP-bound tokens are cached after a DPoP request: the binding is checked on every use.
+  return bindingAccepted(cached.claims, acceptJkt) ? { ok: true, claims: cached.claims } : fail('token_bound');
+}
+
+/**
  * `acceptJkt`: the token came with the DPoP scheme and a proof, so a `cnf` holding only `jkt` is
  * left to the proof check (plugin/dpop/); every other `cnf` is still refused.
  * `jwtCheck`: jose's jwtVerify gives the same verdicts (the differential test); fastJwtVerify is cheaper.
  */
 export async function verifyAccessToken(token: string, config: PluginConfig, keySets: KeySets, acceptJkt = false, jwtCheck: JwtCheck = fastJwtVerify): Promise<Verification> {
+  const reused = cachedVerification(token, config, keySets, acceptJkt);
+  if (reused !== undefined) return reused;
   if (token.length > config.maxTokenBytes || !isCanonicalCompactJws(token)) return fail('token_malformed');
-
-  // An instance with the cache off must not read entries another instance stored either.
-  const cached = config.tokenCache.maxEntries > 0 ? getVerified(token, config.identity) : undefined;
-  if (cached !== undefined && Date.now() / 1000 < cached.expiresAt && keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) {
-    // DPoP-bound tokens are cached after a DPoP request: the binding is checked on every use.
-    return bindingAccepted(cached.claims, acceptJkt) ? { ok: true, claims: cached.claims } : fail('token_bound');
-  }
 
   // The unverified iss only selects which issuer's keys to try; jwtCheck then checks it exactly.
   // An unknown issuer is refused before any key fetch.

@@ -1,0 +1,150 @@
+// Plugin-server CPU per request with Kong's side replayed straight onto the socket: no HTTP front,
+// no router, no upstream. Each case is one plugin in its own plugin-server process; a driver plays
+// Kong's mp_rpc loop (HandleEvent, then one Step per PDK call) with canned answers for the request
+// the real-Kong table in issue 16 used (Host + an 817-byte Authorization). Through the double the
+// driver and the double share the two cores with the server and its CPU figure moves ±20 %; here
+// the driver is small, so the ratios between cases are steady enough to compare against 1.15.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { RpcClient } from '../spec/kong-double/msgpack-rpc-client';
+import { RpcRecorder } from '../spec/kong-double/recorder';
+import { stepMethodFor } from '../spec/kong-double/pdk';
+import { toStartInstanceConfig, validatePluginConfig, type DumpedSchema } from '../spec/kong-double/schema';
+import { launchServer, REPO_ROOT, serverBinary, type ServerKind, type ServerProcess } from '../spec/support/plugin-server/launch';
+import { processCpuNs } from './process-cpu';
+import { median } from './stats';
+
+export interface ReplayCase {
+  id: string;
+  title: string;
+  server: ServerKind;
+  /** The compiled plugin folder and the plugin's name in it. */
+  pluginsDir: string;
+  plugin: string;
+  config: Record<string, unknown>;
+}
+
+export interface ReplayResult {
+  id: string;
+  title: string;
+  server: ServerKind;
+  /** Median over the repetitions. */
+  cpuUsPerRequest: number;
+  perRepetition: number[];
+  pdkCallsPerRequest: number;
+}
+
+export const PLUGIN_DIRS = {
+  okta: path.join(REPO_ROOT, 'dist', 'plugins'),
+  reference: path.join(REPO_ROOT, 'dist', 'test', 'bench', 'plugins', 'bench-reference'),
+  floor: path.join(REPO_ROOT, 'dist', 'test', 'bench', 'plugins', 'bench-floor'),
+};
+
+/** Kong's answer to each PDK call the cases make on the allow path; anything else stops the bench. */
+function pdkAnswer(method: string, args: unknown, headers: Record<string, string[]>): { value: unknown } {
+  switch (method) {
+    case 'kong.request.get_headers':
+      return { value: headers };
+    case 'kong.request.get_header': {
+      const name = String((args as unknown[])[0]).toLowerCase();
+      return { value: headers[name]?.[0] ?? null };
+    }
+    case 'kong.service.request.set_headers':
+      return { value: undefined };
+    default:
+      throw new Error(`socket replay: unexpected PDK call ${method} (the case did not take the allow path)`);
+  }
+}
+
+interface Running {
+  replay: ReplayCase;
+  proc: ServerProcess;
+  rpc: RpcClient;
+  instanceId: number;
+  pdkCalls: number;
+  events: number;
+}
+
+/** The schema as Kong learns it: the server's `--dump-all-plugins` answer for the named plugin. */
+function pluginSchema(replay: ReplayCase): DumpedSchema {
+  const out = execFileSync(process.execPath, [serverBinary(replay.server), '--plugins-directory', replay.pluginsDir, '--dump-all-plugins'], { encoding: 'utf8' });
+  const info = (JSON.parse(out) as Array<{ Name: string; Schema: DumpedSchema }>).find((p) => p.Name === replay.plugin);
+  if (info === undefined) throw new Error(`socket replay: ${replay.pluginsDir} has no plugin ${replay.plugin}`);
+  return info.Schema;
+}
+
+async function start(replay: ReplayCase): Promise<Running> {
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `replay-${replay.id}.cpuprofile`] : [];
+  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs });
+  const recorder = new RpcRecorder(() => 0);
+  recorder.enabled = false;
+  let conn = 0;
+  const rpc = new RpcClient({ server: replay.plugin, worker: 0, socketPath: proc.socketPath, recorder, readTimeoutMs: 60_000, nextConnId: () => ++conn });
+  const checked = validatePluginConfig(pluginSchema(replay), replay.config);
+  if (!checked.ok) throw new Error(`socket replay: ${replay.id} config refused: ${JSON.stringify(checked.errors)}`);
+  const config = { ...toStartInstanceConfig(checked.config), __plugin_id: `bench-${replay.id}`, __key__: `plugins:${replay.plugin}:bench`, __seq__: 1 };
+  const reply = (await rpc.call('plugin.StartInstance', { Name: replay.plugin, Config: JSON.stringify(config) })) as { Id: number };
+  return { replay, proc, rpc, instanceId: reply.Id, pdkCalls: 0, events: 0 };
+}
+
+async function oneEvent(run: Running, headers: Record<string, string[]>): Promise<void> {
+  let reply = (await run.rpc.call('plugin.HandleEvent', { InstanceId: run.instanceId, EventName: 'access' })) as { Data: unknown; EventId: number };
+  while (reply.Data !== 'ret') {
+    const step = reply.Data as { Method: string; Args: unknown };
+    const { value } = pdkAnswer(step.Method, step.Args, headers);
+    run.pdkCalls++;
+    reply = (await run.rpc.call(stepMethodFor(step.Method), value === undefined ? { EventId: reply.EventId } : { Data: value, EventId: reply.EventId })) as { Data: unknown; EventId: number };
+  }
+  run.events++;
+}
+
+/** `concurrency` loops, as nginx workers each with requests in flight, until `requests` events ran. */
+async function drive(run: Running, headers: Record<string, string[]>, requests: number, concurrency: number): Promise<void> {
+  let left = requests;
+  const loop = async () => {
+    while (left-- > 0) await oneEvent(run, headers);
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+}
+
+export interface ReplaySettings {
+  requests: number;
+  warmUp: number;
+  repetitions: number;
+  concurrency: number;
+}
+
+/**
+ * Runs every case interleaved (case 1, case 2, …, then again) so a slow moment of the machine
+ * lands on all of them; CPU is the server process's own, all threads, from /proc.
+ */
+export async function runSocketReplay(cases: readonly ReplayCase[], headers: Record<string, string[]>, settings: ReplaySettings): Promise<ReplayResult[]> {
+  const running: Running[] = [];
+  try {
+    for (const c of cases) running.push(await start(c));
+    for (const run of running) await drive(run, headers, settings.warmUp, settings.concurrency);
+    const samples = new Map<string, number[]>(cases.map((c) => [c.id, []]));
+    for (let rep = 0; rep < settings.repetitions; rep++) {
+      for (const run of running) {
+        const before = processCpuNs(run.proc.pid);
+        await drive(run, headers, settings.requests, settings.concurrency);
+        samples.get(run.replay.id)!.push((processCpuNs(run.proc.pid) - before) / 1000 / settings.requests);
+      }
+    }
+    return running.map((run) => ({
+      id: run.replay.id,
+      title: run.replay.title,
+      server: run.replay.server,
+      cpuUsPerRequest: median(samples.get(run.replay.id)!),
+      perRepetition: samples.get(run.replay.id)!,
+      pdkCallsPerRequest: run.pdkCalls / run.events,
+    }));
+  } finally {
+    for (const run of running) {
+      run.rpc.closeAll();
+      if (process.env.SHOW_STDERR) console.error(run.replay.id, "stderr bytes", run.proc.stderr.length, run.proc.stderr.slice(0, 600));
+      await run.proc.stop();
+    }
+  }
+}
