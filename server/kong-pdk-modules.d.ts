@@ -19,6 +19,8 @@ declare module 'kong-pdk/lib/mod' {
   export class Instance {
     readonly name: string;
     isExpired(ttlSeconds?: number): boolean;
+    resetExpireTs(): unknown;
+    executePhase(phase: string, kong: unknown): unknown;
     close(): void;
   }
 }
@@ -45,19 +47,18 @@ declare module 'kong-pdk/server' {
       Priority: number;
       Schema: unknown;
     }
-    interface Pipe {
-      get(): Promise<unknown>;
-      put(v: unknown): void;
-    }
   }
 
   class Server {
     constructor(pluginDir: string | undefined, logger: Server.Logger, expireTtl?: number);
     protected readonly instances: Map<number, Instance>;
-    protected readonly events: Map<number, Server.Pipe>;
+    /** Per event, whatever the event core keeps (HardenedServer: an EventExchange). */
+    protected readonly events: Map<number, unknown>;
     protected eventID: number;
     protected clearExpiredPluginsTimer: NodeJS.Timeout | undefined;
     protected clearExpiredPlugins(ttl: number): NodeJS.Timeout | undefined;
+    /** PluginServerError: Kong matches the text of its messages ("no plugin instance"). */
+    get Error(): new (message: string) => Error;
     close(): void;
     getLogger(): Server.Logger;
     getPlugins(): Map<string, unknown>;
