@@ -14,7 +14,7 @@ export interface Decoded {
 
 /** `frame` must hold exactly one complete message (objectEnd found its end). */
 export function decodeMessage(frame: Uint8Array): Decoded {
-  const reader = new Reader(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+  const reader = new Reader(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
   const value = reader.read();
   return reader.problem === undefined ? { value } : { value, problem: reader.problem };
 }
@@ -84,7 +84,9 @@ class Reader {
   }
 
   private str(length: number): string {
-    return this.fixed(length, (at) => this.buf.toString('utf8', at, at + length));
+    const at = this.pos;
+    this.pos += length;
+    return this.buf.toString('utf8', at, this.pos);
   }
 
   /** A Buffer, as kong-pdk's decoder hands over (a copy: it must not pin the socket's read buffer). */

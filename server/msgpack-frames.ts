@@ -67,8 +67,10 @@ function elementsEnd(buf: Uint8Array, pos: number, count: number): number {
 }
 
 /** Accumulates socket reads and hands back each complete top-level message exactly once. */
+const NOTHING = Buffer.alloc(0);
+
 export class FrameSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NOTHING;
 
   /** Bytes received that do not yet form a complete message. */
   get buffered(): number {
@@ -87,7 +89,7 @@ export class FrameSplitter {
       start = end;
     }
     // Copy a partial tail so it does not pin the whole read buffer.
-    this.pending = start === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(start));
+    this.pending = start === buf.length ? NOTHING : Buffer.from(buf.subarray(start));
     return frames;
   }
 }

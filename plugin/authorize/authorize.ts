@@ -113,5 +113,7 @@ export function authorize(claims: Claims, policy: AccessPolicy, config: PluginCo
   if (!matches(policy.claimsRequired, policy.claimsMatch, (rule) => holds(claims, rule))) {
     return { ok: false, reason: 'claim_mismatch', description: 'The access token lacks a required claim value' };
   }
-  return { ok: true };
+  return AUTHORIZED;
 }
+
+const AUTHORIZED: Authorization = Object.freeze({ ok: true });

@@ -28,9 +28,18 @@ interface Stored {
 
 const entries = new BoundedLru<string, Stored>();
 
+/** SHA-256 of each config identity seen: a few per process (bounded all the same: emptied when full). */
+const identityDigests = new Map<string, string>();
+const MAX_IDENTITIES = 1024;
+
 function cacheKey(token: string, configIdentity: string): string {
-  // The identity's length goes first so no identity/token pair can collide with another.
-  return hash('sha256', `${configIdentity.length}:${configIdentity}${token}`, 'base64');
+  let identity = identityDigests.get(configIdentity);
+  if (identity === undefined) {
+    if (identityDigests.size >= MAX_IDENTITIES) identityDigests.clear();
+    identityDigests.set(configIdentity, (identity = hash('sha256', configIdentity, 'base64')));
+  }
+  // Two fixed-length digests: only a SHA-256 collision can make two identity/token pairs share a key.
+  return identity + hash('sha256', token, 'base64');
 }
 
 export function getVerified(token: string, configIdentity: string): CachedVerification | undefined {

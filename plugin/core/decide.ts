@@ -32,15 +32,17 @@ function hasPreflightHeaders(headers: HeaderMap): boolean {
   return headerValues(headers, 'origin').length > 0 && headerValues(headers, 'access-control-request-method').length > 0;
 }
 
-export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestNeeds {
+/** null: the headers are all this request needs (no further PDK call). */
+export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestNeeds | null {
   const dpop = carriesDpop(config, headers);
-  return {
+  const needs: RequestNeeds = {
     method: dpop || (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null),
     path: config.rules.some((r) => r.paths !== null),
     rawQuery: config.tokenSources.queryParam !== null,
     credential: config.consumer.anonymous !== null,
     target: !dpop ? 'none' : config.dpop.externalBaseUrl === null ? 'origin_and_path' : 'path',
   };
+  return needs.method || needs.path || needs.rawQuery || needs.credential || needs.target !== 'none' ? needs : null;
 }
 
 /**

@@ -23,9 +23,11 @@ export function carriesDpop(config: PluginConfig, headers: HeaderMap): boolean {
   return headerValues(headers, config.tokenHeader).some((v) => typeof v === 'string' && DPOP_SCHEME.test(v));
 }
 
+const BEARER: Presentation = Object.freeze({ kind: 'bearer' });
+
 export function presentation(config: PluginConfig, headers: HeaderMap, extraction: SourcedExtraction): Presentation {
   const { mode, algorithms } = config.dpop;
-  if (mode === 'off') return { kind: 'bearer' };
+  if (mode === 'off') return BEARER;
   const refuse = (reason: Parameters<typeof challenge>[1], description: string): Presentation => ({
     kind: 'refused',
     deny: inDpopScheme(challenge(config.realm, reason, description), algorithms),
@@ -34,7 +36,7 @@ export function presentation(config: PluginConfig, headers: HeaderMap, extractio
   if (extraction.kind !== 'token' || extraction.dpop !== true) {
     if (proofs.length > 0) return refuse('dpop_proof_invalid', 'A DPoP proof was sent without a DPoP access token');
     if (mode === 'required' && extraction.kind === 'token') return refuse('dpop_required', 'A DPoP-bound access token and proof are required');
-    return { kind: 'bearer' };
+    return BEARER;
   }
   if (proofs.length === 0) return refuse('dpop_proof_missing', 'The DPoP proof is missing');
   const [proof] = proofs;

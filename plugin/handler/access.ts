@@ -6,7 +6,7 @@
 // the request, so everything here is caught and answered with kong.response.exit.
 import { GUARD_SHARED_KEY } from '../config/normalise';
 import type { PluginConfig } from '../config/types';
-import { decide, mayLogRequest, requestNeeds } from '../core/decide';
+import { decide, mayLogRequest, requestNeeds, type RequestNeeds } from '../core/decide';
 import type { Allow, Decision, Deny, Observe } from '../core/decision';
 import type { RequestView } from '../core/request';
 import { consumerHeaders } from '../forward/consumer-headers';
@@ -25,8 +25,8 @@ import type { HeaderMultiMap, Pdk } from './pdk';
  * lives in kong.ctx.shared, which exists for one request and which no client input reaches (a
  * header would be forgeable in some spelling). Set last, once okta-jwt has done all its work.
  */
-async function markGuard(kong: Pdk, config: PluginConfig): Promise<void> {
-  if (config.failClosedGuard) await kong.ctx.shared.set(GUARD_SHARED_KEY, true);
+function markGuard(kong: Pdk, config: PluginConfig): Promise<unknown> | undefined {
+  return config.failClosedGuard ? kong.ctx.shared.set(GUARD_SHARED_KEY, true) : undefined;
 }
 
 /** Kong's ceiling for get_headers. A request reaching it may hide a second credential: refused. */
@@ -38,8 +38,7 @@ function headerCount(headers: HeaderMultiMap): number {
   return count;
 }
 
-async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMultiMap): Promise<RequestView> {
-  const needs = requestNeeds(config, headers);
+async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMultiMap, needs: RequestNeeds): Promise<RequestView> {
   return {
     headers,
     method: needs.method ? await kong.request.getMethod() : null,
@@ -50,6 +49,10 @@ async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMulti
   };
 }
 
+function headersOnly(headers: HeaderMultiMap): RequestView {
+  return { headers, method: null, path: null, rawQuery: null, alreadyAuthenticated: false, target: null };
+}
+
 export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: KeySets): Promise<void> {
   let gate: LogGate | null = null;
   try {
@@ -58,7 +61,9 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
     gate = new LogGate(kong, config, headers);
     let decision: Decision;
     if (headerCount(headers) < MAX_HEADERS) {
-      const request = await readRequest(kong, config, headers);
+      const needs = requestNeeds(config, headers);
+      // The common case needs nothing beyond the headers: no PDK call, so no await either.
+      const request = needs === null ? headersOnly(headers) : await readRequest(kong, config, headers, needs);
       if (!mayLogRequest(request, config)) gate.markUnsafe();
       if (request.target) gate.useTarget(request.target.pathWithQuery);
       decision = await decide(request, config, keySets);
@@ -79,7 +84,8 @@ async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig
     case 'pass':
       metricsSink()?.decision('pass', null, null, config.scope);
       await clearAll(kong, decision.clearHeaders);
-      return markGuard(kong, config);
+      await markGuard(kong, config);
+      return;
     case 'deny':
       metricsSink()?.decision('deny', decision.status, decision.reason, config.scope);
       await reportRefusal(kong, decision, config, gate);
