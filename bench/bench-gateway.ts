@@ -10,7 +10,7 @@ import type { EchoUpstream } from '../dev/echo-upstream';
 import { startLocalStack, type LocalStack } from '../dev/local-stack';
 import type { KongDouble } from '../spec/kong-double';
 import { REPO_ROOT, serverBinary, type ServerKind } from '../spec/support/plugin-server/launch';
-import { CLAIMS_TO_HEADERS, REQUIRED_SCOPE } from './claim-mapping';
+import { BENCH_TOKEN_CLAIMS, CLAIMS_TO_HEADERS, REQUIRED_SCOPE } from './claim-mapping';
 
 export type CaseId = 'a' | 'b' | 'c' | 'd' | 'b0' | 'c0';
 
@@ -129,7 +129,7 @@ export async function startBenchGateway(options: { workers: number; serverKind?:
     throw err;
   }
   const { issuer: iss, echo: up, double: kong } = stack;
-  const token = await iss.mint({ scp: ['openid', 'profile', REQUIRED_SCOPE, 'orders:write'], groups: ['Everyone', 'Orders'] });
+  const token = await iss.mint(BENCH_TOKEN_CLAIMS);
   let proxyOpen = true;
   let closed = false;
   const closeProxy = async () => {

@@ -9,8 +9,13 @@ export const CLAIMS_TO_HEADERS: ReadonlyArray<{ claim: string; header: string }>
   { claim: 'uid', header: 'X-User-Id' },
 ];
 
+import { DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from '../dev/dev-identity';
+
 /** The scope every benchmarked request must carry. */
 export const REQUIRED_SCOPE = 'orders:read';
+
+/** What the bench token carries beyond the dev issuer's defaults (sub, cid, uid below). */
+export const BENCH_TOKEN_CLAIMS = { scp: ['openid', 'profile', REQUIRED_SCOPE, 'orders:write'], groups: ['Everyone', 'Orders'] };
 
 /** okta-jwt's rendering of a claim value: arrays joined with ", ", scalars as text. */
 function headerValue(value: unknown): string | undefined {
@@ -27,3 +32,9 @@ export function headersFor(claims: Record<string, unknown>): Record<string, stri
   }
   return out;
 }
+
+/**
+ * The headers okta-jwt writes for the bench token, which the reference plugin writes as fixed
+ * values: the same names and bytes upstream, so the socket bytes compare like for like.
+ */
+export const BENCH_TOKEN_HEADERS: Readonly<Record<string, string>> = headersFor({ ...BENCH_TOKEN_CLAIMS, sub: DEV_SUBJECT, cid: DEV_CLIENT_ID, uid: DEV_USER_ID });

@@ -5,6 +5,7 @@ import type { PairedCpu, PassResult } from './e2e-bench';
 import { ratioToReference, summarise, type CaseSummary, type Metric } from './e2e-summary';
 import type { Machine } from './machine';
 import type { ServerMemory } from './server-memory';
+import type { ReplayResult } from './socket-replay';
 import { median, round } from './stats';
 import { renderChart } from './svg-chart';
 import { VERIFY_CASE_TITLES, type VerifyCaseId, type VerifyResult } from './verify-bench';
@@ -41,6 +42,8 @@ export interface BenchResults {
   paired: PairedCpu[];
   /** (a), (b), (b0) once more with a browser-shaped request (about 1 KiB of other headers). */
   headerHeavy: PassResult[];
+  /** Plugin-server CPU per request with Kong's frames replayed onto the socket (socket-replay.ts). */
+  replay: ReplayResult[];
   /** Start-up and memory of each plugin server kind running okta-jwt (server-memory.ts). */
   servers: ServerMemory[];
   verify: VerifyResult;
@@ -80,10 +83,12 @@ export function evaluateTargets(r: BenchResults): Target[] {
   const maxPdkCalls = Math.max(summary.b?.pdkCallsPerRequest ?? NaN, summary.c?.pdkCallsPerRequest ?? NaN);
   const v = r.verify;
   const cryptoOverOkta = (mode: 'seq' | 'conc') => v.opsPerSecond[mode]['crypto-verify'] / v.opsPerSecond[mode]['okta-verifier'];
+  const replayed = (id: string) => r.replay.find((x) => x.id === id)?.cpuUsPerRequest ?? NaN;
   return [
-    // Issue 16 allows 1.15× the floor plugin's plugin-server CPU (issue 7 asked 1.1).
-    target('cache-hit-cpu-paired', '(b) plugin-server CPU per request ÷ (a), loaded together', pairedRatio(r, 'b'), pairedRatio(r, 'b0'), '<=', 1.15),
-    target('cache-hit-cpu', '(b) plugin-server CPU per request ÷ (a), separate passes', ratio('b', 'serverCpuUsPerRequest'), ratio('b0', 'serverCpuUsPerRequest'), '<=', 1.15),
+    // Issue 16: okta-jwt on okta-jwt-pluginserver ≤ 1.15× the floor plugin on the stock server (its table's 1.35×).
+    target('cache-hit-cpu-replay', `(b) plugin-server CPU per request ÷ the floor plugin's on the stock server (a-stock), socket replay, ${r.settings.replayConcurrency} in flight`, replayed('b') / replayed('a-stock'), replayed('b0') / replayed('a-stock'), '<=', 1.15),
+    target('cache-hit-cpu-paired', '(b) plugin-server CPU per request ÷ (a) on the same server, through the double, loaded together', pairedRatio(r, 'b'), pairedRatio(r, 'b0'), '<=', 1.15),
+    target('cache-hit-cpu', '(b) plugin-server CPU per request ÷ (a) on the same server, through the double, separate passes', ratio('b', 'serverCpuUsPerRequest'), ratio('b0', 'serverCpuUsPerRequest'), '<=', 1.15),
     target('cache-miss-cpu', '(c) plugin-server CPU µs per request through the double, every token verified (absolute: inflated on a loaded host)', summary.c?.serverCpuUsPerRequest ?? NaN, summary.c0?.serverCpuUsPerRequest ?? NaN, '<=', 130),
     target(
       'cache-miss-cpu-projected',
@@ -158,7 +163,7 @@ function markdown(r: BenchResults): string {
     const mine = r.paired.filter((p) => p.case === label);
     lines.push(`| (${label}) ${r.cases[label]} | ${fmt(median(mine.map((p) => p.serverCpuUsPerRequest)), 1)} | ${fmt(median(mine.map((p) => p.referenceCpuUsPerRequest)), 1)} | ${fmt(pairedRatio(r, label), 2)} |`);
   }
-  lines.push(...bytesSection(r), ...serversSection(r));
+  lines.push(...replaySection(r), ...bytesSection(r), ...serversSection(r));
   lines.push('', '## Verification throughput (in one process, one RS256 Okta-shaped token)', '');
   lines.push(`| verifier | ops/s, one at a time | ops/s, ${r.settings.verifyInFlight} in flight | CPU µs per op, one at a time (all threads) |`, '|---|---:|---:|---:|');
   for (const id of Object.keys(VERIFY_CASE_TITLES) as VerifyCaseId[]) {
@@ -171,7 +176,7 @@ function markdown(r: BenchResults): string {
     '',
     '## Targets (issues 7 and 16)',
     '',
-    'The floor column is the same ratio for the floor cases (b0, c0: the same PDK calls and headers with the least work Node allows; node:crypto.verify for throughput).',
+    'The floor column is the same ratio for the floor cases (b0, c0: the same PDK calls and headers with the least work Node allows; node:crypto.verify for throughput). The through-the-double CPU ratios compare with (a) on the same server; issue 16 compares with the floor plugin on the stock server, which the socket replay measures.',
     '',
     '| target | okta-jwt | floor | required | |',
     '|---|---:|---:|---:|---|',
@@ -179,6 +184,21 @@ function markdown(r: BenchResults): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The socket replay: plugin-server CPU without the double's HTTP work competing for the cores. */
+function replaySection(r: BenchResults): string[] {
+  const floor = r.replay.find((x) => x.id === 'a-stock')?.cpuUsPerRequest ?? NaN;
+  return [
+    '',
+    `## Plugin-server CPU, Kong's side replayed onto the socket (${r.settings.replayConcurrency} requests in flight)`,
+    '',
+    `Each case runs in its own plugin-server process; a small driver plays Kong's HandleEvent/Step loop with Kong's answers for the request of issue 16's table (Host and the 817-byte Authorization). ${r.settings.replayRepetitions} interleaved repetitions of ${r.settings.replayRequests} requests, median. Through the double, the double and its HTTP driver take about ten times the plugin server's CPU on the same cores, and the server's figure moves by ±20 % between runs; here it moves by a few per cent.`,
+    '',
+    '| case | plugin-server CPU µs/req | per repetition | ÷ (a-stock) |',
+    '|---|---:|---|---:|',
+    ...r.replay.map((x) => `| (${x.id}) ${x.title} | ${fmt(x.cpuUsPerRequest, 1)} | ${x.perRepetition.map((v) => fmt(v, 1)).join(', ')} | ${fmt(x.cpuUsPerRequest / floor, 2)} |`),
+  ];
 }
 
 /** Bytes on the socket: what Kong's Lua side encodes and decodes per request (the double cannot time Lua). */
@@ -219,7 +239,8 @@ function chart(r: BenchResults): string {
   const verifyIds = Object.keys(VERIFY_CASE_TITLES) as VerifyCaseId[];
   const m = r.machine;
   return renderChart('okta-jwt benchmark (issue 7)', `${r.date} · ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · plugin server: ${r.pluginServer}`, [
-    { title: 'Plugin-server CPU per request', unit: 'µs, lower is better', bars: barFor('serverCpuUsPerRequest') },
+    { title: 'Plugin-server CPU per request, socket replay', unit: 'µs, lower is better', bars: r.replay.map((x) => ({ label: `(${x.id}) ${x.title}`, value: x.cpuUsPerRequest })) },
+    { title: 'Plugin-server CPU per request, through the double', unit: 'µs, lower is better', bars: barFor('serverCpuUsPerRequest') },
     { title: `HTTP latency, ${r.settings.connections} connections`, unit: 'p50 µs; p99 thin bar', bars: barFor('p50Us', 'p99Us'), secondaryLabel: 'p99' },
     { title: 'Access phase as Kong sees it (HandleEvent → ret)', unit: 'p50 µs; p99 thin bar', bars: barFor('phaseP50Us', 'phaseP99Us'), secondaryLabel: 'p99' },
     { title: 'Throughput through the double', unit: 'requests/s', bars: barFor('requestsPerSecond') },

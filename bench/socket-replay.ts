@@ -11,6 +11,8 @@ import { RpcRecorder } from '../spec/kong-double/recorder';
 import { stepMethodFor } from '../spec/kong-double/pdk';
 import { toStartInstanceConfig, validatePluginConfig, type DumpedSchema } from '../spec/kong-double/schema';
 import { launchServer, REPO_ROOT, serverBinary, type ServerKind, type ServerProcess } from '../spec/support/plugin-server/launch';
+import { DEV_AUDIENCE } from '../dev/dev-identity';
+import { oktaJwtBenchConfig } from './bench-gateway';
 import { processCpuNs } from './process-cpu';
 import { median } from './stats';
 
@@ -34,11 +36,33 @@ export interface ReplayResult {
   pdkCallsPerRequest: number;
 }
 
-export const PLUGIN_DIRS = {
+const PLUGIN_DIRS = {
   okta: path.join(REPO_ROOT, 'dist', 'plugins'),
   reference: path.join(REPO_ROOT, 'dist', 'test', 'bench', 'plugins', 'bench-reference'),
   floor: path.join(REPO_ROOT, 'dist', 'test', 'bench', 'plugins', 'bench-floor'),
 };
+
+/**
+ * The cases: issue 16's floor (the reference plugin on kong-pdk's stock server), the same plugin on
+ * okta-jwt-pluginserver, okta-jwt with a cached token on both servers, and the least-work plugin
+ * making okta-jwt's PDK calls (b0).
+ */
+export function replayCases(issuer: string): ReplayCase[] {
+  const okta = { pluginsDir: PLUGIN_DIRS.okta, plugin: 'okta-jwt', config: oktaJwtBenchConfig(issuer) };
+  const reference = { pluginsDir: PLUGIN_DIRS.reference, plugin: 'bench-reference', config: {} };
+  return [
+    { id: 'a-stock', title: 'reference plugin (get_header + set_headers) on the stock kong-js-pluginserver: issue 16\'s floor', server: 'stock', ...reference },
+    { id: 'a', title: 'reference plugin on okta-jwt-pluginserver', server: 'hardened', ...reference },
+    { id: 'b', title: 'okta-jwt, verified-token cache hit, on okta-jwt-pluginserver', server: 'hardened', ...okta },
+    { id: 'b-stock', title: 'okta-jwt, verified-token cache hit, on the stock server', server: 'stock', ...okta },
+    { id: 'b0', title: 'floor for (b): SHA-256 + Map hit, okta-jwt\'s PDK calls, on okta-jwt-pluginserver', server: 'hardened', pluginsDir: PLUGIN_DIRS.floor, plugin: 'bench-floor', config: { issuer, audience: DEV_AUDIENCE, cache: true } },
+  ];
+}
+
+/** The request of issue 16's real-Kong table (wrk): Host and the bearer token, as get_headers hands them over. */
+export function replayHeaders(token: string): Record<string, string[]> {
+  return { host: ['127.0.0.1:8000'], authorization: [`Bearer ${token}`] };
+}
 
 /** Kong's answer to each PDK call the cases make on the allow path; anything else stops the bench. */
 function pdkAnswer(method: string, args: unknown, headers: Record<string, string[]>): { value: unknown } {
@@ -143,7 +167,6 @@ export async function runSocketReplay(cases: readonly ReplayCase[], headers: Rec
   } finally {
     for (const run of running) {
       run.rpc.closeAll();
-      if (process.env.SHOW_STDERR) console.error(run.replay.id, "stderr bytes", run.proc.stderr.length, run.proc.stderr.slice(0, 600));
       await run.proc.stop();
     }
   }

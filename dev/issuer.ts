@@ -105,10 +105,8 @@ export interface DevMintRequest {
   options?: MintOptions;
 }
 
-export const DEV_CLIENT_ID = '0oa1devclientid';
-export const DEV_USER_ID = '00u1devuserid';
-export const DEV_SUBJECT = 'dev.user@example.com';
-export const DEV_AUDIENCE = 'api://default';
+import { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from './dev-identity';
+export { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID };
 
 const DISCOVERY_MAX_AGE_SECONDS = 86400;
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];

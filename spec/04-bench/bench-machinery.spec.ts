@@ -6,6 +6,7 @@ import { CASES, startBenchGateway, type BenchGateway } from '../../bench/bench-g
 import { checkCase, runPairedCpuPass, runPass } from '../../bench/e2e-bench';
 import { RpcTally } from '../../bench/rpc-tally';
 import { runVerifyBench } from '../../bench/verify-bench';
+import { replayCases, replayHeaders, runSocketReplay } from '../../bench/socket-replay';
 import { DEV_AUDIENCE } from '../../dev/issuer';
 
 const byId = (id: string) => CASES.find((c) => c.id === id)!;
@@ -21,6 +22,24 @@ describe('benchmark machinery', function () {
   });
   after(async () => {
     await gw?.close();
+  });
+
+  it('replays Kong onto each plugin server: every case takes the allow path with 2 PDK calls and uses CPU', async () => {
+    const results = await runSocketReplay(replayCases(gw.issuer.issuer), replayHeaders(gw.token), { requests: 100, warmUp: 20, repetitions: 2, concurrency: 3 });
+    expect(results.map((r) => r.id)).to.deep.equal(['a-stock', 'a', 'b', 'b-stock', 'b0']);
+    for (const r of results) {
+      expect(r.pdkCallsPerRequest, r.id).to.equal(2);
+      expect(r.perRepetition, r.id).to.have.length(2);
+      expect(r.cpuUsPerRequest, r.id).to.be.greaterThan(0);
+    }
+  });
+
+  it('stops the replay when a case leaves the allow path (a refused token)', async () => {
+    const okta = replayCases(gw.issuer.issuer).filter((c) => c.id === 'b');
+    let failure: Error | undefined;
+    await runSocketReplay(okta, replayHeaders(`${gw.token}x`), { requests: 5, warmUp: 1, repetitions: 1, concurrency: 1 }).catch((err: Error) => (failure = err));
+    // The refusal path starts with the log gate reading the request line, then logs and exits.
+    expect(failure?.message).to.match(/unexpected PDK call kong\.(request\.get_path_with_query|log\.\w+|response\.exit) /);
   });
 
   it('proxies every case with the mapped claim headers set', async () => {
