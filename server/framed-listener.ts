@@ -13,7 +13,7 @@ import type Server from 'kong-pdk/server';
 import { FrameSplitter } from './msgpack-frames';
 import { decodeMessage } from './msgpack-decode';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
-import type { HardenedServer } from './hardened-server';
+import { printable, type HardenedServer } from './hardened-server';
 
 type RpcMethod = (...args: unknown[]) => unknown;
 type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
@@ -100,7 +100,7 @@ export class FramedListener {
       return reply(msgid, err);
     }
     const failed = (err: unknown) => {
-      this.logger.error(`rpc: # ${msgid} ${err}`);
+      this.logger.error(`rpc: # ${msgid} ${printable(err)}`);
       reply(msgid, errorText(err));
     };
     let result: unknown;
@@ -156,5 +156,5 @@ function encodeReply(encoder: Encoder, msgid: number, error: string | undefined,
 function errorText(err: unknown): string {
   if (typeof err === 'string') return err;
   if (err instanceof Error) return err.message;
-  return String(err);
+  return printable(err);
 }

@@ -79,9 +79,10 @@ export class HardenedServer extends Server {
     try {
       await instance.executePhase(phase, eventPdk(exchange));
     } catch (err) {
-      this.getLogger().warn(`unhandled exception in ${instance.name}.${phase} on instance #${iid}: ${err}`);
+      this.getLogger().warn(`unhandled exception in ${instance.name}.${phase} on instance #${iid}: ${printable(err)}`);
+    } finally {
+      exchange.fromHandler.put(RET);
     }
-    exchange.fromHandler.put(RET);
   }
 
   /**
@@ -137,5 +138,14 @@ export class HardenedServer extends Server {
       this.instances.delete(iid);
       this.getLogger().info(`instance #${iid} of ${instance.name} expired after ${this.settings.instanceTtlSeconds} s unused`);
     }
+  }
+}
+
+/** Any thrown value as text: a symbol or a prototype-less object must not make the error path throw. */
+export function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }

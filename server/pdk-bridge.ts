@@ -40,10 +40,14 @@ export class EventExchange {
   call(method: string, args: unknown[]): Promise<unknown> {
     this.fromHandler.put({ Method: method, Args: args });
     if (TERMINAL_METHODS.has(method)) return Promise.resolve(undefined);
-    return this.toHandler.take().then(([value, error]) => {
+    const answer = this.toHandler.take().then(([value, error]) => {
       if (error) throw new PdkError(`PDK method ${method} failed:  ${error}`);
       return value;
     });
+    // A call the handler did not wait for (`void kong.log.warn(…)`) may fail in Kong: that must not
+    // become an unhandled rejection, which ends the process. A handler that awaits still gets the error.
+    answer.catch(() => undefined);
+    return answer;
   }
 }
 
@@ -52,7 +56,8 @@ const methodNames = new Map<string, string>();
 
 /** kong-pdk's naming: each lower-case letter followed by an upper-case one gets a `_` between, both lower-cased. */
 function methodName(parent: string, property: string): string {
-  const key = `${parent}.${property}`;
+  // NUL cannot be part of a property path here, so no two (parent, property) pairs share a key.
+  const key = `${parent}\0${property}`;
   let name = methodNames.get(key);
   if (name === undefined) {
     name = `${parent}.${property.replace(/[a-z][A-Z]/g, (pair) => `${pair[0]}_${pair[1]}`.toLowerCase())}`;
@@ -69,8 +74,9 @@ export function eventPdk(exchange: EventExchange): unknown {
   const nodes = new Map<string, Node>();
   const handler: ProxyHandler<Node> = {
     get(target, property) {
-      // kong-pdk throws on a symbol (inspecting the object); nothing a PDK path can name.
-      if (typeof property !== 'string') return undefined;
+      // As kong-pdk: a symbol names no PDK call, and answering one (Symbol.toPrimitive) would turn
+      // String(node) into PDK calls for toString and valueOf.
+      if (typeof property !== 'string') throw new TypeError('PDK paths are property names, not symbols');
       const method = methodName(target.method, property);
       let child = nodes.get(method);
       if (child === undefined) nodes.set(method, (child = node(method)));

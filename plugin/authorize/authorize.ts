@@ -57,6 +57,7 @@ export function grantedScopes(claims: Claims): Set<string> {
 }
 
 const NO_KEY = {};
+/** Shared by every request with the same token: read it, never change it. */
 const scopesOf = perClaims((claims: Claims): ReadonlySet<string> => grantedScopes(claims));
 
 /** The string values a claim holds: itself if a string, its string members if an array. */

@@ -11,7 +11,6 @@ import type { TokenCacheSettings } from '../config/types';
 import { deepFreeze } from '../util/claims';
 import { BoundedLru } from './bounded-lru';
 import { clock } from './clock';
-import { metricsSink } from '../metrics/sink';
 
 export interface CachedVerification {
   claims: Record<string, unknown>;
@@ -45,10 +44,8 @@ function cacheKey(token: string, configIdentity: string): string {
 export function getVerified(token: string, configIdentity: string): CachedVerification | undefined {
   const key = cacheKey(token, configIdentity);
   const stored = entries.get(key);
-  const live = stored !== undefined && clock.now() < stored.untilMs;
-  metricsSink()?.tokenCache(live);
   if (stored === undefined) return undefined;
-  if (!live) {
+  if (!(clock.now() < stored.untilMs)) {
     entries.delete(key);
     return undefined;
   }

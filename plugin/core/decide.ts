@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ClaimHeaderMapping, PluginConfig } from '../config/types';
 import { scanQueryToken, withoutQueryParameter } from '../extract/query-token';
 import { cookieHeaderWithout, extractToken, type SourcedExtraction, type TokenSource } from '../extract/token-sources';
-import { cachedVerification, verifyAccessToken, type KeySets } from '../verify/verify-token';
+import { cachedVerification, verifyAccessToken, verifyUncached, type KeySets } from '../verify/verify-token';
 import { authorize, selectPolicies } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
@@ -109,10 +109,11 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
 
   const { token, source } = extraction;
   const acceptJkt = dpop.kind === 'dpop';
-  // A cache hit needs no promise; with a metrics sink every verification, hits included, is timed.
+  // Without a metrics sink a cache hit needs no promise; with one, every verification (hits included) is timed.
+  const untimed = metricsSink() === undefined;
   const verification =
-    (metricsSink() === undefined ? cachedVerification(token, config, keySets, acceptJkt) : undefined) ??
-    (await timedVerification(() => verifyAccessToken(token, config, keySets, acceptJkt)));
+    (untimed ? cachedVerification(token, config, keySets, acceptJkt) : undefined) ??
+    (await timedVerification(() => (untimed ? verifyUncached : verifyAccessToken)(token, config, keySets, acceptJkt)));
   if (!verification.ok) {
     if (verification.reason === 'keys_unavailable') return withDetail(keysUnavailable(verification.retryAfterSeconds ?? 30), token);
     return anonymousOr(request, config, withDetail(challenge(config.realm, verification.reason, verification.description), token), source);

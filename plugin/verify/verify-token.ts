@@ -9,6 +9,7 @@ import { deepFreeze, type Claims } from '../util/claims';
 import type { ReasonCode } from '../core/decision';
 import { isCanonicalCompactJws } from './token-grammar';
 import { fastJwtVerify, type JwtCheck } from './fast-jwt-verify';
+import { metricsSink } from '../metrics/sink';
 
 export type VerifyFailureReason = Exclude<
   ReasonCode,
@@ -59,6 +60,7 @@ export function cachedVerification(token: string, config: PluginConfig, keySets:
   if (config.tokenCache.maxEntries <= 0 || token.length > config.maxTokenBytes) return undefined;
   const cached = getVerified(token, config.identity);
   if (cached === undefined || !(Date.now() / 1000 < cached.expiresAt) || !keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) return undefined;
+  metricsSink()?.tokenCache(true);
   // DPoP-bound tokens are cached after a DPoP request: the binding is checked on every use.
   return bindingAccepted(cached.claims, acceptJkt) ? { ok: true, claims: cached.claims } : fail('token_bound');
 }
@@ -69,9 +71,14 @@ export function cachedVerification(token: string, config: PluginConfig, keySets:
  * `jwtCheck`: jose's jwtVerify gives the same verdicts (the differential test); fastJwtVerify is cheaper.
  */
 export async function verifyAccessToken(token: string, config: PluginConfig, keySets: KeySets, acceptJkt = false, jwtCheck: JwtCheck = fastJwtVerify): Promise<Verification> {
-  const reused = cachedVerification(token, config, keySets, acceptJkt);
-  if (reused !== undefined) return reused;
+  return cachedVerification(token, config, keySets, acceptJkt) ?? verifyUncached(token, config, keySets, acceptJkt, jwtCheck);
+}
+
+/** verifyAccessToken for a token cachedVerification has no answer for (the caller asked it already). */
+export async function verifyUncached(token: string, config: PluginConfig, keySets: KeySets, acceptJkt = false, jwtCheck: JwtCheck = fastJwtVerify): Promise<Verification> {
   if (token.length > config.maxTokenBytes || !isCanonicalCompactJws(token)) return fail('token_malformed');
+  // A miss is counted only for a well-formed token: garbage cannot skew the hit ratio.
+  if (config.tokenCache.maxEntries > 0) metricsSink()?.tokenCache(false);
 
   // The unverified iss only selects which issuer's keys to try; jwtCheck then checks it exactly.
   // An unknown issuer is refused before any key fetch.

@@ -63,9 +63,43 @@ describe('okta-jwt-pluginserver PDK bridge', () => {
     expect(err?.message).to.equal('PDK method kong.request.get_path failed:  boom');
   });
 
-  it('reuses one callable per path within an event, and has nothing under a symbol', () => {
-    const kong = eventPdk(new EventExchange()) as Record<string | symbol, Record<string, unknown>>;
+  it('reuses one callable per path within an event; a symbol throws (as kong-pdk) and makes no PDK call', () => {
+    const exchange = new EventExchange();
+    const sent: unknown[] = [];
+    exchange.fromHandler.put = (m) => void sent.push(m);
+    const kong = eventPdk(exchange) as Record<string | symbol, Record<string, unknown>>;
     expect(kong.request!.getHeaders).to.equal(kong.request!.getHeaders);
-    expect(kong[Symbol.toPrimitive]).to.equal(undefined);
+    expect(() => kong[Symbol.toPrimitive]).to.throw(TypeError);
+    expect(() => String(kong.request)).to.throw(TypeError);
+    expect(sent).to.deep.equal([]);
+  });
+
+  it('keeps property names with dots apart (the name cache cannot mix two paths)', () => {
+    const sent: string[] = [];
+    const exchange = new EventExchange();
+    exchange.fromHandler.put = (m) => void sent.push(typeof m === 'string' ? m : m.Method);
+    const kong = eventPdk(exchange) as Record<string, Record<string, () => unknown>>;
+    void kong['aBC']!.t!();
+    void (kong as unknown as Record<string, () => unknown>)['a_bC.t']!();
+    expect(sent).to.deep.equal(['kong.a_bC.t', 'kong.a_b_c.t']);
+  });
+
+  it('a failing PDK call the handler did not wait for is no unhandled rejection; an awaited one still throws', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const exchange = new EventExchange();
+      const kong = eventPdk(exchange) as { log: { warn(m: string): Promise<unknown> }; request: { getPath(): Promise<unknown> } };
+      void kong.log.warn('x');
+      const awaited = kong.request.getPath();
+      exchange.toHandler.put([undefined, 'bad argument']);
+      exchange.toHandler.put([undefined, 'boom']);
+      expect(await awaited.then(() => 'resolved', (e: Error) => e.message)).to.equal('PDK method kong.request.get_path failed:  boom');
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
