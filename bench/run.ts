@@ -7,7 +7,7 @@
 //   BENCH_SERIAL_REQUESTS (500 per pass, 1 connection), BENCH_WORKERS (4 simulated nginx workers),
 //   BENCH_VERIFY_ROUNDS (7), BENCH_VERIFY_SAMPLE_MS (300), BENCH_VERIFY_IN_FLIGHT (32),
 //   BENCH_MEMORY_REQUESTS (2500 per okta-jwt route and server), BENCH_STARTUP_RUNS (5), BENCH_OUT (any folder), OKTA_JWT_PLUGIN_SERVER=stock (kong-pdk's server instead of ours),
-//   BENCH_REPLAY_REQUESTS (10000 per pass), BENCH_REPLAY_REPS (5), BENCH_REPLAY_CONCURRENCY (10): the socket replay (socket-replay.ts),
+//   BENCH_REPLAY_REQUESTS (10000 per pass), BENCH_REPLAY_REPS (5), BENCH_REPLAY_WARMUP (5000 per case), BENCH_REPLAY_CONCURRENCY (10): the socket replay (socket-replay.ts),
 //   BENCH_CASES (e.g. "a,b": a subset, for profiling; (a) always runs), BENCH_CPU_PROF_DIR (V8 CPU
 //   profiles of the plugin servers).
 import { DEV_AUDIENCE } from '../dev/issuer';
@@ -42,6 +42,8 @@ const settings = {
   startupRuns: intFromEnv('BENCH_STARTUP_RUNS', 5),
   replayRequests: intFromEnv('BENCH_REPLAY_REQUESTS', 10000),
   replayRepetitions: intFromEnv('BENCH_REPLAY_REPS', 5),
+  // Per case, before the measured passes: the first thousands of requests still run half-optimised code.
+  replayWarmUp: intFromEnv('BENCH_REPLAY_WARMUP', 5000),
   // As issue 16's wrk -c10 against one nginx worker: ten requests in flight.
   replayConcurrency: intFromEnv('BENCH_REPLAY_CONCURRENCY', 10),
 };
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
     log(`socket replay: Kong's frames straight onto each plugin server, ${settings.replayConcurrency} in flight`);
     const replay = await runSocketReplay(replayCases(gw.issuer.issuer), replayHeaders(gw.token), {
       requests: settings.replayRequests,
-      warmUp: settings.warmUpRequests,
+      warmUp: settings.replayWarmUp,
       repetitions: settings.replayRepetitions,
       concurrency: settings.replayConcurrency,
     });

@@ -52,17 +52,22 @@ export class EventExchange {
 }
 
 const MAX_CACHED_NAMES = 4096;
-const methodNames = new Map<string, string>();
+let cachedNames = 0;
+/** Parent method → property → method: lookups by strings that already exist, nothing built per read. */
+const methodNames = new Map<string, Map<string, string>>();
 
 /** kong-pdk's naming: each lower-case letter followed by an upper-case one gets a `_` between, both lower-cased. */
 function methodName(parent: string, property: string): string {
-  // NUL cannot be part of a property path here, so no two (parent, property) pairs share a key.
-  const key = `${parent}\0${property}`;
-  let name = methodNames.get(key);
+  let children = methodNames.get(parent);
+  let name = children?.get(property);
   if (name === undefined) {
     name = `${parent}.${property.replace(/[a-z][A-Z]/g, (pair) => `${pair[0]}_${pair[1]}`.toLowerCase())}`;
     // Bounded: a plugin reading computed property names must not grow the process.
-    if (methodNames.size < MAX_CACHED_NAMES) methodNames.set(key, name);
+    if (cachedNames < MAX_CACHED_NAMES) {
+      if (children === undefined) methodNames.set(parent, (children = new Map()));
+      children.set(property, name);
+      cachedNames++;
+    }
   }
   return name;
 }

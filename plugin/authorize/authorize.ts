@@ -45,7 +45,16 @@ export function selectPolicies(config: PluginConfig, method: string | null, path
     if (rule.paths !== null && (path === null || !rule.paths.some((glob) => globMatches(glob, path)))) continue;
     return { ok: true, policies: [rule.policy] };
   }
-  return deny ? { ok: false, reason: 'rule_unmatched' } : { ok: true, policies: [config.defaultPolicy] };
+  return deny ? { ok: false, reason: 'rule_unmatched' } : defaultSelection(config);
+}
+
+const defaultSelections = new WeakMap<PluginConfig, PolicySelection>();
+
+/** The default policy alone: the same frozen answer for every request of an instance. */
+function defaultSelection(config: PluginConfig): PolicySelection {
+  let selection = defaultSelections.get(config);
+  if (selection === undefined) defaultSelections.set(config, (selection = Object.freeze({ ok: true, policies: Object.freeze([config.defaultPolicy]) as AccessPolicy[] })));
+  return selection;
 }
 
 /** Okta puts scopes in `scp` (an array); RFC 9068 issuers use `scope` (space-separated). Non-strings are ignored. */

@@ -9,12 +9,16 @@ export class BoundedLru<K, V> {
     return this.entries.size;
   }
 
+  /** The most recently used key: moving it to the end again would change nothing. */
+  private newest: K | undefined;
+
   /** Returns the value and marks it most recently used. */
   get(key: K): V | undefined {
     const value = this.entries.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && key !== this.newest) {
       this.entries.delete(key);
       this.entries.set(key, value);
+      this.newest = key;
     }
     return value;
   }
@@ -28,13 +32,16 @@ export class BoundedLru<K, V> {
       this.entries.delete(this.entries.keys().next().value as K);
     }
     this.entries.set(key, value);
+    this.newest = key;
   }
 
   delete(key: K): void {
     this.entries.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
   }
 }

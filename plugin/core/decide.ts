@@ -35,14 +35,12 @@ function hasPreflightHeaders(headers: HeaderMap): boolean {
 /** null: the headers are all this request needs (no further PDK call). */
 export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestNeeds | null {
   const dpop = carriesDpop(config, headers);
-  const needs: RequestNeeds = {
-    method: dpop || (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null),
-    path: config.rules.some((r) => r.paths !== null),
-    rawQuery: config.tokenSources.queryParam !== null,
-    credential: config.consumer.anonymous !== null,
-    target: !dpop ? 'none' : config.dpop.externalBaseUrl === null ? 'origin_and_path' : 'path',
-  };
-  return needs.method || needs.path || needs.rawQuery || needs.credential || needs.target !== 'none' ? needs : null;
+  const method = dpop || (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null);
+  const path = config.rules.some((r) => r.paths !== null);
+  const rawQuery = config.tokenSources.queryParam !== null;
+  const credential = config.consumer.anonymous !== null;
+  if (!(method || path || rawQuery || credential || dpop)) return null;
+  return { method, path, rawQuery, credential, target: !dpop ? 'none' : config.dpop.externalBaseUrl === null ? 'origin_and_path' : 'path' };
 }
 
 /**

@@ -62,7 +62,8 @@ export function extractToken(headers: HeaderMap, tokenHeader: string, sources: T
   if (sources.cookie === null && sources.queryParam === null) {
     // The default: the header is the only source (no list to build per request).
     const extraction = extractBearerToken(headers, tokenHeader, acceptDpop);
-    return extraction.kind === 'token' ? { ...extraction, source: 'header' } : extraction;
+    if (extraction.kind !== 'token') return extraction;
+    return extraction.dpop ? { kind: 'token', token: extraction.token, source: 'header', dpop: true } : { kind: 'token', token: extraction.token, source: 'header' };
   }
   const found: Array<[TokenSource, Extraction]> = [['header', extractBearerToken(headers, tokenHeader, acceptDpop)]];
   if (sources.cookie !== null) found.push(['cookie', bareToken(cookieValues(headers, sources.cookie))]);

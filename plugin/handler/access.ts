@@ -34,7 +34,11 @@ const MAX_HEADERS = 1000;
 
 function headerCount(headers: HeaderMultiMap): number {
   let count = 0;
-  for (const values of Object.values(headers)) count += Array.isArray(values) ? Math.max(values.length, 1) : 1;
+  // for…in over own keys only: Kong's maps have no prototype (msgpack-decode.ts), plain objects nothing enumerable on theirs.
+  for (const name in headers) {
+    const values = headers[name];
+    count += Array.isArray(values) ? Math.max(values.length, 1) : 1;
+  }
   return count;
 }
 
@@ -137,7 +141,8 @@ async function clearAll(kong: Pdk, names: readonly string[]): Promise<void> {
 }
 
 async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: LogGate): Promise<void> {
-  const setHeaders = { ...decision.setHeaders };
+  // Shared and frozen (a cached token's headers): copied only when consumer headers join it.
+  let setHeaders: Readonly<Record<string, string>> = decision.setHeaders;
   if (decision.consumer !== null) {
     const request = decision.consumer;
     const consumer = await lookUpConsumer(kong, request);
@@ -148,7 +153,7 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
     if (consumer !== null) {
       if (request.credential === null) await kong.client.authenticate(consumer);
       else await kong.client.authenticate(consumer, { id: stableUuid(`${config.identity}\n${request.credential}`), consumer_id: consumer.id });
-      Object.assign(setHeaders, consumerHeaders(consumer, request.credential, request.anonymous));
+      setHeaders = { ...setHeaders, ...consumerHeaders(consumer, request.credential, request.anonymous) };
     }
   }
   if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
