@@ -1,6 +1,7 @@
 // The claim → upstream header mapping every benchmarked plugin writes, so each case sets the same
 // headers in one set_headers call: okta-jwt through its claims_to_headers config, the
 // @okta/jwt-verifier plugin through headersFor(), the reference plugin with fixed values.
+import { DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from '../dev/dev-identity';
 
 export const CLAIMS_TO_HEADERS: ReadonlyArray<{ claim: string; header: string }> = [
   { claim: 'sub', header: 'X-User-Sub' },
@@ -8,8 +9,6 @@ export const CLAIMS_TO_HEADERS: ReadonlyArray<{ claim: string; header: string }>
   { claim: 'cid', header: 'X-Client-Id' },
   { claim: 'uid', header: 'X-User-Id' },
 ];
-
-import { DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from '../dev/dev-identity';
 
 /** The scope every benchmarked request must carry. */
 export const REQUIRED_SCOPE = 'orders:read';

@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { RpcClient } from '../spec/kong-double/msgpack-rpc-client';
 import { RpcRecorder } from '../spec/kong-double/recorder';
-import { stepMethodFor } from '../spec/kong-double/pdk';
+import type { PdkOutcome } from '../spec/kong-double/pdk';
+import { runEvent } from '../spec/kong-double/bridge';
+import { InstanceRegistry } from '../spec/kong-double/instances';
 import { toStartInstanceConfig, validatePluginConfig, type DumpedSchema } from '../spec/kong-double/schema';
 import { launchServer, REPO_ROOT, serverBinary, type ServerKind, type ServerProcess } from '../spec/support/plugin-server/launch';
 import { DEV_AUDIENCE } from '../dev/dev-identity';
@@ -65,16 +67,16 @@ export function replayHeaders(token: string): Record<string, string[]> {
 }
 
 /** Kong's answer to each PDK call the cases make on the allow path; anything else stops the bench. */
-function pdkAnswer(method: string, args: unknown, headers: Record<string, string[]>): { value: unknown } {
+function pdkAnswer(method: string, args: unknown, headers: Record<string, string[]>): PdkOutcome {
   switch (method) {
     case 'kong.request.get_headers':
-      return { value: headers };
+      return { kind: 'value', value: headers };
     case 'kong.request.get_header': {
       const name = String((args as unknown[])[0]).toLowerCase();
-      return { value: headers[name]?.[0] ?? null };
+      return { kind: 'value', value: headers[name]?.[0] ?? null };
     }
     case 'kong.service.request.set_headers':
-      return { value: undefined };
+      return { kind: 'value', value: undefined };
     default:
       throw new Error(`socket replay: unexpected PDK call ${method} (the case did not take the allow path)`);
   }
@@ -107,19 +109,17 @@ async function start(replay: ReplayCase): Promise<Running> {
   const rpc = new RpcClient({ server: replay.plugin, worker: 0, socketPath: proc.socketPath, recorder, readTimeoutMs: 60_000, nextConnId: () => ++conn });
   const checked = validatePluginConfig(pluginSchema(replay), replay.config);
   if (!checked.ok) throw new Error(`socket replay: ${replay.id} config refused: ${JSON.stringify(checked.errors)}`);
-  const config = { ...toStartInstanceConfig(checked.config), __plugin_id: `bench-${replay.id}`, __key__: `plugins:${replay.plugin}:bench`, __seq__: 1 };
-  const reply = (await rpc.call('plugin.StartInstance', { Name: replay.plugin, Config: JSON.stringify(config) })) as { Id: number };
-  return { replay, proc, rpc, instanceId: reply.Id, pdkCalls: 0, events: 0 };
+  const pluginId = `bench-${replay.id}`;
+  const config = { ...toStartInstanceConfig(checked.config), __plugin_id: pluginId, __key__: `plugins:${replay.plugin}:bench`, __seq__: 1 };
+  const instanceId = await new InstanceRegistry().get(0, rpc, { pluginId, pluginName: replay.plugin, seq: 1, config });
+  return { replay, proc, rpc, instanceId, pdkCalls: 0, events: 0 };
 }
 
 async function oneEvent(run: Running, headers: Record<string, string[]>): Promise<void> {
-  let reply = (await run.rpc.call('plugin.HandleEvent', { InstanceId: run.instanceId, EventName: 'access' })) as { Data: unknown; EventId: number };
-  while (reply.Data !== 'ret') {
-    const step = reply.Data as { Method: string; Args: unknown };
-    const { value } = pdkAnswer(step.Method, step.Args, headers);
+  await runEvent(run.rpc, run.instanceId, 'access', (method, args) => {
     run.pdkCalls++;
-    reply = (await run.rpc.call(stepMethodFor(step.Method), value === undefined ? { EventId: reply.EventId } : { Data: value, EventId: reply.EventId })) as { Data: unknown; EventId: number };
-  }
+    return pdkAnswer(method, args, headers);
+  });
   run.events++;
 }
 

@@ -15,6 +15,7 @@
 // server (the default one and those added with addAuthServer) has its own keys, faults and counters.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from './dev-identity';
 import { ISSUER_ALGORITHMS, KeyRing, randomId, signCompactJws, type IssuerAlgorithm } from './issuer-keys';
 import { readBody, sendJson } from './http-json';
 import { CONTROL_PREFIX, serveControl } from './issuer-controls';
@@ -105,7 +106,6 @@ export interface DevMintRequest {
   options?: MintOptions;
 }
 
-import { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from './dev-identity';
 export { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID };
 
 const DISCOVERY_MAX_AGE_SECONDS = 86400;

@@ -62,8 +62,7 @@ export function extractToken(headers: HeaderMap, tokenHeader: string, sources: T
   if (sources.cookie === null && sources.queryParam === null) {
     // The default: the header is the only source (no list to build per request).
     const extraction = extractBearerToken(headers, tokenHeader, acceptDpop);
-    if (extraction.kind !== 'token') return extraction;
-    return extraction.dpop ? { kind: 'token', token: extraction.token, source: 'header', dpop: true } : { kind: 'token', token: extraction.token, source: 'header' };
+    return extraction.kind === 'token' ? sourced(extraction, 'header') : extraction;
   }
   const found: Array<[TokenSource, Extraction]> = [['header', extractBearerToken(headers, tokenHeader, acceptDpop)]];
   if (sources.cookie !== null) found.push(['cookie', bareToken(cookieValues(headers, sources.cookie))]);
@@ -75,5 +74,12 @@ export function extractToken(headers: HeaderMap, tokenHeader: string, sources: T
   if (tokens.length > 1) return { kind: 'invalid_request', description: 'More than one credential was sent' };
   if (tokens.length === 0) return { kind: 'absent' };
   const [source, extraction] = tokens[0];
-  return { ...(extraction as { kind: 'token'; token: string; dpop?: true }), source };
+  return sourced(extraction as TokenExtraction, source);
+}
+
+type TokenExtraction = Extract<Extraction, { kind: 'token' }>;
+
+/** The found token with where it came from; built field by field (an object spread costs more per request). */
+function sourced(extraction: TokenExtraction, source: TokenSource): SourcedExtraction {
+  return extraction.dpop ? { kind: 'token', token: extraction.token, source, dpop: true } : { kind: 'token', token: extraction.token, source };
 }

@@ -2,7 +2,7 @@
 // server asks for and reply with the matching Step variant until "ret". Terminal calls (exit/error)
 // and Lua errors end the loop without a reply. Error policy as OSS Kong ≤ 3.9 (fail-open after
 // the instance started) unless `failClosed` (EE 3.14+: 500).
-import { executePdk, LuaError, stepMethodFor, type PdkEnv } from './pdk';
+import { executePdk, LuaError, stepMethodFor, type PdkEnv, type PdkOutcome } from './pdk';
 import type { RpcClient } from './msgpack-rpc-client';
 import type { InstanceConfig, InstanceRegistry } from './instances';
 import type { ErrorLog } from './recorder';
@@ -23,6 +23,28 @@ export interface BridgeDeps {
 
 interface StepData { Method: string; Args: unknown }
 
+/** What Kong does with one PDK call: answer it, end the request (exit), or fail on the Lua side. */
+export type StepOutcome = PdkOutcome | { kind: 'lua-error'; message: string };
+
+/**
+ * One event on an instance: HandleEvent, then each PDK call the plugin server asks for answered by
+ * `execute` with the matching Step variant, until "ret" ('done'), a terminal call ('exit') or a Lua
+ * error. RPC failures (and anything `execute` throws) reject.
+ */
+export async function runEvent(
+  rpc: RpcClient, instanceId: number, phase: string, execute: (method: string, args: unknown) => StepOutcome,
+): Promise<Extract<PhaseResult, { kind: 'done' | 'exit' | 'lua-error' }>> {
+  let reply = (await rpc.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase })) as { Data: unknown; EventId: number };
+  while (reply.Data !== 'ret') {
+    const step = reply.Data as StepData;
+    const outcome = execute(step.Method, step.Args);
+    if (outcome.kind !== 'value') return outcome;
+    const param = outcome.value === undefined ? { EventId: reply.EventId } : { Data: outcome.value, EventId: reply.EventId };
+    reply = (await rpc.call(stepMethodFor(step.Method), param)) as { Data: unknown; EventId: number };
+  }
+  return { kind: 'done' };
+}
+
 export async function runExternalPhase(
   deps: BridgeDeps, rpc: RpcClient, worker: number, inst: InstanceConfig, phase: string, env: PdkEnv,
 ): Promise<PhaseResult> {
@@ -40,21 +62,14 @@ export async function runExternalPhase(
       return { kind: 'start-failed', message: msg };
     }
     try {
-      let reply = (await rpc.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: phase })) as { Data: unknown; EventId: number };
-      while (reply.Data !== 'ret') {
-        const step = reply.Data as StepData;
-        let outcome;
+      return await runEvent(rpc, instanceId, phase, (method, args) => {
         try {
-          outcome = executePdk(env, step.Method, step.Args);
+          return executePdk(env, method, args);
         } catch (e) {
           if (e instanceof LuaError) return { kind: 'lua-error', message: e.message };
           throw e;
         }
-        if (outcome.kind === 'exit') return { kind: 'exit' };
-        const param = outcome.value === undefined ? { EventId: reply.EventId } : { Data: outcome.value, EventId: reply.EventId };
-        reply = (await rpc.call(stepMethodFor(step.Method), param)) as { Data: unknown; EventId: number };
-      }
-      return { kind: 'done' };
+      });
     } catch (e) {
       const msg = (e as Error).message;
       if (/no plugin instance/i.test(msg) && attempt < deps.maxRestarts) {
