@@ -17,6 +17,12 @@ export interface DoctorOptions {
   path: string | null;
   timeoutMs: number;
   json: boolean;
+  /** Live Kong node checks through its Admin API (kong-node.ts). */
+  adminUrl: string | null;
+  adminHeaders: Record<string, string>;
+  /** kong.conf or environment file, judged for `kongVersion`. */
+  kongConf: string | null;
+  kongVersion: string | null;
 }
 
 export const USAGE = `Usage: okta-jwt doctor [options]
@@ -45,6 +51,12 @@ Token and request:
   --request-header 'NAME: VALUE'  a header as the client sent it (repeatable), e.g. to see why a request
                            without a usable Bearer credential is refused; --token adds "Bearer TOKEN" to token_header
   --method METHOD, --path PATH   the request, for policies in "rules"
+
+Kong node (plugin-server settings for its version, the fail-closed guard on every okta-jwt route):
+  --admin-url URL          a running Kong's Admin API: reads GET / (version, plugin-server settings),
+                           GET /routes and GET /plugins; no plugin config needed
+  --admin-header 'NAME: VALUE'  sent to the Admin API (repeatable), e.g. 'Kong-Admin-Token: …'
+  --kong-conf FILE         a kong.conf or KONG_… environment file, with --kong-version X.Y.Z
 
 Output:
   --json                   machine-readable report
@@ -121,6 +133,10 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
         path: { type: 'string' },
         json: { type: 'boolean' },
         'timeout-ms': { type: 'string' },
+        'admin-url': { type: 'string' },
+        'admin-header': { type: 'string', multiple: true },
+        'kong-conf': { type: 'string' },
+        'kong-version': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -167,7 +183,15 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
     const [field, value] = split('set', assignment, '=');
     setPath(o, field, jsonOrString(value));
   }
-  if (v.config === undefined && o.issuer === undefined) throw new UsageError('give --config FILE (with --route/--service) or at least --issuer and --audience');
+  const nodeOnly = v['admin-url'] !== undefined || v['kong-conf'] !== undefined;
+  if (v.config === undefined && o.issuer === undefined && !nodeOnly) throw new UsageError('give --config FILE (with --route/--service), at least --issuer and --audience, or --admin-url / --kong-conf');
+  if ((v['kong-conf'] === undefined) !== (v['kong-version'] === undefined)) throw new UsageError('--kong-conf and --kong-version go together');
+  if (v['admin-url'] !== undefined && !/^https?:\/\//.test(v['admin-url'])) throw new UsageError(`--admin-url needs an http(s) URL, got "${v['admin-url']}"`);
+  const adminHeaders: Record<string, string> = {};
+  for (const line of v['admin-header'] ?? []) {
+    const [name, value] = split('admin-header', line, ':');
+    adminHeaders[name.trim()] = value.trim();
+  }
 
   let token: DoctorOptions['token'] = null;
   if (v.token === '-') token = { from: 'stdin', value: '' };
@@ -191,5 +215,9 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
     path: v.path ?? null,
     timeoutMs: int('timeout-ms', v['timeout-ms']) ?? 5000,
     json: v.json === true,
+    adminUrl: v['admin-url'] ?? null,
+    adminHeaders,
+    kongConf: v['kong-conf'] ?? null,
+    kongVersion: v['kong-version'] ?? null,
   };
 }

@@ -16,6 +16,8 @@ import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
 import { fail, pass, type Check } from './check';
 import { probeIssuer, type IssuerTarget } from './issuer-probe';
 import { readPluginConfig } from './kong-config';
+import { kongNodeChecks, pluginServerChecks, readKongConfFile } from './kong-node';
+import { parseKongVersion } from './kong-versions';
 import { EXIT, renderText, type Report, type Verdict } from './report';
 import { schemaViolations } from './schema-check';
 import { tokenChecks } from './token-checks';
@@ -157,7 +159,36 @@ function explainingCheck(checks: Check[], verdict: Verdict): Check | undefined {
   }
 }
 
+/** --admin-url and --kong-conf: the Kong node's settings for its version, and the guard on its routes. */
+async function nodeChecks(options: DoctorOptions): Promise<{ checks: Check[]; unreachable: boolean; source: string[] }> {
+  const checks: Check[] = [];
+  const source: string[] = [];
+  let unreachable = false;
+  if (options.kongConf !== null && options.kongVersion !== null) {
+    const version = parseKongVersion(options.kongVersion);
+    if (version === null) throw new UsageError(`--kong-version needs a version such as 3.4.2, got "${options.kongVersion}"`);
+    checks.push(...pluginServerChecks(version, readKongConfFile(options.kongConf)));
+    source.push(`${options.kongConf} for Kong ${version.text}`);
+  }
+  if (options.adminUrl !== null) {
+    const live = await kongNodeChecks({ adminUrl: options.adminUrl, headers: options.adminHeaders, timeoutMs: options.timeoutMs });
+    checks.push(...live.checks);
+    unreachable = live.unreachable;
+    source.push(`Admin API ${options.adminUrl}`);
+  }
+  return { checks, unreachable, source };
+}
+
 export async function runDoctor(options: DoctorOptions): Promise<Report> {
+  const node = await nodeChecks(options);
+  if (options.configFile === null && options.overrides.issuer === undefined) {
+    const failed = node.checks.some((c) => c.status === 'fail');
+    const detail = failed ? 'this Kong node has a problem (FAIL above)' : 'this Kong node runs okta-jwt as its version needs, with the guard on every okta-jwt route';
+    return {
+      source: node.source.join(' and '), tokenSha256: null, checks: node.checks, verdict: { kind: 'kong_node', detail },
+      explainedBy: null, exitCode: node.unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
+    };
+  }
   const selected = options.configFile === null ? null : await readPluginConfig(options.configFile, options.route, options.service);
   const raw = merge(selected?.config ?? {}, options.overrides);
   const source = selected === null ? 'flags' : `${selected.where} in ${options.configFile}${Object.keys(options.overrides).length ? ' (with flag overrides)' : ''}`;
@@ -165,7 +196,8 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
   const judgeRequest = givenToken !== null || Object.keys(options.requestHeaders).length > 0;
 
   const { checks, config } = configChecks(raw);
-  let unreachable = false;
+  checks.push(...node.checks);
+  let unreachable = node.unreachable;
   for (const target of issuerTargets(raw)) {
     const probe = await probeIssuer(target, {
       leewaySeconds: valueOrDefault<number>(raw, 'leeway_seconds'),

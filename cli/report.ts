@@ -6,7 +6,8 @@ export type Verdict =
   | { kind: 'deny'; status: number; reason: string; wwwAuthenticate: string | null; retryAfter: string | null; detail: string }
   | { kind: 'observe' | 'anonymous'; reason: string; detail: string }
   | { kind: 'config_refused'; detail: string }
-  | { kind: 'no_token'; detail: string };
+  | { kind: 'no_token'; detail: string }
+  | { kind: 'kong_node'; detail: string };
 
 export interface Report {
   source: string;
@@ -25,9 +26,10 @@ const MARK: Record<Check['status'], string> = { pass: 'PASS', fail: 'FAIL', warn
 
 export function renderText(report: Report): string {
   const width = Math.max(...report.checks.map((c) => c.id.length), 10);
+  const nodeOnly = report.verdict.kind === 'kong_node';
   const lines = [
-    `okta-jwt doctor — config: ${report.source}`,
-    report.tokenSha256 === null ? 'token: none given (config and issuer checks only)' : `token: sha256 ${report.tokenSha256}… (the token itself is never printed or sent anywhere)`,
+    `okta-jwt doctor — ${nodeOnly ? 'Kong node' : 'config'}: ${report.source}`,
+    ...(nodeOnly ? [] : [report.tokenSha256 === null ? 'token: none given (config and issuer checks only)' : `token: sha256 ${report.tokenSha256}… (the token itself is never printed or sent anywhere)`]),
     '',
     ...report.checks.map((c) => `[${MARK[c.status]}] ${c.id.padEnd(width)}  ${c.detail}${c.field !== null && c.status !== 'pass' && c.status !== 'info' ? `  (config: ${c.field})` : ''}`),
     '',

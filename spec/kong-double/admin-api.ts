@@ -39,8 +39,9 @@ function parseBody(raw: string, type: string | undefined): Obj {
 /**
  * `unserialisableConfiguration`: Kong 3.9 keeps the process handle of each plugin server it spawns in
  * its configuration, and `GET /` (which serialises it) fails with a 500 (batch3 §3, Kong/kong#14260).
+ * `nodeSettings`: kong.conf settings `GET /` reports in `configuration` (plugins, plugin servers).
  */
-export async function startAdminApi(rt: KongRuntime, port: number, unserialisableConfiguration = false): Promise<AdminApi> {
+export async function startAdminApi(rt: KongRuntime, port: number, unserialisableConfiguration = false, nodeSettings: Obj = {}): Promise<AdminApi> {
   const verbs: Record<string, string> = { POST: 'create', PUT: 'create or update', PATCH: 'update', DELETE: 'delete' };
 
   function route(method: string, url: URL, body: Obj, rawBody: string): Reply {
@@ -51,7 +52,7 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
         rt.log.log('error', 'api_helpers.lua:558: handle_error(): [kong-double] body encoding failed while flushing response: Cannot serialise cdata: type not supported');
         return { status: 500, body: { message: 'An unexpected error occurred' } };
       }
-      return { status: 200, body: { version: rt.options.kongVersion, tagline: 'Welcome to kong', node_id: rt.nodeId, configuration: { database: rt.options.database, router_flavor: 'traditional' }, plugins: { available_on_server: Object.fromEntries([...rt.catalog.entries.values()].map((e) => [e.name, { version: e.kind === 'external' ? e.info.Version : rt.options.kongVersion, priority: e.priority }])), enabled_in_cluster: [...new Set(store.plugins.map((p) => p.name))] } } };
+      return { status: 200, body: { version: rt.options.kongVersion, tagline: 'Welcome to kong', node_id: rt.nodeId, edition: 'community', configuration: { database: rt.options.database, router_flavor: 'traditional', ...nodeSettings }, plugins: { available_on_server: Object.fromEntries([...rt.catalog.entries.values()].map((e) => [e.name, { version: e.kind === 'external' ? e.info.Version : rt.options.kongVersion, priority: e.priority }])), enabled_in_cluster: [...new Set(store.plugins.map((p) => p.name))] } } };
     }
     if (method === 'GET' && parts[0] === 'status') {
       // Kong reports configuration_hash only without a database (DB-less nodes and data planes).

@@ -6,19 +6,23 @@ import { executePdk, LuaError, stepMethodFor, type PdkEnv, type PdkOutcome } fro
 import type { RpcClient } from './msgpack-rpc-client';
 import type { InstanceConfig, InstanceRegistry } from './instances';
 import type { ErrorLog } from './recorder';
+import { notReadyWarning, type ServerReadiness } from './readiness';
 
 export type PhaseResult =
   | { kind: 'done' }
   | { kind: 'exit' }
   | { kind: 'lua-error'; message: string }
   | { kind: 'start-failed'; message: string }
-  | { kind: 'rpc-failed'; message: string };
+  | { kind: 'rpc-failed'; message: string }
+  /** Kong 3.4: the server never passed its readiness check; the plugin is skipped (readiness.ts). */
+  | { kind: 'not-ready' };
 
 export interface BridgeDeps {
   registry: InstanceRegistry;
   log: ErrorLog;
   /** Bound on the restarts after "no plugin instance" (Kong has none). */
   maxRestarts: number;
+  readiness?: ServerReadiness;
 }
 
 interface StepData { Method: string; Args: unknown }
@@ -48,6 +52,17 @@ export async function runEvent(
 export async function runExternalPhase(
   deps: BridgeDeps, rpc: RpcClient, worker: number, inst: InstanceConfig, phase: string, env: PdkEnv,
 ): Promise<PhaseResult> {
+  // Kong 3.4's get_instance_id checks the server's state before StartInstance; handle_event then
+  // logs and goes on without the plugin (not a Lua error: the request proceeds).
+  const readiness = deps.readiness?.state(worker, inst.pluginName) ?? { kind: 'ready' };
+  if (readiness.kind === 'not-ready') {
+    if (readiness.firstInWorker) deps.log.log('warn', notReadyWarning(inst.pluginName) + env.ctx.errorLogContext);
+    return { kind: 'not-ready' };
+  }
+  if (readiness.kind === 'socket-error') {
+    deps.log.log('error', `[kong] mp_rpc.lua [${inst.pluginName}] ${readiness.message}` + env.ctx.errorLogContext);
+    return { kind: 'rpc-failed', message: readiness.message };
+  }
   for (let attempt = 0; ; attempt++) {
     let instanceId: number;
     try {

@@ -17,7 +17,10 @@
  *   await kong.close()
  *
  * Like Kong 3.9, the Admin API's GET / answers 500 while the double spawns a plugin server itself
- * (startCommand unset or an argv; batch3 §3); GET /status always answers.
+ * (startCommand unset or an argv, a placeholder too; batch3 §3, batch4 §10); GET /status always answers.
+ * Like Kong 3.4 (kongVersion '3.4.2'), a server without a start command is never ready: its plugins
+ * are skipped and each worker logs Kong's "plugin server is not ready" warning once (readiness.ts,
+ * batch4 §1); with any start command the readiness check connects to the socket and passes.
  *
  * Options (KongDoubleOptions): pluginServers [{ name, pluginsDir, startCommand? (null: started by something
  * else, the double only connects to socketPath), queryCommand?, socketPath?, waitForSocket? (default true), env?,
@@ -48,6 +51,7 @@ import { newNodeId } from './pdk';
 import { schema } from './schema-bridge';
 import type { KongVersion } from './responses';
 import { KONG_DELAYS, Propagation, type PropagationDelays } from './propagation';
+import { ServerReadiness } from './readiness';
 
 export type { RpcFrame, LogLine } from './recorder';
 export type { PluginServerOptions } from './plugin-server';
@@ -104,6 +108,11 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
   for (const p of BUNDLED_PLUGINS.values()) catalog.addBundled(p);
   const servers = new Map<string, PluginServerProcess>();
   const rpc = new Map<string, RpcClient[]>();
+  const readinessByServer = new Map<string, ServerReadiness>();
+  // What GET / reports of kong.conf: `plugins`, `pluginserver_names` (arrays) and each server's
+  // `pluginserver_<name with _>_socket|start_cmd|query_cmd` strings as given (Kong's dynamic keys);
+  // Kong 3.9 also derives `pluginservers` from them (conf_loader).
+  const nodeSettings: Record<string, unknown> = { plugins: ['bundled'], pluginserver_names: [] };
   let connId = 0;
   const cleanup: Array<() => Promise<void> | void> = [];
   const close = async () => {
@@ -121,13 +130,14 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
         const problems = schema.checkPluginSchema(info.Schema);
         if (problems.length) throw new Error(`plugin '${info.Name}' schema invalid: ${problems.join('; ')}`);
         catalog.addExternal(info, def.name);
+        (nodeSettings.plugins as string[]).push(info.Name);
       }
       const socketPath = def.socketPath ?? path.join(prefix, `${def.name}.sock`);
       if (def.startCommand === null) {
-        // Kong's words (batch3 §3); such a server is never (re)started by Kong (batch3 §4).
-        log.log('notice', `[pluginserver] start_command undefined for pluginserver ${def.name}; assuming external process management`);
+        // Kong 3.9's words (batch3 §3); such a server is never (re)started by Kong (batch3 §4).
+        if (kongVersion === '3.9.3') log.log('notice', `[pluginserver] start_command undefined for pluginserver ${def.name}; assuming external process management`);
       } else {
-        const start = def.startCommand ?? [pluginServerBinary(def.server), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
+        const start = def.startCommand ?? defaultStart(def, socketPath, dir);
         const proc = new PluginServerProcess(def.name, start, socketPath, log, def.waitForSocket ?? true, def.env);
         servers.set(def.name, proc);
         cleanup.push(() => proc.close());
@@ -138,12 +148,17 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
       }));
       rpc.set(def.name, clients);
       cleanup.push(() => clients.forEach((c) => c.closeAll()));
+      recordSettings(nodeSettings, kongVersion, def.name, socketPath, def.startCommand === null ? undefined : (def.startCommand ?? defaultStart(def, socketPath, dir)), query);
+      const readiness = await ServerReadiness.start(kongVersion, workers, socketPath, def.startCommand !== null);
+      readinessByServer.set(def.name, readiness);
+      cleanup.push(() => readiness.close());
     }
 
     const runtime = new KongRuntime(
       { kongVersion, workers, failClosed: options.failClosed ?? false, maxInstanceRestarts: options.maxInstanceRestarts ?? 3, database: options.database ?? 'off' },
       catalog, rpc, new InstanceRegistry(), log, recorder, newNodeId(), emptyStore(), propagation,
     );
+    for (const [name, readiness] of readinessByServer) runtime.readiness.set(name, readiness);
     const validated = (config: string | Record<string, unknown>) => {
       const result = loadDeclarative(config, catalog, true);
       if (!result.ok) throw Object.assign(new Error(`invalid declarative config: ${JSON.stringify(result.body)}`), { body: result.body });
@@ -158,7 +173,7 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
     const proxy: ProxyFront = await startProxyFront(runtime, options.proxyPort ?? 0);
     cleanup.push(() => proxy.close());
     // Kong 3.9 fails GET / while it holds the handle of a plugin server it spawned (batch3 §3, not 3.4 §7).
-    const admin: AdminApi = await startAdminApi(runtime, options.adminPort ?? 0, kongVersion === '3.9.3' && servers.size > 0);
+    const admin: AdminApi = await startAdminApi(runtime, options.adminPort ?? 0, kongVersion === '3.9.3' && servers.size > 0, nodeSettings);
     cleanup.push(() => admin.close());
 
     return {
@@ -177,5 +192,22 @@ export async function startKongDouble(options: KongDoubleOptions): Promise<KongD
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+function defaultStart(def: PluginServerOptions, socketPath: string, dir: string): string[] {
+  return [pluginServerBinary(def.server), '-p', path.dirname(socketPath), '--sock-name', path.basename(socketPath), '-d', dir];
+}
+
+/** Adds one plugin server's settings to what GET / reports, in Kong's spelling. */
+function recordSettings(settings: Record<string, unknown>, kongVersion: KongVersion, name: string, socket: string, start: string[] | undefined, query: string[]): void {
+  const key = `pluginserver_${name.replace(/-/g, '_')}`;
+  (settings.pluginserver_names as string[]).push(name);
+  settings[`${key}_socket`] = socket;
+  if (start) settings[`${key}_start_cmd`] = start.join(' ');
+  settings[`${key}_query_cmd`] = query.join(' ');
+  if (kongVersion === '3.9.3') {
+    const servers = (settings.pluginservers ??= []) as unknown[];
+    servers.push({ name, socket, ...(start ? { start_command: start.join(' ') } : {}), query_command: query.join(' ') });
   }
 }

@@ -31,7 +31,7 @@ async function runPlugins(rt: KongRuntime, ctx: RequestContext, worker: number, 
       const env: PdkEnv = { ctx, pluginName: entry.name, kongVersion: rt.options.kongVersion, store: rt.store, log: rt.log, nodeId: rt.nodeId };
       const clients = rt.rpc.get(entry.server)!;
       const result = await runExternalPhase(
-        { registry: rt.registry, log: rt.log, maxRestarts: rt.options.maxInstanceRestarts },
+        { registry: rt.registry, log: rt.log, maxRestarts: rt.options.maxInstanceRestarts, readiness: rt.readiness.get(entry.server) },
         clients[worker % clients.length]!, worker, rt.instanceConfig(cfg), phase, env,
       );
       if (phase === 'access') {

@@ -9,6 +9,7 @@ import type { ErrorLog, RpcRecorder } from './recorder';
 import type { KongVersion } from './responses';
 import { schema } from './schema-bridge';
 import { snapshot, type Propagation, type WriteKind } from './propagation';
+import type { ServerReadiness } from './readiness';
 
 export interface RuntimeOptions {
   kongVersion: KongVersion;
@@ -27,6 +28,8 @@ export class KongRuntime {
   private seqCounter = 0;
   private readonly seqs = new Map<string, number>();
   private nextWorker = 0;
+  /** server name → Kong 3.4's readiness state (readiness.ts); every server is ready on other versions. */
+  readonly readiness = new Map<string, ServerReadiness>();
 
   constructor(
     readonly options: RuntimeOptions,

@@ -9,7 +9,7 @@
 // | §4 "5 s later" | 1.5 s: the double respawns a server it manages after ≥ 1 s, so 1.5 s shows an external one is not respawned. |
 // | §5, §6 | the suite against real Kong and hybrid mode: not the double's behaviour (the suite itself runs on the double in both modes). |
 // | §8 | kong.ctx.shared between a JS plugin and a Lua post-function: replayed with the fail-closed guard (another change). |
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import { repoRoot } from '../../support/repo-paths';
 import { startEchoUpstream, type EchoUpstream } from '../../../dev/echo-upstream';
 import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
 import { guardPlugins } from '../../support/kong-config';
-import { header, rawRequest, type HttpResult } from './transcript-tools';
+import { header, rawRequest, startExternalServer, type HttpResult } from './transcript-tools';
 
 const ROOT = repoRoot();
 const PROBE_DIR = path.join(ROOT, 'spec', 'fixtures', 'probe-plugins', 'js-probe');
@@ -313,17 +313,3 @@ describe('kong-double replay: batch 3 §7 (Kong 3.4.2 facts)', () => {
     }
   });
 });
-
-/** A plugin server started by "something else" (the test), as a container's supervisor would. */
-async function startExternalServer(dir: string, pluginsDir: string, sockName: string): Promise<ChildProcess> {
-  const child = spawn(path.join(ROOT, 'bin', 'okta-jwt-pluginserver'), ['-p', dir, '--sock-name', sockName, '-d', pluginsDir], { stdio: 'ignore' });
-  const deadline = Date.now() + 15000;
-  while (!(await socketAccepts(path.join(dir, sockName)))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`external plugin server on ${sockName} not ready`);
-    }
-    await sleep(25);
-  }
-  return child;
-}

@@ -6,7 +6,10 @@ import { expect } from 'chai';
 import net from 'node:net';
 import path from 'node:path';
 import { TRANSCRIPTS_DIR } from '../../support/repo-paths';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { RpcFrame } from '../../kong-double';
+import { socketAccepts } from '../../kong-double/plugin-server';
+import { repoRoot } from '../../support/repo-paths';
 
 export const TRANSCRIPTS = TRANSCRIPTS_DIR;
 
@@ -239,4 +242,18 @@ export function expectSameSequence(have: string[], want: string[], label: string
   const at = i < 0 && have.length !== want.length ? Math.min(have.length, want.length) : i;
   if (at < 0) return;
   expect.fail(`${label}: first difference at frame ${at} of ${want.length} expected / ${have.length} got\n  expected: ${want[at]}\n  got:      ${have[at]}`);
+}
+
+/** A plugin server started by "something else" (the test), as a container's supervisor would. */
+export async function startExternalServer(dir: string, pluginsDir: string, sockName: string): Promise<ChildProcess> {
+  const child = spawn(path.join(repoRoot(), 'bin', 'okta-jwt-pluginserver'), ['-p', dir, '--sock-name', sockName, '-d', pluginsDir], { stdio: 'ignore' });
+  const deadline = Date.now() + 15000;
+  while (!(await socketAccepts(path.join(dir, sockName)))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`external plugin server on ${sockName} not ready`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return child;
 }
