@@ -160,14 +160,17 @@ export async function kongNodeChecks(target: KongNodeTarget): Promise<KongNodeRe
   return { checks, unreachable: false };
 }
 
-/** kong.conf (`key = value`, # comments) or an environment file (KONG_KEY=value): settings by kong.conf name. */
+/** A kong.conf or environment file's settings (readKongSettings). */
 export function readKongConfFile(file: string): Obj {
-  let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return readKongSettings(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** kong.conf (`key = value`, # comments) or an environment file (KONG_KEY=value): settings by kong.conf name. */
+export function readKongSettings(text: string): Obj {
   const settings: Obj = Object.create(null) as Obj;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
