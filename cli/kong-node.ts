@@ -137,6 +137,7 @@ export async function kongNodeChecks(target: KongNodeTarget): Promise<KongNodeRe
     return { checks: [fail('kong.admin', `the Admin API refused GET / with ${res.status}: give its credentials with --admin-header 'Kong-Admin-Token: …'`, null)], unreachable: false };
   }
   const body = res.status === 200 ? ((await res.json().catch(() => ({}))) as Obj) : {};
+  if (res.status !== 200) await res.body?.cancel();
   const version = parseKongVersion(typeof body.version === 'string' ? body.version : res.headers.get('server') ?? '');
   const checks: Check[] = [];
   checks.push(version === null ? warn('kong.version', 'Kong did not say its version (GET / and the Server header)') : info('kong.version', `Kong ${version.text}${typeof body.edition === 'string' ? ` (${body.edition})` : ''}`));
