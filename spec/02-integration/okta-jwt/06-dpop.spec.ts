@@ -63,9 +63,9 @@ describe('okta-jwt with DPoP-bound tokens', function () {
     expectDpopChallenge(await sendRaw('/echo\\x', url('/echo%5Cx')), 'invalid_dpop_proof');
     expectDpopChallenge(await sendRaw('/echo/x#y', url('/echo/x')), 'invalid_dpop_proof');
     await expectNoUpstreamRequest(gw);
-    expect((await sendRaw('/echo\\x', `${gw.proxyUrl}/echo\\x`)).status).to.equal(200);
+    expect((await sendRaw('/echo/a\\b', `${gw.proxyUrl}/echo/a\\b`)).status).to.equal(200);
     expect((await sendRaw('/echo/x/..\\..\\admin', `${gw.proxyUrl}/echo/x/..\\..\\admin`)).status).to.equal(200);
-    expect((await sendRaw('/echo%5cx', url('/echo%5Cx'))).status).to.equal(200);
+    expect((await sendRaw('/echo/a%5cb', url('/echo/a%5Cb'))).status).to.equal(200);
   });
 
   it('refuses a DPoP-bound token sent as a bearer token, and the DPoP scheme without a proof', async () => {
