@@ -14,15 +14,25 @@ export type Authorization =
 export type PolicySelection = { ok: true; policies: AccessPolicy[] } | { ok: false; reason: 'rule_unmatched' | 'path_ambiguous' };
 
 /**
- * Kong's normalised path (kong/tools/uri.lua) keeps `;` parameters, `%2F` and decodes `%5C` to a
- * backslash; upstreams differ on these (Tomcat and Spring drop `;…` from a segment, some servers
- * decode `%2F` to `/`, IIS reads `\` as `/`), so such a path may name another resource upstream
- * than the one the rules see. Dot segments, `//` and `%2E` only appear in a path Kong did not
- * normalise. Case is kept: matching is case-sensitive, like Kong's router. One pass each.
+ * Kong's normalised path (kong/tools/uri.lua `normalize`) decodes every escape but those of reserved
+ * characters (`%5C` becomes `\`, `%00`–`%1F` control characters), keeps `;`, `%2F` and a raw `#`;
+ * Kong forwards it re-escaped but with `#` and `;` as they are. Upstreams read these differently:
+ * - `#`: Node's url.parse and WHATWG URL, Python's urlsplit, PHP's parse_url, Java's URI and Ruby's
+ *   URI end the path there, so `/app/admin#x` is served as `/app/admin`;
+ * - `;`: Tomcat and Spring drop `;…` from a segment; `%2F`: some servers decode it to `/`;
+ * - `\`: IIS reads it as `/` (and WHATWG URL folds a raw one);
+ * - control characters (`%00`–`%1F`, `%7F`): no real path holds one; an upstream that decodes the path
+ *   may end it at NUL (C strings, file APIs) or strip tab, CR and LF (as WHATWG URL and urlsplit do);
+ * - a space at either end of a segment: Spring's AntPathMatcher trimmed segments before 4.3;
+ * - dot segments, `//` and `%2E` only appear in a path Kong did not normalise.
+ * Case is kept: matching is case-sensitive, like Kong's router. Each check is one pass.
  */
+const AMBIGUOUS_PARTS = ['%2f', '%5c', '%2e', '\\', ';', '#', '//', '/./', '/../'];
+const CONTROL_OR_EDGE_SPACE = /[\x00-\x1f\x7f]|\/ | \/| $/;
+
 export function isAmbiguousPath(path: string): boolean {
   const lower = path.toLowerCase();
-  return ['%2f', '%5c', '%2e', '\\', ';', '//', '/./', '/../'].some((part) => lower.includes(part)) || lower.endsWith('/.') || lower.endsWith('/..');
+  return AMBIGUOUS_PARTS.some((part) => lower.includes(part)) || lower.endsWith('/.') || lower.endsWith('/..') || CONTROL_OR_EDGE_SPACE.test(path);
 }
 
 function methodMatches(rule: AccessRule, method: string | null): boolean {

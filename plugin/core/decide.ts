@@ -2,13 +2,14 @@
 // the only outside world is the key sets (and their HTTP fetches) behind verifyAccessToken.
 import { createHash } from 'node:crypto';
 import type { ClaimHeaderMapping, PluginConfig } from '../config/types';
-import { scanQueryToken, withoutQueryParameter } from '../extract/query-token';
-import { cookieHeaderWithout, extractToken, type SourcedExtraction, type TokenSource } from '../extract/token-sources';
+import { scanQueryToken } from '../extract/query-token';
+import { extractToken, type SourcedExtraction, type TokenSource } from '../extract/token-sources';
 import { cachedVerification, verifyAccessToken, verifyUncached, type KeySets } from '../verify/verify-token';
 import { authorize, selectPolicies } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
+import { cookieWithoutSpellings, queryWithoutSpellings, tokenHeaderSpellings } from '../forward/credential-spellings';
 import { challenge, keysUnavailable } from '../respond/deny';
 import { dpopRefusal } from '../dpop/bound-request';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
@@ -162,19 +163,21 @@ const POLICY_REFUSALS: Record<'rule_unmatched' | 'path_ambiguous', string> = {
   path_ambiguous: 'The request path is ambiguous',
 };
 
-/** hide_credentials: the token leaves the request where it came from, and only there. */
+/**
+ * hide_credentials: the token leaves the request where it came from, and every spelling of each
+ * configured source that upstreams read as its name goes too (credential-spellings.ts), so no
+ * second, unverified token reaches the upstream. No PDK call unless something is removed.
+ */
 function hideCredential(allow: Allow, request: RequestView, config: PluginConfig, source: TokenSource | null): Allow {
   const { cookie, queryParam } = config.tokenSources;
-  switch (source) {
-    case 'cookie': {
-      const rest = cookieHeaderWithout(request.headers, cookie as string);
-      return rest === null ? { ...allow, clearHeaders: [...allow.clearHeaders, 'cookie'] } : { ...allow, setHeaders: { ...allow.setHeaders, Cookie: rest } };
-    }
-    case 'query':
-      return { ...allow, rawQuery: withoutQueryParameter(request.rawQuery ?? '', queryParam as string) };
-    default:
-      return { ...allow, clearHeaders: [...allow.clearHeaders, config.tokenHeader] };
-  }
+  const clearHeaders = [...allow.clearHeaders, ...tokenHeaderSpellings(request.headers, config.tokenHeader)];
+  if (source === 'header') clearHeaders.push(config.tokenHeader);
+  let { setHeaders, rawQuery } = allow;
+  const cookies = cookie === null ? null : cookieWithoutSpellings(request.headers, cookie);
+  if (cookies === '') clearHeaders.push('cookie');
+  else if (cookies !== null) setHeaders = { ...setHeaders, Cookie: cookies };
+  if (queryParam !== null && request.rawQuery !== null) rawQuery = queryWithoutSpellings(request.rawQuery, queryParam) ?? rawQuery;
+  return { ...allow, setHeaders, clearHeaders, rawQuery };
 }
 
 /** Identifiers that are safe to log: never the token, only a hash prefix; cid and jti as Okta sets them. */

@@ -56,8 +56,3 @@ export function scanQueryToken(rawQuery: string, name: string): QueryTokenScan {
   }
   return { values, ambiguous };
 }
-
-/** The raw query without the parameters called `name` (hide_credentials), other bytes as sent. */
-export function withoutQueryParameter(rawQuery: string, name: string): string {
-  return rawQuery.split('&').filter((part) => keyOf(part) !== name).join('&');
-}

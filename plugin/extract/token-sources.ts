@@ -11,15 +11,15 @@ export type TokenSource = 'header' | 'cookie' | 'query';
 export type SourcedExtraction = Exclude<Extraction, { kind: 'token' }> | { kind: 'token'; token: string; source: TokenSource; dpop?: true };
 
 /** Every `name=value` pair of every Cookie header line, trimmed, in order. */
-function cookiePairs(headers: HeaderMap): Array<{ name: string; pair: string; value: string }> {
-  const pairs: Array<{ name: string; pair: string; value: string }> = [];
+function cookiePairs(headers: HeaderMap): Array<{ name: string; value: string }> {
+  const pairs: Array<{ name: string; value: string }> = [];
   for (const line of headerValues(headers, 'cookie')) {
     if (line === true) continue;
     for (const raw of line.split(';')) {
       const pair = raw.trim();
       const eq = pair.indexOf('=');
-      if (eq < 0) pairs.push({ name: '', pair, value: '' });
-      else pairs.push({ name: pair.slice(0, eq).trim(), pair, value: pair.slice(eq + 1).trim() });
+      if (eq < 0) pairs.push({ name: '', value: '' });
+      else pairs.push({ name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim() });
     }
   }
   return pairs;
@@ -30,12 +30,6 @@ function cookieValues(headers: HeaderMap, name: string): string[] {
   return cookiePairs(headers)
     .filter((c) => c.name === name)
     .map(({ value }) => (value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value));
-}
-
-/** The Cookie header without the cookies called `name` (one line), or null when nothing else is left. */
-export function cookieHeaderWithout(headers: HeaderMap, name: string): string | null {
-  const kept = cookiePairs(headers).filter((c) => c.pair !== '' && c.name !== name).map((c) => c.pair);
-  return kept.length === 0 ? null : kept.join('; ');
 }
 
 /** A bare token from cookie or query values: empty values count as absent. */

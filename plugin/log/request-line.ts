@@ -1,11 +1,14 @@
-// nginx appends the request's context to every error.log line written while it serves a request:
-// the request line as sent (path and query string) and the Host header. A kong.log line of a
-// request carrying a token there would write the token to the log, whatever parameter it came in.
-// So before any kong.log line the handler asks a LogGate, which reads the request line (one PDK
-// call, only on paths that are about to log) and refuses when it may hold a credential.
+// nginx appends the request's context to every error.log line written while it serves a request
+// (ngx_http_log_error_handler): the request line as sent (path and query string), the Host header
+// and the first Referer header (`referrer: "…"`). A kong.log line of a request carrying a token in
+// any of them would write the token to the log, whatever parameter it came in. So before any
+// kong.log line the handler asks a LogGate, which reads the request line (one PDK call, only on
+// paths that are about to log; Host and Referer come with the headers already read) and refuses
+// when any of them may hold a credential.
 import type { PluginConfig } from '../config/types';
 import { scanQueryToken } from '../extract/query-token';
 import type { HeaderMultiMap, Pdk } from '../handler/pdk';
+import { headerValues } from '../core/request';
 
 /** The smallest JWS protected header, {"alg":""}, is 14 base64url characters. */
 const MIN_HEADER_SEGMENT = 14;
@@ -54,15 +57,26 @@ export function holdsJwtShape(text: string): boolean {
   return false;
 }
 
-/** Whether the request line or Host header may hold a credential (see the file comment). */
-export function requestLineMayHoldToken(pathWithQuery: string, headers: HeaderMultiMap, config: PluginConfig): boolean {
-  const hosts = (headers.host ?? []).filter((v): v is string => typeof v === 'string');
-  if (holdsJwtShape(pathWithQuery) || hosts.some(holdsJwtShape)) return true;
+/** A URI (the request target or a Referer) that is JWT-shaped or names the token query parameter. */
+function uriMayHoldToken(uri: string, config: PluginConfig): boolean {
+  if (holdsJwtShape(uri)) return true;
   const name = config.tokenSources.queryParam;
-  const q = pathWithQuery.indexOf('?');
+  const q = uri.indexOf('?');
   if (name === null || q < 0) return false;
-  const scan = scanQueryToken(pathWithQuery.slice(q + 1), name);
+  const scan = scanQueryToken(uri.slice(q + 1), name);
   return scan.values.length > 0 || scan.ambiguous;
+}
+
+function stringValues(headers: HeaderMultiMap, name: string): string[] {
+  return headerValues(headers, name).filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * Whether the request line, Host or Referer may hold a credential (see the file comment). nginx
+ * logs only the first Referer; every one is checked, as nothing is lost by it.
+ */
+export function requestLineMayHoldToken(pathWithQuery: string, headers: HeaderMultiMap, config: PluginConfig): boolean {
+  return uriMayHoldToken(pathWithQuery, config) || stringValues(headers, 'host').some(holdsJwtShape) || stringValues(headers, 'referer').some((r) => uriMayHoldToken(r, config));
 }
 
 /** Decides once per request whether kong.log lines may be written; reads the request line only when asked. */

@@ -95,13 +95,16 @@ export class RequestContext {
 
   /**
    * What nginx appends to every error.log line written while it serves a request (kong-transcripts
-   * *.kong-error-log.txt): the client, the request line as sent (query string included) and the raw
-   * Host header (left out when the request has none).
+   * *.kong-error-log.txt; nginx's ngx_http_log_error_handler): the client, the request line as sent
+   * (query string included), the raw Host header and the first Referer header as `referrer`
+   * (each left out when the request has none).
    */
   get errorLogContext(): string {
-    const host = this.clientHeaders.find(([n]) => n.toLowerCase() === 'host')?.[1];
+    const first = (name: string) => this.clientHeaders.find(([n]) => n.toLowerCase() === name)?.[1];
+    const host = first('host');
+    const referer = first('referer');
     const request = `${this.method} ${this.rawUrl} HTTP/${this.req.httpVersion}`;
-    return `, client: ${this.clientIp}, server: kong, request: "${request}"${host === undefined ? '' : `, host: "${host}"`}`;
+    return `, client: ${this.clientIp}, server: kong, request: "${request}"${host === undefined ? '' : `, host: "${host}"`}${referer === undefined ? '' : `, referrer: "${referer}"`}`;
   }
 
   /** First value of a request header; `_` and `-` are interchangeable, case-insensitive. */

@@ -10,14 +10,18 @@ export interface HttpResponse {
   json<T = Record<string, unknown>>(): T;
 }
 
-export function send(method: string, url: string, headers: Array<[string, string]> = [], body?: string): Promise<HttpResponse> {
+/**
+ * `rawTarget`: the request target written as given (a `\`, `#` or dot segments that `url`'s WHATWG
+ * parsing would fold, cut or resolve); `url` then gives only the origin.
+ */
+export function send(method: string, url: string, headers: Array<[string, string]> = [], body?: string, rawTarget?: string): Promise<HttpResponse> {
   const target = new URL(url);
   // With raw header lines Node adds no Host header itself (HTTP/1.1 requires one).
   const flat = headers.some(([name]) => name.toLowerCase() === 'host') ? headers.flat() : ['Host', target.host, ...headers.flat()];
   if (body !== undefined) flat.push('Content-Length', String(Buffer.byteLength(body)));
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { method, hostname: target.hostname, port: target.port, path: target.pathname + target.search, headers: flat, agent: false },
+      { method, hostname: target.hostname, port: target.port, path: rawTarget ?? target.pathname + target.search, headers: flat, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -132,6 +132,16 @@ describe('authorizing a verified token', () => {
       }
     });
 
+    it('treats # (upstream URL parsers end the path there), control characters and a space at either end of a segment as ambiguous', () => {
+      const strict = config({ rules: [{ paths: ['/app/admin', '/app/admin/*'], scopes_required: ['admin'] }, { paths: ['/app/*'] }], unmatched_requests: 'deny' });
+      for (const path of ['/app/admin#x', '/app/x#/admin', '/app/admin\x00.json', '/app/ad\tmin', '/app/admin\n', '/app/x\x7f', '/app/admin ', '/app/ admin', '/app/admin /x']) {
+        expect(selectPolicies(strict, 'GET', path), JSON.stringify(path)).to.deep.equal({ ok: false, reason: 'path_ambiguous' });
+      }
+      for (const path of ['/app/My Report.pdf', '/app/a%23b', '/app/a%3Fb', '/app/caf\u00e9', '/app/a~b']) {
+        expect(selectPolicies(strict, 'GET', path), JSON.stringify(path)).to.deep.include({ ok: true });
+      }
+    });
+
     it('with the default policy, an ambiguous path must meet every rule for its method and the top-level policy', () => {
       const selection = selectPolicies(c, 'GET', '/orders%2F42');
       expect(selection.ok && selection.policies.map((p) => p.scopesRequired)).to.deep.equal([['orders:read'], ['reports:read'], ['default:scope']]);

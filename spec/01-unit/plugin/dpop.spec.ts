@@ -186,6 +186,24 @@ describe('the htu of a request (RFC 9449 §4.3, RFC 3986 §6.2.2–6.2.3)', () =
     expect(normaliseHtu('https://user:pw@api.example.com/x')).to.equal(null);
   });
 
+  it('parses by RFC 3986, not WHATWG URL: a backslash is no slash, tab and # are kept, %2E%2E is no step up', () => {
+    const settings = config().dpop;
+    const at = (pathWithQuery: string) => requestHtu({ scheme: 'http', host: 'h', port: 80, pathWithQuery }, settings);
+    expect(at('/echo/x/..\\..\\admin')).to.equal('http://h/echo/x/..\\..\\admin');
+    expect(at('/echo/x/..\\..\\admin')).to.not.equal(normaliseHtu('http://h/admin'));
+    expect(at('/echo\\x')).to.not.equal(normaliseHtu('http://h/echo/x'));
+    expect(at('/echo\\x')).to.not.equal(normaliseHtu('http://h/echo%5Cx'));
+    expect(at('/echo\\x')).to.equal(normaliseHtu('http://h/echo\\x'));
+    expect(at('/echo%5cx')).to.equal(normaliseHtu('http://h/echo%5Cx'));
+    expect(at('/echo/x#y')).to.not.equal(normaliseHtu('http://h/echo/x'));
+    expect(at('/echo/x#y')).to.not.equal(normaliseHtu('http://h/echo/x%23y'));
+    expect(at('/ad\tmin')).to.not.equal(normaliseHtu('http://h/admin'));
+    expect(at('/a/%2E%2E/admin')).to.equal('http://h/a/../admin');
+    expect(at('/a/%2E%2E/admin')).to.not.equal(normaliseHtu('http://h/admin'));
+    expect(at('/caf\u00e9/{x}')).to.equal(normaliseHtu('http://h/caf%c3%a9/%7Bx%7D'));
+    for (const bad of ['http:h/x', 'http://h:99999/x', 'http://h%41/x', 'http:///x', ' http://h/x', 'http://h/\ud800']) expect(normaliseHtu(bad), bad).to.equal(null);
+  });
+
   it('builds the URI from Kong\'s forwarded scheme, host and port and the raw path, or from external_base_url', () => {
     const settings = config().dpop;
     expect(requestHtu({ scheme: 'http', host: '127.0.0.1', port: 8000, pathWithQuery: '/echo//x?y=1' }, settings)).to.equal('http://127.0.0.1:8000/echo//x');

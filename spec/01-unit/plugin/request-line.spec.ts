@@ -36,6 +36,15 @@ describe('okta-jwt: request lines that may hold a token', function () {
     expect(requestLineMayHoldToken('/a', { host: ['api.example.com'] }, config())).to.equal(false);
   });
 
+  it('a Referer holding a JWT-shaped value or the configured token parameter counts too (nginx logs it as referrer)', () => {
+    const withParam = config({ token_query_param: 'access_token' });
+    expect(requestLineMayHoldToken('/a', { referer: [`https://app.example.com/cb?code=1&access_token=${TOKEN}`] }, config())).to.equal(true);
+    expect(requestLineMayHoldToken('/a', { referer: ['https://app.example.com/', `https://app.example.com/#${TOKEN}`] }, config())).to.equal(true);
+    expect(requestLineMayHoldToken('/a', { referer: ['https://app.example.com/cb?access_token=opaque'] }, withParam)).to.equal(true);
+    expect(requestLineMayHoldToken('/a', { referer: ['https://app.example.com/cb?page=2'] }, withParam)).to.equal(false);
+    expect(requestLineMayHoldToken('/a', { referer: [true] }, withParam)).to.equal(false);
+  });
+
   it('takes linear time on worst-case input (dot runs, %2E runs, long almost-headers)', () => {
     for (const unit of ['.', '%2E', 'a.', `${HEADER.slice(0, 13)}.`, `${HEADER}.a%`]) {
       const text = unit.repeat(Math.ceil(400_000 / unit.length));

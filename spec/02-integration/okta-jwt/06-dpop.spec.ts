@@ -54,6 +54,20 @@ describe('okta-jwt with DPoP-bound tokens', function () {
     await expectNoUpstreamRequest(gw);
   });
 
+  it('compares htu by RFC 3986: a backslash is no slash, and only a proof naming the raw path exactly is accepted', async () => {
+    const token = await boundToken();
+    const sendRaw = async (target: string, htu: string) => send('GET', gw.proxyUrl, await dpop(token, await proofFor(token, 'GET', htu)), undefined, target);
+    // WHATWG URL would read these targets as /admin and /echo/x.
+    expectDpopChallenge(await sendRaw('/echo/x/..\\..\\admin', url('/admin')), 'invalid_dpop_proof');
+    expectDpopChallenge(await sendRaw('/echo\\x', url('/echo/x')), 'invalid_dpop_proof');
+    expectDpopChallenge(await sendRaw('/echo\\x', url('/echo%5Cx')), 'invalid_dpop_proof');
+    expectDpopChallenge(await sendRaw('/echo/x#y', url('/echo/x')), 'invalid_dpop_proof');
+    await expectNoUpstreamRequest(gw);
+    expect((await sendRaw('/echo/a\\b', `${gw.proxyUrl}/echo/a\\b`)).status).to.equal(200);
+    expect((await sendRaw('/echo/x/..\\..\\admin', `${gw.proxyUrl}/echo/x/..\\..\\admin`)).status).to.equal(200);
+    expect((await sendRaw('/echo/a%5cb', url('/echo/a%5Cb'))).status).to.equal(200);
+  });
+
   it('refuses a DPoP-bound token sent as a bearer token, and the DPoP scheme without a proof', async () => {
     const token = await boundToken();
     expectChallenge(await get(url(), bearer(token)), 401, 'invalid_token');

@@ -50,6 +50,32 @@ describe('issue 12: one credential means one', function () {
     }
   });
 
+  test('hide_credentials removes every spelling upstreams fold to a source\'s name (PHP, Rack, CGI, case-insensitive readers), with no PDK call when none is sent', async (sec) => {
+    const plugin = { token_header: 'x-api-token', token_query_param: 'access_token', token_cookie: 'okta_at', hide_credentials: true };
+    await sec.configure({ plugin });
+    try {
+      const valid = await sec.valid();
+      const forged = `${valid.slice(0, -4)}AAAA`;
+      sec.secret(valid, forged);
+      const spellings = ['access.token', 'access+token', 'access%20token', 'access[token', 'access_token[]', 'access_token[x]', 'ACCESS_TOKEN', 'access_token%00', '%41ccess%2Etoken', '%20access_token', 'acce%C5%BF%C5%BF_token'];
+      const query = `keep=1&${spellings.map((name) => `${name}=${forged}`).join('&')}&x=1;access.token=${forged}`;
+      const cookies = `keep=1; okta.at=${forged}; OKTA_AT=${forged}; a=b, okta_at=${forged}; okta%5Fat=${forged}; okta_at[]=${forged}`;
+      const upstream = await echoed(sec, [['X-Api-Token', `Bearer ${valid}`], ['X_Api_Token', `Bearer ${forged}`], ['Cookie', cookies]], `/echo/case?${query}`);
+      expect(upstream.url).to.equal('/case?keep=1&x=1');
+      expect(upstream.headers.cookie).to.equal('keep=1; a=b');
+      expect(JSON.stringify(upstream)).to.not.include(forged.slice(-40));
+      expect(JSON.stringify(upstream)).to.not.include(valid.slice(-40));
+      expect(Object.keys(upstream.headers).filter((name) => /api.token/i.test(name))).to.deep.equal([]);
+      // A request without such spellings costs what it did: the raw query (token_query_param) and set_headers.
+      const double = sec.gw.double!;
+      double.rpcLog.reset();
+      await echoed(sec, [['X-Api-Token', `Bearer ${valid}`], ['Cookie', 'keep=1']], '/echo/case?keep=1');
+      expect(pdkMethods(double)).to.deep.equal(['kong.request.get_headers', 'kong.request.get_raw_query', 'kong.service.request.set_headers', 'kong.service.request.clear_header']);
+    } finally {
+      await sec.configure({ plugin: { token_query_param: 'access_token', token_cookie: 'at' } });
+    }
+  });
+
   test('a refused request whose query holds the token parameter writes no log line (only the serializer value)', async (sec) => {
     await sec.configure({ plugin: { token_query_param: 'access_token', refusal_log_level: 'warn' } });
     try {

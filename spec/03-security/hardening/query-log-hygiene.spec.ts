@@ -37,6 +37,18 @@ describe('issue 12: a token in the request line never reaches the error log', fu
     expect(lines.filter((l) => l.includes(token.split('.')[2]!) || l.includes(token.split('.')[0]!)), lines.join('\n')).to.deep.equal([]);
   });
 
+  test('a Referer is logged as nginx does, and a refused request whose Referer holds a token writes no line', async (sec) => {
+    const token = await sec.valid();
+    sec.secret(token);
+    const mark = sec.gw.double!.errorLog.lines.length;
+    await sec.refuses('401n', [['Referer', 'https://app.example.com/orders?page=2']]);
+    await sec.refuses('401n', [['Referer', `https://app.example.com/cb?access_token=${token}`]]);
+    await sec.refuses('401n', [['Referer', `https://app.example.com/cb#id_token=${token}`]]);
+    const lines = await oktaLines(sec, mark);
+    expect(lines, lines.join('\n')).to.have.length(1);
+    expect(lines[0]).to.match(/, host: "[^"]+", referrer: "https:\/\/app\.example\.com\/orders\?page=2"$/);
+  });
+
   test('a refused request with a JWT-shaped value in the query: no log line holds it', async (sec) => {
     sec.secret(JWT_SHAPED);
     const mark = sec.gw.double!.errorLog.lines.length;

@@ -2,10 +2,15 @@
 // proxy over a plain socket. Returns the status code and the whole response text.
 import net from 'node:net';
 
-export function rawRequest(proxyUrl: string, head: Buffer): Promise<{ status: number; text: string }> {
+/**
+ * `halfClose`: end the writing side with the request (what a parse error answered at once needs);
+ * false for a request that must reach the plugins (Node's server aborts a request whose client
+ * half-closed), which then has to say `Connection: close`.
+ */
+export function rawRequest(proxyUrl: string, head: Buffer, halfClose = true): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(proxyUrl);
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.end(head));
+    const socket = net.connect(Number(port), hostname, () => (halfClose ? socket.end(head) : socket.write(head)));
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', reject);
