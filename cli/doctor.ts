@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { configFields } from '../plugin/config/schema';
-import { ConfigError, normaliseConfig } from '../plugin/config/normalise';
+import { ConfigError, configWithDefaults, normaliseConfig } from '../plugin/config/normalise';
+import { startupProblems } from '../plugin/config/startup-checks';
 import type { PluginConfig } from '../plugin/config/types';
 import { decide } from '../plugin/core/decide';
 import { headerValues, type HeaderMap } from '../plugin/core/request';
@@ -58,22 +59,34 @@ function issuerTargets(raw: Raw): IssuerTarget[] {
   return targets;
 }
 
-/** The config field a ConfigError message starts with, when it names one. */
+/** The config field a ConfigError is about: its own, else the one its message starts with. */
 function fieldOf(error: ConfigError): string | null {
+  if (error.field !== null) return error.field;
   const match = /^okta-jwt config: ([a-z_]+)(\[\d+\])?((?:\.[a-z_]+)*)/.exec(error.message);
   if (match === null || !configFields.some((f) => Object.keys(f)[0] === match[1])) return null;
   return match[1] + (match[2] ?? '') + match[3];
 }
 
+/**
+ * Kong's schema checks, every rule Kong cannot check (each by field), then the plugin's own start-up
+ * (normalise.ts, which checks everything again and stops at the first problem).
+ */
 function configChecks(raw: Raw): { checks: Check[]; config: PluginConfig | null } {
   const checks: Check[] = schemaViolations(raw).map((v) => fail('config.schema', `${v.field}: ${v.message} (Kong refuses this config with 400)`, v.field));
+  const startup = startupProblems(configWithDefaults(raw));
+  for (const p of startup) {
+    checks.push(fail('config.startup', `${p.field} ${p.message} (Kong accepts this config, but the plugin refuses it when it first runs: 500 on every request)`, p.field));
+  }
   try {
     const config = normaliseConfig(raw);
     checks.push(pass('config.plugin', 'the plugin accepts this config'));
     return { checks, config: checks.some((c) => c.status === 'fail') ? null : config };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    checks.push(fail('config.plugin', `${err.message.replace(/^okta-jwt config: /, '')} (the plugin instance would not start)`, fieldOf(err)));
+    const field = fieldOf(err);
+    if (!startup.some((p) => p.field === field)) {
+      checks.push(fail('config.plugin', `${err.message.replace(/^okta-jwt config: /, '')} (Kong refuses this config with 400; see docs/configuration.md for kong-pdk's stock plugin server)`, field));
+    }
     return { checks, config: null };
   }
 }

@@ -1,6 +1,7 @@
-// The module kong-js-pluginserver loads: Name, Version, Priority, Schema and the Plugin class.
+// The module kong-js-pluginserver loads: Name, Version, Priority, Schema and the Plugin class; and
+// EntityChecks, which okta-jwt-pluginserver adds to the config record of the plugin info.
 import { normaliseConfig } from './config/normalise';
-import { configFields } from './config/schema';
+import { configEntityChecks, configFields } from './config/schema';
 import type { PluginConfig } from './config/types';
 import { keySetFor } from './keys';
 import { queueWarning } from './log/deferred-log';
@@ -16,6 +17,8 @@ export const Version = packageVersion();
 // other token plugins (openid-connect 1050, jwt 1450).
 export const Priority = 1060;
 export const Schema = configFields;
+/** The config record's entity_checks (config/entity-checks.ts); kong-pdk's stock server ignores them. */
+export const EntityChecks = configEntityChecks;
 
 export class Plugin {
   private readonly config: PluginConfig;

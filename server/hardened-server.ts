@@ -9,6 +9,7 @@ import Server from 'kong-pdk/server';
 import type { Instance } from 'kong-pdk/lib/mod';
 import { EventExchange, eventPdk, TERMINAL_METHODS } from './pdk-bridge';
 import type { ServerSettings } from './settings';
+import { withEntityChecks } from './plugin-info';
 
 const RET = 'ret';
 
@@ -44,6 +45,11 @@ export class HardenedServer extends Server {
   override close(): void {
     clearInterval(this.housekeeping);
     super.close();
+  }
+
+  /** The stock plugin info, plus the config record's entity checks (plugin-info.ts). */
+  override async GetPluginInfo(name: string): Promise<Server.PluginInfo> {
+    return withEntityChecks(await super.GetPluginInfo(name), this.getPlugins().get(name));
   }
 
   /**

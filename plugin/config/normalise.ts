@@ -1,14 +1,19 @@
 // Turns the raw config Kong sends to StartInstance (validated by Kong against config/schema.ts,
 // plus Kong's own keys such as __plugin_id, __seq__, __key__, route_id) into a typed PluginConfig.
 // Runs once per plugin instance. Defaults come from the schema, so a config that did not pass
-// through Kong (unit tests, the doctor) is read the same way. Cross-field rules Kong cannot
-// express from a JS schema are enforced here and reported as ConfigError.
-import { configFields, RESERVED_HEADERS as RESERVED_HEADERS_LIST, SUPPORTED_ALGORITHMS } from './schema';
+// through Kong (unit tests, the doctor) is read the same way. Every rule of the schema that matters
+// here is checked again (defence in depth: kong-pdk's stock server carries no entity checks), and the
+// rules Kong cannot check (startup-checks.ts) only here; a broken one is a ConfigError naming the field
+// and the fix, which Kong logs when StartInstance fails.
+import { configFields, GUARD_SHARED_KEY, RESERVED_HEADERS as RESERVED_HEADERS_LIST, SUPPORTED_ALGORITHMS } from './schema';
+import { HTTPS_REQUIRED } from './entity-checks';
+import { startupProblems } from './startup-checks';
 import { compileGlob, type PathGlob } from '../authorize/path-glob';
 import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig } from './types';
 
 export class ConfigError extends Error {
-  constructor(message: string) {
+  /** `message` starts with the field it is about; `field` names it when known (paths as `a[1].b`). */
+  constructor(message: string, readonly field: string | null = null) {
     super(`okta-jwt config: ${message}`);
     this.name = 'ConfigError';
   }
@@ -20,10 +25,14 @@ type FieldList = Array<Record<string, Record<string, unknown>>>;
 /** Headers the plugin must never write (the schema refuses them in claims_to_headers already). */
 const RESERVED_HEADERS: ReadonlySet<string> = new Set(RESERVED_HEADERS_LIST);
 
-/** The kong.ctx.shared key of the fail-closed guard's mark (README "Fail-closed guard"); no other use may take it. */
-export const GUARD_SHARED_KEY = 'okta_jwt_guard';
+export { GUARD_SHARED_KEY };
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The config with schema defaults for absent or null fields (what startupProblems reads). */
+export function configWithDefaults(input: Raw): Raw {
+  return withDefaults(configFields, input);
+}
 
 /** Fills schema defaults for absent or null fields, recursing into records. */
 function withDefaults(fields: FieldList, raw: Raw): Raw {
@@ -91,7 +100,7 @@ function checkUrl(name: string, value: string, allowInsecure: boolean): void {
   if (url.search || url.hash) throw new ConfigError(`${name} must not contain a query or fragment`);
   if (url.protocol === 'https:') return;
   if (url.protocol === 'http:' && (LOCAL_HOSTS.has(url.hostname) || allowInsecure)) return;
-  throw new ConfigError(`${name} must use https (plain http is accepted only for localhost or 127.0.0.1)`);
+  throw new ConfigError(`${name} ${HTTPS_REQUIRED}`, name);
 }
 
 /** key_set.proxy_url: an http(s) proxy origin. Credentials are allowed (proxies ask for them) and never logged. */
@@ -132,17 +141,14 @@ function oneOf<T extends string>(raw: Raw, name: string, allowed: readonly T[]):
   return v as T;
 }
 
-function claimMappings(raw: Raw, tokenHeader: string): ClaimHeaderMapping[] {
-  const seen = new Set<string>();
+function claimMappings(raw: Raw): ClaimHeaderMapping[] {
   return records(raw, 'claims_to_headers').map((item, i) => {
     const where = `claims_to_headers[${i + 1}]`;
     const claim = str(item, 'claim');
     const header = str(item, 'header');
     const lower = header.toLowerCase();
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new ConfigError(`${where}.header is not a valid header name`);
-    if (RESERVED_HEADERS.has(lower) || lower === tokenHeader) throw new ConfigError(`${where}.header "${header}" is reserved and cannot be mapped`);
-    if (seen.has(lower)) throw new ConfigError(`claims_to_headers maps header "${header}" twice`);
-    seen.add(lower);
+    if (RESERVED_HEADERS.has(lower)) throw new ConfigError(`${where}.header "${header}" is reserved and cannot be mapped`);
     return { claim, path: claimPath(claim, `${where}.claim`), header };
   });
 }
@@ -235,10 +241,8 @@ export function normaliseConfig(input: unknown): PluginConfig {
   const allowInsecure = bool(raw, 'allow_insecure_issuer');
   const minTtl = int(keySet, 'min_ttl_seconds');
   const maxTtl = int(keySet, 'max_ttl_seconds');
-  if (minTtl > maxTtl) throw new ConfigError('key_set.min_ttl_seconds must not exceed key_set.max_ttl_seconds');
   const connectTimeoutMs = int(keySet, 'connect_timeout_ms');
   const timeoutMs = int(keySet, 'timeout_ms');
-  if (connectTimeoutMs > timeoutMs) throw new ConfigError('key_set.connect_timeout_ms must not exceed key_set.timeout_ms');
   const keyPolicy = {
     minTtlSeconds: minTtl,
     maxTtlSeconds: maxTtl,
@@ -256,7 +260,6 @@ export function normaliseConfig(input: unknown): PluginConfig {
       issuerSettings(str(extra, 'issuer'), optionalStr(extra, 'jwks_uri'), strings(extra, 'audiences'), allowInsecure, keyPolicy, `additional_issuers[${i + 1}].`),
     ),
   ];
-  if (new Set(issuers.map((i) => i.issuer)).size !== issuers.length) throw new ConfigError('the same issuer is configured twice');
 
   const allowedAlgorithms = strings(raw, 'allowed_algorithms');
   const supported: readonly string[] = SUPPORTED_ALGORITHMS;
@@ -276,7 +279,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     defaultPolicy: accessPolicy(raw, ''),
     rules: accessRules(raw),
     unmatchedRequests: oneOf(raw, 'unmatched_requests', ['default_policy', 'deny'] as const),
-    claimsToHeaders: claimMappings(raw, tokenHeader),
+    claimsToHeaders: claimMappings(raw),
     tokenHeader,
     tokenSources: { queryParam: optionalStr(raw, 'token_query_param'), cookie: optionalStr(raw, 'token_cookie') },
     hideCredentials: bool(raw, 'hide_credentials'),
@@ -304,9 +307,11 @@ export function normaliseConfig(input: unknown): PluginConfig {
     },
     dpop: dpopSettings(raw.dpop as Raw),
   };
-  if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim');
-  if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key`);
-  if (config.unmatchedRequests === 'deny' && config.rules.length === 0) throw new ConfigError('unmatched_requests "deny" needs rules (without any, every request would be refused)');
+  if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim: set it to the claim naming the consumer (e.g. sub)', 'consumer_claim');
+  if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key: choose another name`, 'shared_claims_key');
+  if (config.unmatchedRequests === 'deny' && config.rules.length === 0) throw new ConfigError('unmatched_requests "deny" refuses every request when there are no rules: add rules, or use "default_policy"', 'rules');
+  const problem = startupProblems(raw)[0];
+  if (problem !== undefined) throw new ConfigError(`${problem.field} ${problem.message}`, problem.field);
   return { ...config, identity: configIdentity(config) };
 }
 

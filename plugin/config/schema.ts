@@ -1,7 +1,9 @@
 // The plugin's config fields in Kong's schema format (kong-protocol.md §5.4). This is the single
-// source of truth for field names, defaults and the checks Kong can express; config/normalise.ts
-// adds the cross-field checks Kong's JS schemas cannot (no entity_checks from JavaScript).
-// Patterns in `match` are Lua patterns, evaluated by Kong.
+// source of truth for field names, defaults and the checks Kong can express: per field here, across
+// fields in config/entity-checks.ts (the config record's entity_checks). config/startup-checks.ts
+// holds the few rules Kong's schema language cannot say; config/normalise.ts checks everything again.
+// Patterns (`match`, `match_none`, …) are Lua patterns, evaluated by Kong.
+import { entityChecksFor } from './entity-checks';
 
 export const SUPPORTED_ALGORITHMS = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
@@ -38,6 +40,16 @@ export function reservedHeaderError(header: string): string | null {
 type Field = Record<string, Record<string, unknown>>;
 
 const URL_PATTERN = '^https?://[^/%s]+';
+/** What normalise.ts refuses in an issuer, key-set or base URL, as Kong's match_none. */
+const URL_EXTRAS_REFUSED = [
+  { pattern: '^[^/]*//[^/]*@', err: 'must not contain credentials (user:password@)' },
+  { pattern: '[?#]', err: 'must not contain a query or fragment' },
+];
+/** A forward proxy is named by scheme, host and port (credentials allowed: proxies ask for them). */
+const PROXY_URL = [{ pattern: '^https?://[^/%s?#]+/?$', err: 'must name only the proxy, http(s)://[user:password@]host:port, without a path or query' }];
+
+/** The kong.ctx.shared key of the fail-closed guard's mark (README "Fail-closed guard"); no other use may take it. */
+export const GUARD_SHARED_KEY = 'okta_jwt_guard';
 
 const keySetFields: Field[] = [
   { min_ttl_seconds: { type: 'integer', default: 300, between: [0, 86400], description: 'Lower bound applied to the issuer\'s Cache-Control max-age for the key set.' } },
@@ -47,7 +59,7 @@ const keySetFields: Field[] = [
   { connect_timeout_ms: { type: 'integer', default: 2000, between: [50, 60000], description: 'Connect timeout for discovery and key-set requests, in milliseconds.' } },
   { timeout_ms: { type: 'integer', default: 5000, between: [100, 120000], description: 'Total timeout for one discovery or key-set request, in milliseconds.' } },
   { max_body_bytes: { type: 'integer', default: 262144, between: [1024, 10485760], description: 'Largest discovery or key-set response body accepted, in bytes.' } },
-  { proxy_url: { type: 'string', required: false, match: URL_PATTERN, description: 'Forward proxy (http://host:port) for discovery and key-set requests, for hosts whose environment cannot be changed. Wins over HTTPS_PROXY / HTTP_PROXY, and NO_PROXY does not apply to it. Unset: those environment variables decide.' } },
+  { proxy_url: { type: 'string', required: false, match_all: PROXY_URL, description: 'Forward proxy (http://host:port) for discovery and key-set requests, for hosts whose environment cannot be changed. Wins over HTTPS_PROXY / HTTP_PROXY, and NO_PROXY does not apply to it. Unset: those environment variables decide.' } },
 ];
 
 const tokenCacheFields: Field[] = [
@@ -58,9 +70,18 @@ const tokenCacheFields: Field[] = [
 /** No space, quote, backslash or control character: such values are quoted into WWW-Authenticate (RFC 6750 §3). */
 const CHALLENGE_TOKEN = '^[^%s%c"\\\\]+$';
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
-const CLAIM_PATH = { type: 'string', required: true, match: '^[^.%c][^%c]*$', description: 'Dot path into the claims, e.g. sub, groups or profile.email.' };
+/** A dot path into the claims: no control characters, no empty segment. */
+const CLAIM_PATH_PATTERN = '^[^.%c][^%c]*$';
+const CLAIM_PATH_SEGMENTS = [
+  { pattern: '%.%.', err: 'has an empty path segment: write claim paths as a.b.c' },
+  { pattern: '%.$', err: 'has an empty path segment: write claim paths as a.b.c' },
+];
+const CLAIM_PATH = { type: 'string', required: true, match: CLAIM_PATH_PATTERN, match_none: CLAIM_PATH_SEGMENTS, description: 'Dot path into the claims, e.g. sub, groups or profile.email.' };
 /** Okta custom authorization servers live under /oauth2/<id>; the org authorization server (no /oauth2/) issues tokens APIs must not accept. */
-const OKTA_CUSTOM_AS_ISSUER = '^https?://[^/%s]+/oauth2/[^/%s]+$';
+const OKTA_CUSTOM_AS_ISSUER = [{
+  pattern: '^https?://[^/%s]+/oauth2/[^/%s]+$',
+  err: 'must be an Okta custom authorization server, https://<org>/oauth2/<id> (e.g. https://dev-123.okta.com/oauth2/default): the org authorization server issues tokens for Okta\'s own APIs',
+}];
 const ISSUER_DESCRIPTION = 'Okta custom authorization server issuer, e.g. https://dev-123.okta.com/oauth2/default (the org authorization server is refused). Must equal the token iss exactly.';
 
 /** The access policy fields, used at the top level (the default) and in each rule. */
@@ -106,7 +127,7 @@ const dpopFields: Field[] = [
   { algorithms: { type: 'set', required: true, default: ['ES256', 'RS256', 'PS256'], len_min: 1, elements: { type: 'string', one_of: [...SUPPORTED_ALGORITHMS] }, description: 'Signature algorithms accepted for DPoP proofs (asymmetric only), announced in the challenge\'s algs.' } },
   { proof_lifetime_seconds: { type: 'integer', required: true, default: 60, between: [1, 3600], description: 'Oldest proof accepted: its iat may be at most this many seconds in the past (plus clock_skew_seconds).' } },
   { clock_skew_seconds: { type: 'integer', required: true, default: 5, between: [0, 300], description: 'How far a proof\'s iat may lie in the future, and extra slack for its age.' } },
-  { external_base_url: { type: 'string', required: false, match: URL_PATTERN, description: 'Scheme, host, port (and path prefix) clients use to reach Kong, e.g. https://api.example.com; the proof\'s htu is compared against it plus the request path. Unset: taken from Kong (kong.request.get_forwarded_scheme/host/port, which honour X-Forwarded-* only from Kong\'s trusted_ips).' } },
+  { external_base_url: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'Scheme, host, port (and path prefix) clients use to reach Kong, e.g. https://api.example.com; the proof\'s htu is compared against it plus the request path. Unset: taken from Kong (kong.request.get_forwarded_scheme/host/port, which honour X-Forwarded-* only from Kong\'s trusted_ips).' } },
   { require_nonce: { type: 'boolean', required: true, default: false, description: 'Require a server nonce in every proof (RFC 9449 §9): a proof without a valid one is refused with use_dpop_nonce and a fresh nonce in the DPoP-Nonce header.' } },
   { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
   { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
@@ -114,8 +135,8 @@ const dpopFields: Field[] = [
 ];
 
 export const configFields: Field[] = [
-  { issuer: { type: 'string', required: true, match: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
-  { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
+  { issuer: { type: 'string', required: true, match_none: URL_EXTRAS_REFUSED, match_all: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
+  { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
   { audiences: { type: 'array', required: true, len_min: 1, elements: { type: 'string' }, description: 'Accepted audiences; the token aud must contain one of them (e.g. api://default).' } },
   {
     additional_issuers: {
@@ -126,8 +147,8 @@ export const configFields: Field[] = [
       elements: {
         type: 'record',
         fields: [
-          { issuer: { type: 'string', required: true, match: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
-          { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, description: 'Key-set URL of this issuer; discovered when unset.' } },
+          { issuer: { type: 'string', required: true, match_none: URL_EXTRAS_REFUSED, match_all: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
+          { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'Key-set URL of this issuer; discovered when unset.' } },
           { audiences: { type: 'array', required: true, len_min: 1, elements: { type: 'string' }, description: 'Audiences accepted from this issuer.' } },
         ],
       },
@@ -178,11 +199,11 @@ export const configFields: Field[] = [
   { realm: { type: 'string', required: true, default: 'okta-jwt', match: '^[%w%-%._ :/]+$', description: 'Realm announced in the WWW-Authenticate challenge.' } },
   { run_on_preflight: { type: 'boolean', required: true, default: true, description: 'When false, CORS preflight requests (OPTIONS with Origin and Access-Control-Request-Method) pass untouched.' } },
   { max_token_bytes: { type: 'integer', required: true, default: 8192, between: [256, 65536], description: 'Longest token accepted, checked before any parsing.' } },
-  { consumer_claim: { type: 'string', required: false, match: '^[^.%c][^%c]*$', description: 'Claim naming the Kong consumer to authenticate (e.g. sub, or cid for machine clients).' } },
+  { consumer_claim: { type: 'string', required: false, match: CLAIM_PATH_PATTERN, match_none: CLAIM_PATH_SEGMENTS, description: 'Claim naming the Kong consumer to authenticate (e.g. sub, or cid for machine clients).' } },
   { consumer_lookup: { type: 'string', required: true, default: 'username', one_of: ['username', 'id'], description: 'Whether the consumer_claim value is a consumer username or a consumer id.' } },
   { consumer_required: { type: 'boolean', required: true, default: false, description: 'Refuse (403) a valid token whose consumer does not exist.' } },
   { anonymous: { type: 'string', required: false, description: 'Consumer id or username to authenticate when the token is missing or invalid, instead of refusing.' } },
-  { shared_claims_key: { type: 'string', required: false, match: '^[%w_.:-]+$', description: 'Share the verified claims with later plugins under this kong.ctx.shared key.' } },
+  { shared_claims_key: { type: 'string', required: false, match: '^[%w_.:-]+$', match_none: [{ pattern: `^${GUARD_SHARED_KEY}$`, err: `"${GUARD_SHARED_KEY}" is the fail-closed guard's key: choose another name` }], description: 'Share the verified claims with later plugins under this kong.ctx.shared key.' } },
   { fail_closed_guard: { type: 'boolean', required: true, default: false, description: 'Set kong.ctx.shared.okta_jwt_guard = true on every request okta-jwt lets through (one PDK call), for the fail-closed guard: a post-function that refuses requests without it.' } },
   { refusal_log_level: { type: 'string', required: true, default: 'info', one_of: ['none', 'debug', 'info', 'notice', 'warn', 'err'], description: 'Kong log level of the one line logged per refusal (reason code, route, client; never the token). none: no line (saves one PDK call).' } },
   { serialize_refusals: { type: 'boolean', required: true, default: true, description: 'Put the refusal reason in Kong\'s log serializer (okta_jwt.reason) for http-log/file-log pipelines (one PDK call per refusal).' } },
@@ -191,3 +212,6 @@ export const configFields: Field[] = [
   { dpop: { type: 'record', required: true, fields: dpopFields } },
   { token_cache: { type: 'record', required: true, fields: tokenCacheFields } },
 ];
+
+/** The config record's entity checks (entity-checks.ts), for the plugin info and the Lua schema. */
+export const configEntityChecks = entityChecksFor(configFields);

@@ -5,10 +5,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configFields } from '../../plugin/config/schema';
 import { normaliseConfig } from '../../plugin/config/normalise';
-import { fillAndValidate } from '../kong-double/schema/validate';
-import type { FieldDef } from '../kong-double/schema/types';
+import { validatePluginConfig } from '../kong-double/schema';
+import { oktaJwtSchema } from './plugin-schema';
 import { repoRoot } from './repo-paths';
 import { GUARD_SNIPPET } from './kong-config';
 
@@ -69,12 +68,11 @@ export function runLikeKong(command: string): Promise<string> {
 
 /** Kong's schema verdict, then the plugin's own config checks, for a plugin config in an example. */
 export function pluginConfigError(config: Obj): string | undefined {
-  const record: FieldDef = { type: 'record', fields: configFields };
-  const { value, error } = fillAndValidate(record, config);
-  if (error !== undefined) return JSON.stringify(error);
+  const checked = validatePluginConfig(oktaJwtSchema(), config);
+  if (!checked.ok) return JSON.stringify(checked.errors);
   if (config.fail_closed_guard !== true) return 'fail_closed_guard must be true in the examples';
   try {
-    normaliseConfig(value);
+    normaliseConfig(checked.config);
     return undefined;
   } catch (err) {
     return (err as Error).message;

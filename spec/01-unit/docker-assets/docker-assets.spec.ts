@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configFields } from '../../../plugin/config/schema';
 import { normaliseConfig } from '../../../plugin/config/normalise';
-import { fillAndValidate } from '../../kong-double/schema/validate';
-import type { FieldDef } from '../../kong-double/schema/types';
+import { validatePluginConfig } from '../../kong-double/schema';
+import { oktaJwtSchema } from '../../support/plugin-schema';
 import { GUARD_SNIPPET } from '../../support/kong-config';
 import { socketAccepts } from '../../kong-double/plugin-server';
 import {
@@ -29,22 +28,13 @@ describe('docker assets: kong/kong.yml', () => {
   });
 
   it("passes the plugin's Kong schema and the plugin's own config checks", () => {
-    // The plugin exports these as Schema; kong-js-pluginserver reports them as the `config` record's fields.
-    const record: FieldDef = { type: 'record', fields: configFields };
-    const { value, error } = fillAndValidate(record, plugin.config);
-    expect(error).to.equal(undefined);
-    expect(() => normaliseConfig(value)).not.to.throw();
-    // Without the dev-only switch the plain-http compose issuer is refused (by the schema or the plugin).
-    const strict = fillAndValidate(record, { ...plugin.config, allow_insecure_issuer: false });
-    const refused = strict.error !== undefined || (() => {
-      try {
-        normaliseConfig(strict.value);
-        return false;
-      } catch {
-        return true;
-      }
-    })();
-    expect(refused).to.equal(true);
+    const checked = validatePluginConfig(oktaJwtSchema(), plugin.config);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
+    expect(() => normaliseConfig(checked.config)).not.to.throw();
+    // Without the dev-only switch Kong refuses the plain-http compose issuer, naming the switch.
+    const strict = validatePluginConfig(oktaJwtSchema(), { ...plugin.config, allow_insecure_issuer: false });
+    expect(strict).to.deep.include({ ok: false });
+    expect(JSON.stringify(strict)).to.include('set allow_insecure_issuer');
   });
 
   it('ships the fail-closed guard: okta-jwt marks what it lets through, a post-function beside it refuses the rest, no pre-function', () => {

@@ -50,10 +50,10 @@ describe('okta-jwt doctor: exit codes and output', function () {
     expect(report.explainedBy).to.deep.equal({ check: 'config.schema', field: 'leeway_seconds' });
   });
 
-  it('exits 1 for a config the plugin refuses at start, naming the field', async () => {
+  it('exits 1 for a config Kong accepts but the plugin refuses when it first runs, naming the field', async () => {
     const run = await runDoctor(['--issuer', dev.issuer, '--audience', 'api://default', '--header', 'sub:X-User', '--header', 'cid:x-user', '--json']);
     expect(run.code).to.equal(1);
-    expect(run.report().explainedBy).to.deep.equal({ check: 'config.plugin', field: 'claims_to_headers' });
+    expect(run.report().explainedBy).to.deep.equal({ check: 'config.startup', field: 'claims_to_headers[2].header' });
   });
 
   it('exits 1 for a claim mapped to a header Kong reserves, as Kong refuses it at config time', async () => {

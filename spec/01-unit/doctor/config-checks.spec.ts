@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { parseDoctorArgs, UsageError } from '../../../cli/args';
 import { issuerForm } from '../../../cli/issuer-probe';
 import { schemaViolations } from '../../../cli/schema-check';
+import { configWithDefaults } from '../../../plugin/config/normalise';
+import { startupProblems } from '../../../plugin/config/startup-checks';
 
 const base = { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['api://default'] };
 
@@ -28,6 +30,31 @@ describe('doctor: schema constraints Kong enforces', () => {
       { field: 'claims_required[1].match', message: 'expected one of: any, all' },
     ]);
     expect(schemaViolations({ ...base, rules: [{ paths: ['/x'], colour: 'red' }] })).to.deep.equal([{ field: 'rules[1].colour', message: 'unknown field' }]);
+  });
+});
+
+describe('doctor: the rules Kong cannot check, each by field', () => {
+  const problems = (raw: Record<string, unknown>) => startupProblems(configWithDefaults(raw));
+
+  it('finds none in a valid config', () => {
+    expect(problems(base)).to.deep.equal([]);
+  });
+
+  it('reports every broken rule at once, naming the field and what to do', () => {
+    const found = problems({
+      ...base,
+      key_set: { min_ttl_seconds: 5000, max_ttl_seconds: 60, connect_timeout_ms: 9000, timeout_ms: 5000 },
+      additional_issuers: [{ issuer: base.issuer, audiences: ['b'] }],
+      token_header: 'X-Token',
+      claims_to_headers: [{ claim: 'sub', header: 'X-A' }, { claim: 'cid', header: 'x-a' }, { claim: 'sub', header: 'x-token' }],
+      dpop: { external_base_url: 'https://api.example.com:99999' },
+    });
+    expect(found.map((p) => p.field)).to.deep.equal([
+      'key_set.min_ttl_seconds', 'key_set.connect_timeout_ms', 'additional_issuers[1].issuer',
+      'claims_to_headers[2].header', 'claims_to_headers[3].header', 'dpop.external_base_url',
+    ]);
+    expect(found[0].message).to.equal('(5000) must not exceed key_set.max_ttl_seconds (60): lower it, or raise key_set.max_ttl_seconds');
+    expect(found[4].message).to.match(/is token_header, which carries the token: map the claim to another header/);
   });
 });
 

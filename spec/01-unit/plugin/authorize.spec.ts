@@ -148,7 +148,7 @@ describe('authorizing a verified token', () => {
     });
 
     it('refuses unmatched_requests "deny" without rules at config time', () => {
-      expect(() => config({ unmatched_requests: 'deny' })).to.throw(/unmatched_requests "deny" needs rules/);
+      expect(() => config({ unmatched_requests: 'deny' })).to.throw(/unmatched_requests "deny" refuses every request when there are no rules: add rules/);
       expect(() => config({ unmatched_requests: 'sometimes' })).to.throw(/unmatched_requests must be one of default_policy, deny/);
     });
 

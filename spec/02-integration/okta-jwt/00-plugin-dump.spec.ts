@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkPluginSchema } from '../../kong-double/schema';
 import { repoRoot } from '../../support/repo-paths';
+import { oktaJwtSchema } from '../../support/plugin-schema';
+import { configEntityChecks } from '../../../plugin/config/schema';
 
 const root = repoRoot();
 const servers: Array<[string, string]> = [
@@ -40,4 +42,12 @@ describe('the plugin as Kong discovers it', () => {
       expect(checkPluginSchema(plugin.Schema)).to.deep.equal([]);
     });
   }
+
+  it('okta-jwt-pluginserver puts the cross-field rules on the config record (Kong enforces them); kong-pdk\'s stock server cannot', async () => {
+    const [ours] = JSON.parse(await dump(servers[0][1])) as Array<{ Schema: { fields: Array<Record<string, Record<string, unknown>>> } }>;
+    expect(ours.Schema).to.deep.equal(oktaJwtSchema());
+    expect(ours.Schema.fields[0].config.entity_checks).to.deep.equal(configEntityChecks).and.have.length.above(3);
+    const [stock] = JSON.parse(await dump(servers[1][1])) as Array<{ Schema: { fields: Array<Record<string, Record<string, unknown>>> } }>;
+    expect(stock.Schema.fields[0].config).to.not.have.property('entity_checks');
+  });
 });

@@ -62,7 +62,9 @@ describe('enabling okta-jwt with declarative config', function () {
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a config without issuer', { audiences: ['api://default'] }, /issuer.*required field missing/],
     ['an empty audience list', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: [] }, /audiences/],
-    ['the Okta org authorization server as issuer', { issuer: 'https://dev-1.okta.com', audiences: ['a'] }, /issuer.*invalid value/],
+    ['the Okta org authorization server as issuer', { issuer: 'https://dev-1.okta.com', audiences: ['a'] }, /issuer.*must be an Okta custom authorization server/],
+    ['a claim path with an empty segment', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'profile..email', header: 'X-Email' }] }, /claim.*has an empty path segment/],
+    ['the fail-closed guard\'s key as shared_claims_key', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], shared_claims_key: 'okta_jwt_guard' }, /shared_claims_key.*is the fail-closed guard's key: choose another name/],
     ['an HMAC algorithm', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], allowed_algorithms: ['HS256'] }, /allowed_algorithms.*expected one of/],
     ['a header name with a space', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'sub', header: 'X Bad' }] }, /header.*invalid value/],
     ['a claim mapped to Host (Kong would route on it; it used to fail only at the first request, with a 500)', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], claims_to_headers: [{ claim: 'sub', header: 'Host' }] }, /claims_to_headers.*header.*host\\" is reserved/],
@@ -70,13 +72,33 @@ describe('enabling okta-jwt with declarative config', function () {
     ['an unknown field', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], no_such_field: 1 }, /no_such_field.*unknown field/],
     ['a leeway beyond five minutes', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], leeway_seconds: 3600 }, /leeway_seconds.*between 0 and 300/],
   ];
+  const refuses = async (config: Record<string, unknown>, message: RegExp) => {
+    await load(kongYml(gw));
+    const res = await applyConfig(gw, kongYml(gw, { plugin: config }));
+    expect(res.status).to.equal(400);
+    expect(res.text).to.match(message);
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+  };
   for (const [what, config, message] of invalid) {
-    it(`refuses ${what} with a 400 naming the field, keeping the old config`, async () => {
-      await load(kongYml(gw));
-      const res = await applyConfig(gw, kongYml(gw, { plugin: config }));
-      expect(res.status).to.equal(400);
-      expect(res.text).to.match(message);
-      expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+    it(`refuses ${what} with a 400 naming the field, keeping the old config`, () => refuses(config, message));
+  }
+
+  // Cross-field rules, in the config record's entity_checks: okta-jwt-pluginserver puts them in the plugin
+  // info; kong-pdk's stock server builds that record itself without them (the plugin then refuses such a
+  // config when it first runs, with a 500 on every request).
+  const crossField: Array<[string, Record<string, unknown>, RegExp]> = [
+    [
+      'a plain-http issuer without allow_insecure_issuer (once accepted, then a 500 on every request)',
+      { issuer: 'http://dev-123.okta.com/oauth2/default', audiences: ['a'] },
+      /"issuer":"must use https \(or set allow_insecure_issuer for a development issuer/,
+    ],
+    ['consumer_required without consumer_claim', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], consumer_required: true }, /consumer_claim\W+required field missing/],
+    ['unmatched_requests "deny" without rules', { issuer: 'https://dev-1.okta.com/oauth2/default', audiences: ['a'], unmatched_requests: 'deny' }, /unmatched_requests \\?"deny\\?" refuses every request when there are no rules: add rules/],
+  ];
+  for (const [what, config, message] of crossField) {
+    it(`refuses ${what} with a 400 naming the field and the fix, keeping the old config`, async function () {
+      if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') this.skip();
+      await refuses(config, message);
     });
   }
 });
@@ -139,6 +161,19 @@ describe('enabling okta-jwt through the Admin API (DB mode)', function () {
     expectChallenge(await get(`${gw.proxyUrl}/svc2-b/x`), 401, null);
     expect((await get(`${gw.proxyUrl}/svc2-b/x`, bearer(token))).status).to.equal(200);
     expect((await gw.admin('DELETE', `/plugins/${global.id}`)).status).to.equal(204);
+  });
+
+  it('refuses a plain-http issuer without allow_insecure_issuer with 400 naming the field and the switch, and accepts it with the switch', async function () {
+    if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') this.skip(); // see crossField above
+    const config = { ...oktaJwtConfig(gw), issuer: 'http://dev-123.okta.com/oauth2/default', allow_insecure_issuer: false };
+    const res = await gw.admin('POST', '/plugins', { name: 'okta-jwt', config });
+    expect(res.status, res.text).to.equal(400);
+    const body = res.json<{ name: string; fields: { config: Record<string, unknown> } }>();
+    expect(body.name).to.equal('schema violation');
+    expect(body.fields.config.issuer).to.match(/^must use https \(or set allow_insecure_issuer for a development issuer/);
+    expect(body.fields.config['@entity']).to.deep.equal(["failed conditional validation given value of field 'allow_insecure_issuer'"]);
+    const valid = await gw.admin('POST', '/schemas/plugins/validate', { name: 'okta-jwt', config: { ...config, allow_insecure_issuer: true } });
+    expect(valid.status, valid.text).to.equal(200);
   });
 
   it('answers an invalid plugin config with a schema violation naming the field', async () => {

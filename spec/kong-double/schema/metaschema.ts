@@ -123,6 +123,77 @@ class Report {
   }
 }
 
+/** Validator attributes (metaschema `validators`): what a conditional's if_match/then_match may hold besides required/elements/keys/values. */
+const VALIDATOR_NAMES = [
+  'between', 'eq', 'ne', 'gt', 'len_eq', 'len_min', 'len_max', 'match', 'not_match', 'match_all', 'match_none', 'match_any',
+  'starts_with', 'one_of', 'not_one_of', 'contains', 'is_regex', 'timestamp', 'uuid', 'custom_validator', 'mutually_exclusive_subsets',
+];
+
+const NAMES: FieldDef = { type: 'array', elements: STR };
+type ArgSpec = FieldDef | 'match' | 'function';
+
+/** The argument record of each entity checker (metaschema `entity_checkers`); a bare FieldDef is a list of field names. */
+const ENTITY_CHECK_ARGS: Record<string, ArgSpec | Record<string, ArgSpec>> = {
+  at_least_one_of: NAMES,
+  only_one_of: NAMES,
+  distinct: NAMES,
+  mutually_required: NAMES,
+  mutually_exclusive: NAMES,
+  conditional_at_least_one_of: {
+    if_field: STR, if_match: 'match', then_at_least_one_of: NAMES, then_err: STR,
+    else_match: 'match', else_then_at_least_one_of: NAMES, else_then_err: STR,
+  },
+  conditional: { if_field: STR, if_match: 'match', then_field: STR, then_match: 'match', then_err: STR },
+  custom_entity_check: { field_sources: NAMES, fn: 'function', run_with_missing_fields: BOOL, run_with_invalid_fields: BOOL },
+  mutually_exclusive_sets: { set1: NAMES, set2: NAMES },
+};
+
+/** A conditional's if_match/then_match/else_match (metaschema `conditional_validators`). */
+function checkMatch(path: string, match: unknown, report: Report): void {
+  if (!isPlainObject(match)) {
+    report.add(path, MSG.RECORD);
+    return;
+  }
+  for (const [attr, value] of Object.entries(match)) {
+    if (value === null) continue;
+    if (attr === 'required') {
+      const err = validateField(BOOL, value);
+      if (err !== undefined) report.addTree(`${path}.${attr}`, err);
+    } else if (attr === 'elements' || attr === 'keys' || attr === 'values') {
+      checkField(`${path}.${attr}`, value, report);
+    } else if (VALIDATOR_NAMES.includes(attr)) {
+      const err = validateField(ATTRIBUTE_SPECS[attr]!, value);
+      if (err !== undefined) report.addTree(`${path}.${attr}`, err);
+    } else {
+      report.add(`${path}.${attr}`, MSG.UNKNOWN);
+    }
+  }
+}
+
+function checkEntityCheckArg(at: string, name: string, arg: unknown, report: Report): void {
+  const spec = ENTITY_CHECK_ARGS[name]!;
+  if (typeof spec === 'object' && 'type' in spec) {
+    const err = validateField(spec as FieldDef, arg);
+    if (err !== undefined) report.addTree(at, err);
+    return;
+  }
+  if (!isPlainObject(arg)) {
+    report.add(at, MSG.RECORD);
+    return;
+  }
+  for (const [key, value] of Object.entries(arg)) {
+    const want = (spec as Record<string, ArgSpec>)[key];
+    if (value === null) continue;
+    if (want === undefined) report.add(`${at}.${key}`, MSG.UNKNOWN);
+    else if (want === 'match') checkMatch(`${at}.${key}`, value, report);
+    else if (want === 'function') report.add(`${at}.${key}`, MSG.FUNCTION);
+    else {
+      const err = validateField(want, value);
+      if (err !== undefined) report.addTree(`${at}.${key}`, err);
+    }
+  }
+}
+
 function checkEntityChecks(path: string, checks: unknown, report: Report): void {
   if (!Array.isArray(checks)) {
     report.add(`${path}.entity_checks`, MSG.ARRAY);
@@ -133,7 +204,10 @@ function checkEntityChecks(path: string, checks: unknown, report: Report): void 
     const name = isPlainObject(check) ? Object.keys(check)[0] : undefined;
     if (name === undefined || Object.keys(check as object).length !== 1) report.add(at, MSG.ONLY_ONE_OF(KONG_ENTITY_CHECKS.map((n) => `'${n}'`).join(', ')));
     else if (!KONG_ENTITY_CHECKS.includes(name)) report.add(`${at}.${name}`, MSG.UNKNOWN);
-    else if (!SUPPORTED_ENTITY_CHECKS.includes(name)) report.add(`${at}.${name}`, 'valid for Kong but not evaluated by the Kong double (needs a Lua function or is not implemented)');
+    else {
+      checkEntityCheckArg(`${at}.${name}`, name, (check as Record<string, unknown>)[name], report);
+      if (!SUPPORTED_ENTITY_CHECKS.includes(name)) report.add(`${at}.${name}`, 'valid for Kong but not evaluated by the Kong double (needs a Lua function)');
+    }
   });
 }
 

@@ -100,7 +100,7 @@ function scalarTypeError(type: string, value: unknown): string | undefined {
 }
 
 /** A Vault reference (`{vault://…}`), accepted as-is by `referenceable` string fields. */
-function isReference(v: string): boolean {
+export function isReference(v: string): boolean {
   return /^\{vault:\/\/.+\}$/.test(v);
 }
 
