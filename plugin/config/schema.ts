@@ -110,7 +110,7 @@ const dpopFields: Field[] = [
   { require_nonce: { type: 'boolean', required: true, default: false, description: 'Require a server nonce in every proof (RFC 9449 §9): a proof without a valid one is refused with use_dpop_nonce and a fresh nonce in the DPoP-Nonce header.' } },
   { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
   { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
-  { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proof jti values remembered per plugin-server process until their proof expires (replay protection per Kong node).' } },
+  { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proofs this plugin remembers until they expire, per plugin-server process (replay protection per Kong node; a proof used on any route is refused on every other). An unexpired proof is never forgotten: with this many live, further proofs on this plugin are refused with 503 and Retry-After until the oldest expires. Size it above the plugin\'s peak DPoP requests per second times the widest proof_lifetime_seconds + clock_skew_seconds configured on any plugin.' } },
 ];
 
 export const configFields: Field[] = [

@@ -10,7 +10,8 @@ import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { challenge, keysUnavailable } from '../respond/deny';
-import { dpopRefusal } from '../dpop/bound-request';
+import { checkDpop, spendProof } from '../dpop/bound-request';
+import type { CheckedProof } from '../dpop/proof';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
 import { metricsSink, timedVerification } from '../metrics/sink';
 import { claimAt, perClaims, type Claims } from '../util/claims';
@@ -118,9 +119,11 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   }
   const { claims } = verification;
   const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
+  let proof: CheckedProof | null = null;
   if (dpop.kind === 'dpop') {
-    const refusal = await dpopRefusal(dpop.proof, request, config, token, claims);
-    if (refusal !== null) return anonymousOr(request, config, refuse(refusal), source);
+    const check = await checkDpop(dpop.proof, request, config, token, claims);
+    if (check.kind === 'deny') return anonymousOr(request, config, refuse(check), source);
+    proof = check;
   }
   const unforwardable = () => refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
 
@@ -135,6 +138,9 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (setHeaders === 'unsafe') return unforwardable();
   const consumer = consumerFor(claims, config);
   if (consumer === 'unsafe') return unforwardable();
+  // Spent last, once nothing here refuses the request; no await since the check above.
+  const spent = proof === null ? null : spendProof(proof, config);
+  if (spent !== null) return spent.reason === 'dpop_replay_cache_full' ? refuse(spent) : anonymousOr(request, config, refuse(spent), source);
   // Names the handler sets are not cleared again (set_headers replaced that spelling already).
   const allow: Allow = {
     kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,

@@ -14,7 +14,7 @@ export interface ChallengeParams {
   maxAge?: number;
 }
 
-const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_error'>, Challenge> = {
+const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'dpop_replay_cache_full' | 'internal_error'>, Challenge> = {
   token_missing: { status: 401, error: null },
   request_invalid: { status: 400, error: 'invalid_request' },
   token_malformed: { status: 401, error: 'invalid_token' },
@@ -80,6 +80,20 @@ export function keysUnavailable(retryAfterSeconds: number): Deny {
     body: { message: 'The token issuer is unavailable; try again later' },
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     reason: 'keys_unavailable',
+  };
+}
+
+/**
+ * Every proof this plugin may remember is still unexpired: accepting another would mean forgetting
+ * one that can still be replayed. Refused until the oldest expires, never proxied.
+ */
+export function replayProtectionFull(retryAfterSeconds: number): Deny {
+  return {
+    kind: 'deny',
+    status: 503,
+    body: { message: 'DPoP replay protection is at capacity; try again later' },
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    reason: 'dpop_replay_cache_full',
   };
 }
 
