@@ -156,6 +156,7 @@ export const configFields: Field[] = [
     },
   },
   { unmatched_requests: { type: 'string', required: true, default: 'default_policy', one_of: ['default_policy', 'deny'], description: 'What happens to a request no rule matches: default_policy judges it by the top-level policy; deny refuses it (403), and refuses a path upstreams may read differently (;, %2F, a backslash) with 400. deny is recommended whenever rules are used.' } },
+  { method_override: { type: 'string', required: true, default: 'refuse', one_of: ['pass', 'strip', 'refuse'], description: 'Where rules name methods: what happens to a request carrying X-HTTP-Method-Override, X-HTTP-Method or X-Method-Override (any spelling), or a POST with a _method query parameter, which many upstream frameworks obey while the rules judge the request-line method. refuse: 400 invalid_request; strip: removed before the request goes upstream; pass: left as sent. Ignored when no rule names methods.' } },
   {
     claims_to_headers: {
       type: 'array',

@@ -9,6 +9,7 @@ import { authorize, selectPolicies } from '../authorize/authorize';
 import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
+import { methodOverride, OVERRIDE_HEADERS, withoutOverrideParameter } from '../authorize/method-override';
 import { challenge, keysUnavailable } from '../respond/deny';
 import { checkDpop, spendProof } from '../dpop/bound-request';
 import type { CheckedProof } from '../dpop/proof';
@@ -22,6 +23,7 @@ import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './de
 export interface RequestNeeds {
   method: boolean;
   path: boolean;
+  /** The raw query of every request; a POST's is also read where method overrides are judged (method-override.ts). */
   rawQuery: boolean;
   credential: boolean;
   /** The request URI for a DPoP proof's htu: nothing, the path (external_base_url set), or origin and path. */
@@ -66,6 +68,8 @@ function ownedHeaders(config: PluginConfig): ReadonlySet<string> {
   if (names === undefined) {
     const all = config.claimsToHeaders.map((m) => m.header);
     if (config.consumer.claim !== null || config.consumer.anonymous !== null) all.push(...CONSUMER_HEADERS);
+    // Stripped like spoofed identity: the upstream must act on the method the rules judged.
+    if (config.methodOverride === 'strip') all.push(...OVERRIDE_HEADERS);
     names = new Set(all.map(foldedName));
     owned.set(config, names);
   }
@@ -103,6 +107,8 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
 
 async function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets, extraction: SourcedExtraction, dpop: Presentation): Promise<Allow | Deny> {
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
+  const override = methodOverride(request, config);
+  if (override === 'refuse') return challenge(config.realm, 'request_invalid', 'A method override is not accepted here');
   if (dpop.kind === 'refused') return anonymousOr(request, config, dpop.deny, extraction.kind === 'token' ? extraction.source : null);
   if (extraction.kind === 'absent') return anonymousOr(request, config, missingTokenChallenge(challenge(config.realm, 'token_missing', 'No bearer token'), config), null);
 
@@ -146,10 +152,14 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
     kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,
     claims, consumer, sharedClaimsKey: config.sharedClaimsKey,
   };
-  if (!config.hideCredentials) return allow;
-  const hidden = hideCredential(allow, request, config, source);
-  // The proof goes with the token it proves.
-  return dpop.kind === 'dpop' ? { ...hidden, clearHeaders: [...hidden.clearHeaders, 'DPoP'] } : hidden;
+  let upstream = allow;
+  if (config.hideCredentials) {
+    upstream = hideCredential(allow, request, config, source);
+    // The proof goes with the token it proves.
+    if (dpop.kind === 'dpop') upstream = { ...upstream, clearHeaders: [...upstream.clearHeaders, 'DPoP'] };
+  }
+  if (override === 'strip_query') upstream = { ...upstream, rawQuery: withoutOverrideParameter(upstream.rawQuery ?? request.rawQuery ?? '') };
+  return upstream;
 }
 
 /** The mapped claims as upstream headers (frozen: shared by every request with the same token), or 'unsafe'. */
