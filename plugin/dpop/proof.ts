@@ -15,7 +15,7 @@ import { proofKey, type ProofKey } from './proof-keys';
 export type ProofFailure = 'dpop_proof_invalid' | 'dpop_proof_replayed' | 'dpop_key_mismatch' | 'dpop_nonce_required';
 /** A proof that passed every check, to be recorded (replay-cache.ts) once the request is authorized. */
 export interface CheckedProof {
-  /** Key thumbprint and jti. */
+  /** SHA-256 of key thumbprint and jti. */
   replayKey: string;
   iat: number;
 }
@@ -92,5 +92,6 @@ export async function checkProof(proof: string, ctx: ProofContext): Promise<Proo
 
   const { thumbprint } = key;
   if (thumbprint !== ctx.jkt) return { ok: false, reason: 'dpop_key_mismatch', description: 'The access token is bound to another DPoP key' };
-  return { ok: true, replayKey: `${thumbprint}\n${jti}`, iat };
+  // A digest: a fixed 44 characters per remembered proof whatever the jti's length (up to 256).
+  return { ok: true, replayKey: createHash('sha256').update(`${thumbprint}\n${jti}`).digest('base64'), iat };
 }
