@@ -51,7 +51,7 @@ const keySetFields: Field[] = [
 ];
 
 const tokenCacheFields: Field[] = [
-  { max_entries: { type: 'integer', default: 10000, between: [0, 1000000], description: 'Verified tokens kept in the process-wide cache; 0 disables the cache.' } },
+  { max_entries: { type: 'integer', default: 10000, between: [0, 1000000], description: 'Verified tokens this plugin keeps in the process-wide cache, its own bound (plugins with the same settings share one part; a small one never evicts another plugin\'s entries); 0 disables the cache.' } },
   { max_ttl_seconds: { type: 'integer', default: 300, between: [1, 86400], description: 'Longest time a verified token is trusted without re-verification; never beyond its exp.' } },
 ];
 
