@@ -23,11 +23,10 @@ export class BoundedLru<K, V> {
     return value;
   }
 
-  /** `maxEntries` overrides the constructor's bound for this insertion (callers with their own bound). */
-  set(key: K, value: V, maxEntries = this.maxEntries): void {
-    if (maxEntries <= 0) return;
+  set(key: K, value: V): void {
+    if (this.maxEntries <= 0) return;
     this.entries.delete(key);
-    while (this.entries.size >= maxEntries) {
+    while (this.entries.size >= this.maxEntries) {
       // Map iteration order is insertion order, and get() re-inserts: the first key is the LRU one.
       this.entries.delete(this.entries.keys().next().value as K);
     }

@@ -1,9 +1,10 @@
 // Process-wide cache of successful verifications, so a token seen again skips the signature check.
-// An entry is keyed by SHA-256 over the config identity and the exact token string, so plugin
-// instances with different settings never share one. An entry never outlives the token's exp nor
-// settings.maxTtlSeconds. The whole cache holds at most settings.maxEntries entries (the bound of
-// the instance that inserts; least recently used evicted first, never an exception);
-// maxEntries 0 disables caching for that instance.
+// Partitioned by the instance's settings: one partition per config identity and max_entries, each
+// holding at most its own max_entries (least recently used evicted first, never an exception), so a
+// plugin with a small cache never evicts another plugin's entries. Instances with equal settings
+// share a partition (it survives instance restarts). An entry is keyed by SHA-256 of the exact token
+// string and never outlives the token's exp nor settings.maxTtlSeconds; maxEntries 0 disables
+// caching for that instance. A partition whose entries have all expired is dropped.
 // Only tokens that passed every check are stored, so a hit also vouches for the token's grammar;
 // on a hit the caller still asks the key set whether the token's kid is trusted.
 import { hash } from 'node:crypto';
@@ -25,28 +26,50 @@ interface Stored {
   untilMs: number;
 }
 
-const entries = new BoundedLru<string, Stored>();
-
-/** SHA-256 of each config identity seen: a few per process (bounded all the same: emptied when full). */
-const identityDigests = new Map<string, string>();
-const MAX_IDENTITIES = 1024;
-
-function cacheKey(token: string, configIdentity: string): string {
-  let identity = identityDigests.get(configIdentity);
-  if (identity === undefined) {
-    if (identityDigests.size >= MAX_IDENTITIES) identityDigests.clear();
-    identityDigests.set(configIdentity, (identity = hash('sha256', configIdentity, 'base64')));
-  }
-  // Two fixed-length digests: only a SHA-256 collision can make two identity/token pairs share a key.
-  return identity + hash('sha256', token, 'base64');
+interface Partition {
+  entries: BoundedLru<string, Stored>;
+  /** Epoch ms after which every entry stored so far is dead. */
+  deadAfterMs: number;
 }
 
-export function getVerified(token: string, configIdentity: string): CachedVerification | undefined {
-  const key = cacheKey(token, configIdentity);
-  const stored = entries.get(key);
+/**
+ * Config identity → max_entries → partition. A few per process (one per distinct setting); bounded
+ * all the same: when full, the oldest identity goes. Two levels, so a lookup hashes no new string.
+ */
+const partitions = new Map<string, Map<number, Partition>>();
+const MAX_IDENTITIES = 1024;
+const SWEEP_EVERY_MS = 60_000;
+let lastSweepMs = 0;
+
+/** Drops partitions whose entries have all expired (a config no longer in use, mostly). */
+function sweep(now: number): void {
+  lastSweepMs = now;
+  for (const [identity, bySize] of partitions) {
+    for (const [size, partition] of bySize) if (partition.deadAfterMs <= now) bySize.delete(size);
+    if (bySize.size === 0) partitions.delete(identity);
+  }
+}
+
+function partitionFor(configIdentity: string, maxEntries: number, now: number): Partition {
+  let bySize = partitions.get(configIdentity);
+  if (bySize === undefined) {
+    if (partitions.size >= MAX_IDENTITIES) sweep(now);
+    if (partitions.size >= MAX_IDENTITIES) partitions.delete(partitions.keys().next().value as string);
+    partitions.set(configIdentity, (bySize = new Map()));
+  }
+  let partition = bySize.get(maxEntries);
+  if (partition === undefined) bySize.set(maxEntries, (partition = { entries: new BoundedLru(maxEntries), deadAfterMs: 0 }));
+  return partition;
+}
+
+export function getVerified(token: string, configIdentity: string, settings: TokenCacheSettings): CachedVerification | undefined {
+  const partition = partitions.get(configIdentity)?.get(settings.maxEntries);
+  if (partition === undefined) return undefined;
+  const key = hash('sha256', token, 'base64');
+  const stored = partition.entries.get(key);
   if (stored === undefined) return undefined;
   if (!(clock.now() < stored.untilMs)) {
-    entries.delete(key);
+    partition.entries.delete(key);
     return undefined;
   }
   return stored.entry;
@@ -55,8 +78,8 @@ export function getVerified(token: string, configIdentity: string): CachedVerifi
 /**
  * Stores the entry with its claims deep-frozen in place (the caller hands them over), so no request
  * can alter what the next one reads. No copy: a signed token may nest its claims thousands of levels
- * deep, deeper than structuredClone can go. Never throws for a full cache (the least recently used
- * entry goes).
+ * deep, deeper than structuredClone can go. Never throws for a full partition (its least recently
+ * used entry goes).
  */
 export function putVerified(
   token: string,
@@ -69,14 +92,20 @@ export function putVerified(
   const untilMs = Math.min(entry.expiresAt * 1000, now + settings.maxTtlSeconds * 1000);
   if (untilMs <= now) return;
   const frozen = Object.freeze({ claims: deepFreeze(entry.claims), kid: entry.kid, expiresAt: entry.expiresAt });
-  entries.set(cacheKey(token, configIdentity), { entry: frozen, untilMs }, settings.maxEntries);
+  if (now - lastSweepMs >= SWEEP_EVERY_MS) sweep(now);
+  const partition = partitionFor(configIdentity, settings.maxEntries, now);
+  partition.entries.set(hash('sha256', token, 'base64'), { entry: frozen, untilMs });
+  partition.deadAfterMs = Math.max(partition.deadAfterMs, untilMs);
 }
 
 export function resetVerifiedTokens(): void {
-  entries.clear();
+  partitions.clear();
+  lastSweepMs = 0;
 }
 
 /** For tests and diagnostics: entries held (expired ones not yet looked up included). */
 export function verifiedTokenCount(): number {
-  return entries.size;
+  let count = 0;
+  for (const bySize of partitions.values()) for (const partition of bySize.values()) count += partition.entries.size;
+  return count;
 }

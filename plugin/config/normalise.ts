@@ -232,6 +232,12 @@ function dpopSettings(dpop: Raw): DpopSettings {
   };
 }
 
+/** method_override matters only where a rule names methods: elsewhere the method changes no decision. */
+function methodOverride(raw: Raw, rules: AccessRule[]): PluginConfig['methodOverride'] {
+  const mode = oneOf(raw, 'method_override', ['pass', 'strip', 'refuse'] as const);
+  return rules.some((rule) => rule.methods !== null) ? mode : 'pass';
+}
+
 export function normaliseConfig(input: unknown): PluginConfig {
   if (!isObject(input)) throw new ConfigError('config must be an object');
   const raw = withDefaults(configFields, input);
@@ -270,6 +276,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
   const tokenHeader = str(raw, 'token_header').toLowerCase();
   const consumerClaim = optionalStr(raw, 'consumer_claim');
   const clientIds = raw.client_ids === null ? null : new Set(strings(raw, 'client_ids'));
+  const rules = accessRules(raw);
   const config: Omit<PluginConfig, 'identity'> = {
     issuers,
     allowedAlgorithms,
@@ -277,8 +284,9 @@ export function normaliseConfig(input: unknown): PluginConfig {
     maxTokenAgeSeconds: int(raw, 'max_token_age_seconds'),
     clientIds,
     defaultPolicy: accessPolicy(raw, ''),
-    rules: accessRules(raw),
+    rules,
     unmatchedRequests: oneOf(raw, 'unmatched_requests', ['default_policy', 'deny'] as const),
+    methodOverride: methodOverride(raw, rules),
     claimsToHeaders: claimMappings(raw),
     tokenHeader,
     tokenSources: { queryParam: optionalStr(raw, 'token_query_param'), cookie: optionalStr(raw, 'token_cookie') },

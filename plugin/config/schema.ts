@@ -63,7 +63,7 @@ const keySetFields: Field[] = [
 ];
 
 const tokenCacheFields: Field[] = [
-  { max_entries: { type: 'integer', default: 10000, between: [0, 1000000], description: 'Verified tokens kept in the process-wide cache; 0 disables the cache.' } },
+  { max_entries: { type: 'integer', default: 10000, between: [0, 1000000], description: 'Verified tokens this plugin keeps in the process-wide cache, its own bound (plugins with the same settings share one part; a small one never evicts another plugin\'s entries); 0 disables the cache.' } },
   { max_ttl_seconds: { type: 'integer', default: 300, between: [1, 86400], description: 'Longest time a verified token is trusted without re-verification; never beyond its exp.' } },
 ];
 
@@ -131,7 +131,7 @@ const dpopFields: Field[] = [
   { require_nonce: { type: 'boolean', required: true, default: false, description: 'Require a server nonce in every proof (RFC 9449 §9): a proof without a valid one is refused with use_dpop_nonce and a fresh nonce in the DPoP-Nonce header.' } },
   { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
   { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
-  { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proof jti values remembered per plugin-server process until their proof expires (replay protection per Kong node).' } },
+  { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proofs this plugin remembers until they expire, per plugin-server process (replay protection per Kong node; a proof used on any route is refused on every other). An unexpired proof is never forgotten: with this many live, further proofs on this plugin are refused with 503 and Retry-After until the oldest expires. Size it above the plugin\'s peak DPoP requests per second times the widest proof_lifetime_seconds + clock_skew_seconds configured on any plugin.' } },
 ];
 
 export const configFields: Field[] = [
@@ -177,6 +177,7 @@ export const configFields: Field[] = [
     },
   },
   { unmatched_requests: { type: 'string', required: true, default: 'default_policy', one_of: ['default_policy', 'deny'], description: 'What happens to a request no rule matches: default_policy judges it by the top-level policy; deny refuses it (403), and refuses a path upstreams may read differently (;, %2F, a backslash) with 400. deny is recommended whenever rules are used.' } },
+  { method_override: { type: 'string', required: true, default: 'refuse', one_of: ['pass', 'strip', 'refuse'], description: 'Where rules name methods: what happens to a request carrying X-HTTP-Method-Override, X-HTTP-Method or X-Method-Override (any spelling), or a POST with a _method query parameter, which many upstream frameworks obey while the rules judge the request-line method. refuse: 400 invalid_request; strip: removed before the request goes upstream; pass: left as sent. Ignored when no rule names methods.' } },
   {
     claims_to_headers: {
       type: 'array',

@@ -130,6 +130,8 @@ export interface PluginConfig {
   rules: AccessRule[];
   /** 'deny': a request no rule matches, or whose path is ambiguous, is refused instead of judged by defaultPolicy. */
   unmatchedRequests: 'default_policy' | 'deny';
+  /** Method override headers and POST `_method` parameters where rules distinguish methods ('pass' where none does). */
+  methodOverride: 'pass' | 'strip' | 'refuse';
   claimsToHeaders: ClaimHeaderMapping[];
   /** Lower-cased request header that carries the token. */
   tokenHeader: string;

@@ -10,8 +10,10 @@ import { headerValueFor } from '../forward/claim-headers';
 import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { cookieWithoutSpellings, queryWithoutSpellings, tokenHeaderSpellings } from '../forward/credential-spellings';
+import { methodOverride, OVERRIDE_HEADERS, withoutOverrideParameter } from '../authorize/method-override';
 import { challenge, keysUnavailable } from '../respond/deny';
-import { dpopRefusal } from '../dpop/bound-request';
+import { checkDpop, spendProof } from '../dpop/bound-request';
+import type { CheckedProof } from '../dpop/proof';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
 import { metricsSink, timedVerification } from '../metrics/sink';
 import { claimAt, perClaims, type Claims } from '../util/claims';
@@ -22,6 +24,7 @@ import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './de
 export interface RequestNeeds {
   method: boolean;
   path: boolean;
+  /** The raw query of every request; a POST's is also read where method overrides are judged (method-override.ts). */
   rawQuery: boolean;
   credential: boolean;
   /** The request URI for a DPoP proof's htu: nothing, the path (external_base_url set), or origin and path. */
@@ -66,6 +69,8 @@ function ownedHeaders(config: PluginConfig): ReadonlySet<string> {
   if (names === undefined) {
     const all = config.claimsToHeaders.map((m) => m.header);
     if (config.consumer.claim !== null || config.consumer.anonymous !== null) all.push(...CONSUMER_HEADERS);
+    // Stripped like spoofed identity: the upstream must act on the method the rules judged.
+    if (config.methodOverride === 'strip') all.push(...OVERRIDE_HEADERS);
     names = new Set(all.map(foldedName));
     owned.set(config, names);
   }
@@ -103,6 +108,8 @@ async function judge(request: RequestView, config: PluginConfig, keySets: KeySet
 
 async function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets, extraction: SourcedExtraction, dpop: Presentation): Promise<Allow | Deny> {
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
+  const override = methodOverride(request, config);
+  if (override === 'refuse') return challenge(config.realm, 'request_invalid', 'A method override is not accepted here');
   if (dpop.kind === 'refused') return anonymousOr(request, config, dpop.deny, extraction.kind === 'token' ? extraction.source : null);
   if (extraction.kind === 'absent') return anonymousOr(request, config, missingTokenChallenge(challenge(config.realm, 'token_missing', 'No bearer token'), config), null);
 
@@ -119,9 +126,11 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   }
   const { claims } = verification;
   const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
+  let proof: CheckedProof | null = null;
   if (dpop.kind === 'dpop') {
-    const refusal = await dpopRefusal(dpop.proof, request, config, token, claims);
-    if (refusal !== null) return anonymousOr(request, config, refuse(refusal), source);
+    const check = await checkDpop(dpop.proof, request, config, token, claims);
+    if (check.kind === 'deny') return anonymousOr(request, config, refuse(check), source);
+    proof = check;
   }
   const unforwardable = () => refuse(challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
 
@@ -136,15 +145,22 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (setHeaders === 'unsafe') return unforwardable();
   const consumer = consumerFor(claims, config);
   if (consumer === 'unsafe') return unforwardable();
+  // Spent last, once nothing here refuses the request; no await since the check above.
+  const spent = proof === null ? null : spendProof(proof, config);
+  if (spent !== null) return spent.reason === 'dpop_replay_cache_full' ? refuse(spent) : anonymousOr(request, config, refuse(spent), source);
   // Names the handler sets are not cleared again (set_headers replaced that spelling already).
   const allow: Allow = {
     kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,
     claims, consumer, sharedClaimsKey: config.sharedClaimsKey,
   };
-  if (!config.hideCredentials) return allow;
-  const hidden = hideCredential(allow, request, config, source);
-  // The proof goes with the token it proves.
-  return dpop.kind === 'dpop' ? { ...hidden, clearHeaders: [...hidden.clearHeaders, 'DPoP'] } : hidden;
+  let upstream = allow;
+  if (config.hideCredentials) {
+    upstream = hideCredential(allow, request, config, source);
+    // The proof goes with the token it proves.
+    if (dpop.kind === 'dpop') upstream = { ...upstream, clearHeaders: [...upstream.clearHeaders, 'DPoP'] };
+  }
+  if (override === 'strip_query') upstream = { ...upstream, rawQuery: withoutOverrideParameter(upstream.rawQuery ?? request.rawQuery ?? '') };
+  return upstream;
 }
 
 /** The mapped claims as upstream headers (frozen: shared by every request with the same token), or 'unsafe'. */

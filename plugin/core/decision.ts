@@ -22,6 +22,7 @@ export type ReasonCode =
   | 'dpop_proof_replayed'
   | 'dpop_nonce_required'
   | 'dpop_key_mismatch'
+  | 'dpop_replay_cache_full'
   | 'dpop_token_unbound'
   | 'client_not_allowed'
   | 'scope_missing'

@@ -1,7 +1,8 @@
 // The DPoP proof checks of RFC 9449 §4.3 for a request that presented an access token with the
 // DPoP scheme: one well-formed proof JWT, typ dpop+jwt, an allowed asymmetric alg, a public jwk
 // that verifies the signature, htm/htu of this request, a fresh iat, ath of this token, the key
-// the token is bound to (cnf.jkt, RFC 7638 thumbprint), and a jti not seen before.
+// the token is bound to (cnf.jkt, RFC 7638 thumbprint). Whether its jti was seen before is asked
+// only after authorization (bound-request.ts), so a request that is refused anyway records nothing.
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import type { DpopSettings } from '../config/types';
@@ -10,10 +11,15 @@ import { isCanonicalCompactJws } from '../verify/token-grammar';
 import { normaliseHtu } from './htu';
 import { nonceAccepted } from './nonce';
 import { proofKey, type ProofKey } from './proof-keys';
-import { firstUse } from './replay-cache';
 
 export type ProofFailure = 'dpop_proof_invalid' | 'dpop_proof_replayed' | 'dpop_key_mismatch' | 'dpop_nonce_required';
-export type ProofCheck = { ok: true } | { ok: false; reason: ProofFailure; description: string };
+/** A proof that passed every check, to be recorded (replay-cache.ts) once the request is authorized. */
+export interface CheckedProof {
+  /** SHA-256 of key thumbprint and jti. */
+  replayKey: string;
+  iat: number;
+}
+export type ProofCheck = ({ ok: true } & CheckedProof) | { ok: false; reason: ProofFailure; description: string };
 
 export interface ProofContext {
   /** The request method as Kong reports it. */
@@ -86,10 +92,6 @@ export async function checkProof(proof: string, ctx: ProofContext): Promise<Proo
 
   const { thumbprint } = key;
   if (thumbprint !== ctx.jkt) return { ok: false, reason: 'dpop_key_mismatch', description: 'The access token is bound to another DPoP key' };
-  // Only a proof that passed every check is remembered, so a forged one cannot burn a jti.
-  const untilMs = (iat + settings.proofLifetimeSeconds + settings.clockSkewSeconds) * 1000;
-  if (!firstUse(`${thumbprint}\n${jti}`, untilMs, settings.replayCacheMaxEntries)) {
-    return { ok: false, reason: 'dpop_proof_replayed', description: 'The DPoP proof was already used' };
-  }
-  return { ok: true };
+  // A digest: a fixed 44 characters per remembered proof whatever the jti's length (up to 256).
+  return { ok: true, replayKey: createHash('sha256').update(`${thumbprint}\n${jti}`).digest('base64'), iat };
 }

@@ -13,6 +13,8 @@ import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
 import { hasQueuedWarnings, queueWarning, takeQueuedWarnings } from '../log/deferred-log';
 import { LogGate } from '../log/request-line';
+import { serializerRedactions } from '../log/serializer-redaction';
+import { overrideQueryNeeded } from '../authorize/method-override';
 import { stableUuid } from '../util/stable-uuid';
 import type { KeySets } from '../verify/verify-token';
 import { readTarget } from '../dpop/read-target';
@@ -43,11 +45,12 @@ function headerCount(headers: HeaderMultiMap): number {
 }
 
 async function readRequest(kong: Pdk, config: PluginConfig, headers: HeaderMultiMap, needs: RequestNeeds): Promise<RequestView> {
+  const method = needs.method ? await kong.request.getMethod() : null;
   return {
     headers,
-    method: needs.method ? await kong.request.getMethod() : null,
+    method,
     path: needs.path ? await kong.request.getPath() : null,
-    rawQuery: needs.rawQuery ? ((await kong.request.getRawQuery()) ?? '') : null,
+    rawQuery: needs.rawQuery || overrideQueryNeeded(config, method) ? ((await kong.request.getRawQuery()) ?? '') : null,
     alreadyAuthenticated: needs.credential ? (await kong.client.getCredential()) != null : false,
     target: needs.target === 'none' ? null : await readTarget(kong, needs.target === 'origin_and_path'),
   };
@@ -63,6 +66,8 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
     const headers = await kong.request.getHeaders(MAX_HEADERS);
     if (headers === null || typeof headers !== 'object') throw new Error('kong.request.get_headers returned no table');
     gate = new LogGate(kong, config, headers);
+    // First, so every outcome below is covered; queued without waiting (the plugin server sends calls in order).
+    for (const { key, value } of serializerRedactions(config, headers)) void kong.log.setSerializeValue(key, value, { mode: 'replace' });
     let decision: Decision;
     if (headerCount(headers) < MAX_HEADERS) {
       const needs = requestNeeds(config, headers);

@@ -45,6 +45,7 @@ export interface Pdk {
     notice(...args: string[]): Promise<unknown>;
     info(...args: string[]): Promise<unknown>;
     debug(...args: string[]): Promise<unknown>;
-    setSerializeValue(key: string, value: unknown): Promise<unknown>;
+    /** Kong applies `options.mode` when it serializes: set (default), add (only if absent), replace (only if present). */
+    setSerializeValue(key: string, value: unknown, options?: { mode: 'set' | 'add' | 'replace' }): Promise<unknown>;
   };
 }

@@ -14,7 +14,7 @@ export interface ChallengeParams {
   maxAge?: number;
 }
 
-const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'internal_error'>, Challenge> = {
+const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'dpop_replay_cache_full' | 'internal_error'>, Challenge> = {
   token_missing: { status: 401, error: null },
   request_invalid: { status: 400, error: 'invalid_request' },
   token_malformed: { status: 401, error: 'invalid_token' },
@@ -72,15 +72,22 @@ export function challenge(realm: string, reason: ChallengeReason, description: s
   };
 }
 
+/** A server-side limit: 503 with Retry-After, never proxied. */
+function unavailable(reason: 'keys_unavailable' | 'dpop_replay_cache_full', message: string, retryAfterSeconds: number): Deny {
+  return { kind: 'deny', status: 503, body: { message }, headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }, reason };
+}
+
 /** The issuer's keys cannot be had and none are cached: never proxy, ask the client to retry. */
 export function keysUnavailable(retryAfterSeconds: number): Deny {
-  return {
-    kind: 'deny',
-    status: 503,
-    body: { message: 'The token issuer is unavailable; try again later' },
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-    reason: 'keys_unavailable',
-  };
+  return unavailable('keys_unavailable', 'The token issuer is unavailable; try again later', retryAfterSeconds);
+}
+
+/**
+ * Every proof this plugin may remember is still unexpired: accepting another would mean forgetting
+ * one that can still be replayed. Refused until the oldest expires.
+ */
+export function replayProtectionFull(retryAfterSeconds: number): Deny {
+  return unavailable('dpop_replay_cache_full', 'DPoP replay protection is at capacity; try again later', retryAfterSeconds);
 }
 
 /** Any unexpected failure: fail closed without saying why (the log says why). */

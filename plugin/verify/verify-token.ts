@@ -58,7 +58,7 @@ export type KeySets = ReadonlyMap<string, KeySet>;
 export function cachedVerification(token: string, config: PluginConfig, keySets: KeySets, acceptJkt = false): Verification | undefined {
   // An instance with the cache off must not read entries another instance stored either.
   if (config.tokenCache.maxEntries <= 0 || token.length > config.maxTokenBytes) return undefined;
-  const cached = getVerified(token, config.identity);
+  const cached = getVerified(token, config.identity, config.tokenCache);
   if (cached === undefined || !(Date.now() / 1000 < cached.expiresAt) || !keySets.get(cached.claims.iss as string)?.stillTrusts(cached.kid)) return undefined;
   metricsSink()?.tokenCache(true);
   // DPoP-bound tokens are cached after a DPoP request: the binding is checked on every use.

@@ -13,7 +13,12 @@
 //   return kong.response.exit(<status>[, <body>])
 // where <body> is "<text>" or { message = "<text>" }.
 // Anything else is rejected when the config is loaded.
+//
+// http-log: kong.log.serialize's entry as JSON, POSTed (or PUT/PATCH) to config.http_endpoint after the
+// response, one entry per request (Kong's default queue batch of 1 sends the object, not an array).
+import http from 'node:http';
 import type { EntityStore } from './entities';
+import { serializeLogEntry } from './pdk';
 import type { RequestContext } from './request-context';
 import { errorResponse, type KongVersion } from './responses';
 
@@ -203,6 +208,28 @@ const requestTermination: BundledPlugin = {
   },
 };
 
+// ---------------------------------------------------------------- http-log (12)
+const httpLog: BundledPlugin = {
+  name: 'http-log',
+  priority: 12,
+  normalize(c) {
+    if (typeof c.http_endpoint !== 'string' || !/^https?:\/\//.test(c.http_endpoint)) throw new Error('config.http_endpoint: required field missing');
+    if (c.custom_fields_by_lua) throw new Error('this double does not run config.custom_fields_by_lua');
+    const method = c.method ?? 'POST';
+    if (!['POST', 'PUT', 'PATCH'].includes(method as string)) throw new Error('config.method: expected one of: POST, PUT, PATCH');
+    return { http_endpoint: c.http_endpoint, method, content_type: c.content_type ?? 'application/json', headers: c.headers ?? null };
+  },
+  log(env, c) {
+    const body = JSON.stringify(serializeLogEntry(env.ctx, env.kongVersion));
+    const headers = { ...(c.headers as Record<string, string> | null), 'Content-Type': c.content_type as string, 'Content-Length': String(Buffer.byteLength(body)) };
+    // Sent after the response, never awaited by the request; a failure is Kong's log line, not the client's.
+    const req = http.request(c.http_endpoint as string, { method: c.method as string, headers });
+    req.on('error', () => undefined);
+    req.on('response', (res) => res.resume());
+    req.end(body);
+  },
+};
+
 export const BUNDLED_PLUGINS: ReadonlyMap<string, BundledPlugin> = new Map(
-  [acl, rateLimiting, functionPlugin('pre-function', 1000000), functionPlugin('post-function', -1000), requestTermination].map((p) => [p.name, p]),
+  [acl, rateLimiting, functionPlugin('pre-function', 1000000), functionPlugin('post-function', -1000), requestTermination, httpLog].map((p) => [p.name, p]),
 );

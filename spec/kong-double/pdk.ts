@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { luaArgs, luaRoundTrip, luaToString, luaType } from './pdk-values';
 import { defaultErrorMessage, errorResponse, nginxDefaultPage, type KongVersion } from './responses';
 import { UUID_RE, withoutNulls, type EntityStore } from './entities';
-import type { HeaderPair, RequestContext } from './request-context';
+import type { HeaderPair, RequestContext, SerializeValue } from './request-context';
 import type { ErrorLog, LogLevel } from './recorder';
 import { normalizePath, parseQuery } from './http-utils';
 
@@ -155,9 +155,46 @@ function headerTable(env: PdkEnv, headers: unknown): HeaderPair[] {
   return out;
 }
 
-/** kong.log.serialize's entry (kong/pdk/log.lua serialize), shaped like batch2 38/46. */
-function serializeEntry(env: PdkEnv): Record<string, unknown> {
-  const ctx = env.ctx;
+/** What Kong's serializer redacts before any plugin's values (kong/pdk/log.lua get_default_serialize_values). */
+const DEFAULT_SERIALIZE_VALUES: readonly SerializeValue[] = [
+  { key: 'request.headers.authorization', value: 'REDACTED', mode: 'replace' },
+  { key: 'request.headers.proxy-authorization', value: 'REDACTED', mode: 'replace' },
+];
+
+/**
+ * kong/pdk/log.lua edit_result: each value in order, its key split at dots (nothing else is special,
+ * a dash included); set and add create missing tables on the way, replace stops at a missing one;
+ * a key through a non-table is a Lua error (the log plugin's entry is lost).
+ */
+function applySerializeValues(root: Record<string, unknown>, values: readonly SerializeValue[]): void {
+  for (const { key, value, mode } of [...DEFAULT_SERIALIZE_VALUES, ...values]) {
+    const parts = key.split('.');
+    let node: Record<string, unknown> | undefined = root;
+    for (const part of parts.slice(0, -1)) {
+      if (node[part] === undefined) {
+        if (mode === 'replace') {
+          node = undefined;
+          break;
+        }
+        node[part] = {};
+      }
+      if (typeof node[part] !== 'object' || node[part] === null) {
+        throw new LuaError(`The key '${key}' could not be used as a serialize value. Subkey '${part}' is not a table. It's ${luaToString(node[part])}`);
+      }
+      node = node[part] as Record<string, unknown>;
+    }
+    if (node === undefined) continue;
+    const last = parts[parts.length - 1]!;
+    const existing = node[last];
+    if (mode === 'set' || (mode === 'add' && existing === undefined) || (mode === 'replace' && existing !== undefined)) {
+      if (value === undefined) delete node[last];
+      else node[last] = value;
+    }
+  }
+}
+
+/** kong.log.serialize's entry (kong/pdk/log.lua serialize), shaped like batch2 38/46; what log plugins write. */
+export function serializeLogEntry(ctx: RequestContext, kongVersion: KongVersion): Record<string, unknown> {
   const proxied = ctx.response?.source === 'service';
   const entry: Record<string, unknown> = {
     request: {
@@ -172,17 +209,15 @@ function serializeEntry(env: PdkEnv): Record<string, unknown> {
     latencies: { kong: 0, proxy: proxied ? 0 : -1, request: Date.now() - ctx.startMs, receive: 0 },
     tries: proxied ? [{ ip: ctx.service?.host, port: ctx.service?.port, balancer_latency: 0 }] : [],
   };
-  if (env.kongVersion === '3.9.3') Object.assign(entry, { workspace: ctx.route.ws_id, workspace_name: 'default', source: proxied ? 'upstream' : 'kong' });
+  if (kongVersion === '3.9.3') Object.assign(entry, { workspace: ctx.route.ws_id, workspace_name: 'default', source: proxied ? 'upstream' : 'kong' });
   if (ctx.consumer) entry.consumer = ctx.consumer;
   if (ctx.credential) entry.authenticated_entity = ctx.credential;
-  for (const [k, v] of ctx.serializeValues) {
-    const parts = k.split('.');
-    let o = entry;
-    for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
-    o[parts[parts.length - 1]!] = v;
-  }
+  applySerializeValues(entry, ctx.serializeValues);
   return entry;
 }
+
+/** kong/pdk/private/phases.lua phases_with_ctx: where kong.log.set_serialize_value may be called. */
+const PHASES_WITH_CTX = ['rewrite', 'access', 'header_filter', 'response', 'body_filter', 'log'];
 
 const REQUEST_PHASES = ['rewrite', 'access', 'header_filter', 'response', 'body_filter', 'log'];
 
@@ -360,14 +395,19 @@ const PDK: Record<string, PdkFn> = {
     requestLog(env, 'notice', `[kong] mp_rpc.lua:call_pdk_method:127 [${env.pluginName}] ${JSON.stringify(args)}`);
     return undefined;
   },
-  'kong.log.set_serialize_value': (env, [key, value]) => {
+  // kong/pdk/log.lua set_serialize_value: checks phase, key and mode now; the value is applied (and
+  // type-checked) when the entry is serialized.
+  'kong.log.set_serialize_value': (env, [key, value, options]) => {
+    phaseCheck(env, PHASES_WITH_CTX);
+    const mode = options !== undefined && luaType(options) === 'table' ? ((options as Record<string, unknown>).mode ?? 'set') : 'set';
     if (typeof key !== 'string') throw new LuaError('key must be a string');
-    env.ctx.serializeValues.set(key, luaRoundTrip(value));
+    if (mode !== 'set' && mode !== 'add' && mode !== 'replace') throw new LuaError("mode must be 'set', 'add' or 'replace'");
+    env.ctx.serializeValues.push({ key, value: luaRoundTrip(value), mode });
     return undefined;
   },
   'kong.log.serialize': (env) => {
     phaseCheck(env, ['log']);
-    return JSON.stringify(serializeEntry(env));
+    return JSON.stringify(serializeLogEntry(env.ctx, env.kongVersion));
   },
 
   // kong.router / plugin / node

@@ -6,6 +6,8 @@ import crypto from 'node:crypto';
 import type { Route, Service } from './entities';
 import type { KongVersion } from './responses';
 
+export interface SerializeValue { key: string; value: unknown; mode: 'set' | 'add' | 'replace' }
+
 export type HeaderPair = [name: string, value: string];
 
 export interface ExitResponse {
@@ -41,7 +43,8 @@ export class RequestContext {
   credential: Record<string, unknown> | null = null;
   readonly shared = new Map<string, unknown>();
   readonly ngxCtx = new Map<string, unknown>();
-  readonly serializeValues = new Map<string, unknown>();
+  /** kong.log.set_serialize_value calls in order (ngx.ctx.serialize_values), applied when the entry is serialized. */
+  readonly serializeValues: SerializeValue[] = [];
   exit?: ExitResponse;
   response?: SavedResponse;
   /** 'access' while access handlers run, 'log' in the log phase. */

@@ -61,6 +61,23 @@ describe('kong-double PDK executor', () => {
     expect(() => executePdk(e, 'kong.version', [])).to.throw(LuaError, "attempt to call local 'method' (a string value)");
   });
 
+  it('set_serialize_value: dotted keys (a dash is plain), set/add/replace, Kong\'s own Authorization redaction, a non-table on the way is an error', () => {
+    const e = env(['Authorization', 'Bearer secret', 'X-Api-Token', 'Bearer t0k', 'Cookie', 'a=1']);
+    executePdk(e, 'kong.log.set_serialize_value', ['request.headers.x-api-token', 'REDACTED', { mode: 'replace' }]);
+    executePdk(e, 'kong.log.set_serialize_value', ['request.headers.absent', 'REDACTED', { mode: 'replace' }]);
+    executePdk(e, 'kong.log.set_serialize_value', ['request.headers.cookie', 'b=2', { mode: 'add' }]);
+    executePdk(e, 'kong.log.set_serialize_value', ['okta.reason', 'x']);
+    expect(() => executePdk(e, 'kong.log.set_serialize_value', ['k', 'v', { mode: 'merge' }])).to.throw(LuaError, "mode must be 'set', 'add' or 'replace'");
+    expect(() => executePdk(e, 'kong.log.set_serialize_value', [1, 'v'])).to.throw(LuaError, 'key must be a string');
+    e.ctx.phase = 'log';
+    const entry = JSON.parse(value(e, 'kong.log.serialize', []) as string) as { request: { headers: Record<string, string> }; okta: unknown };
+    expect(entry.request.headers).to.deep.include({ authorization: 'REDACTED', 'x-api-token': 'REDACTED', cookie: 'a=1' });
+    expect(entry.request.headers).to.not.have.property('absent');
+    expect(entry.okta).to.deep.equal({ reason: 'x' });
+    executePdk(e, 'kong.log.set_serialize_value', ['request.method.x', 1]);
+    expect(() => executePdk(e, 'kong.log.serialize', [])).to.throw(LuaError, "Subkey 'method' is not a table");
+  });
+
   it('load_consumer rejects a non-UUID id unless searching by username; serialize only in the log phase', () => {
     const e = env([]);
     expect(() => executePdk(e, 'kong.client.load_consumer', ['alice'])).to.throw(LuaError, 'cannot load a consumer with an id that is not a uuid');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { exportJWK } from 'jose';
 import { decide, requestNeeds } from '../../../plugin/core/decide';
@@ -38,17 +39,20 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
   });
   beforeEach(() => clearReplayCache());
 
-  it('accepts a proof for this method, URI, token and key once', async () => {
+  it('accepts a proof for this method, URI, token and key, and names what to record against replay', async () => {
     const p = await proof();
-    expect(await checkProof(p, ctx())).to.deep.equal({ ok: true });
-    expect(await failure(p)).to.match(/^dpop_proof_replayed/);
+    const check = await checkProof(p, ctx());
+    const jti = JSON.parse(Buffer.from(p.split('.')[1]!, 'base64url').toString()).jti as string;
+    expect(check).to.include({ ok: true, replayKey: createHash('sha256').update(`${key.jkt}\n${jti}`).digest('base64') });
+    // Recorded only once the request is authorized (decide), so checking again still passes.
+    expect((await checkProof(p, ctx())).ok).to.equal(true);
   });
 
   it('accepts RSA and EdDSA proof keys from the allow-list', async () => {
     for (const alg of ['RS256', 'PS256']) {
       const other = await createDpopKey(alg);
       const p = await dpopProof(other, { htm: 'GET', htu: HTU, accessToken: token });
-      expect(await checkProof(p, ctx({ jkt: other.jkt })), alg).to.deep.equal({ ok: true });
+      expect((await checkProof(p, ctx({ jkt: other.jkt }))).ok, alg).to.equal(true);
     }
     const ed = await createDpopKey('EdDSA');
     const p = await dpopProof(ed, { htm: 'GET', htu: HTU, accessToken: token });
@@ -102,7 +106,7 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
   it('a refused proof does not burn its jti', async () => {
     const p = await proof();
     await failure(p, { method: 'POST' });
-    expect(await checkProof(p, ctx())).to.deep.equal({ ok: true });
+    expect((await checkProof(p, ctx())).ok).to.equal(true);
   });
 
   it('refuses a replayed proof past its lifetime as too old (the cache need not outlive it)', async () => {
@@ -253,6 +257,39 @@ describe('DPoP in the decision (pure core)', () => {
     expect((await decide(view(headers), config(), sets)).kind).to.equal('allow');
     expectDpopDeny(await decide(view(headers), config(), sets), 'dpop_proof_replayed', 'invalid_dpop_proof');
     expect((await decide(view(await dpopHeaders(token)), config(), sets)).kind).to.equal('allow');
+  });
+
+  it('spends a proof only once the request is authorized: a token refused on one route leaves it usable', async () => {
+    const token = await bound({ scp: ['orders:read'] });
+    const headers = await dpopHeaders(token);
+    const strict = config({ mode: 'allowed' }, { scopes_required: ['admin'] });
+    expect((await decide(view(headers), strict, sets) as Deny).reason).to.equal('scope_missing');
+    expect((await decide(view(headers), strict, sets) as Deny).reason, 'still a scope refusal, not a replay').to.equal('scope_missing');
+    expect((await decide(view(headers), config(), sets)).kind).to.equal('allow');
+    expectDpopDeny(await decide(view(headers), config(), sets), 'dpop_proof_replayed', 'invalid_dpop_proof');
+  });
+
+  it('of two concurrent uses of one proof, exactly one is let through', async () => {
+    const token = await bound();
+    const headers = await dpopHeaders(token);
+    const kinds = (await Promise.all([1, 2, 3].map(() => decide(view(headers), config(), sets)))).map((d) => d.kind);
+    expect(kinds.sort()).to.deep.equal(['allow', 'deny', 'deny']);
+  });
+
+  it('a flood of valid proofs on a plugin with a small quota neither evicts another plugin\'s proofs nor outlives its quota', async () => {
+    const scoped = (plugin: string, extra: Record<string, unknown> = {}) =>
+      normaliseConfig({ issuer: TEST_ISSUER, audiences: [TEST_AUDIENCE], scopes_required: ['orders:read'], dpop: { mode: 'allowed', ...extra }, __plugin_id: plugin });
+    const small = scoped('small', { replay_cache_max_entries: 1000 });
+    const big = scoped('big');
+    const token = await bound();
+    const victim = await dpopHeaders(token);
+    expect((await decide(view(victim), big, sets)).kind).to.equal('allow');
+    for (let i = 0; i < 1000; i++) expect((await decide(view(await dpopHeaders(token)), small, sets)).kind, `proof ${i}`).to.equal('allow');
+    const full = await decide(view(await dpopHeaders(token)), small, sets) as Deny;
+    expect([full.status, full.reason]).to.deep.equal([503, 'dpop_replay_cache_full']);
+    expect(Number(full.headers['Retry-After'])).to.be.within(1, 65);
+    expectDpopDeny(await decide(view(victim), big, sets), 'dpop_proof_replayed', 'invalid_dpop_proof');
+    expect((await decide(view(await dpopHeaders(token)), big, sets)).kind, 'the other plugin still accepts new proofs').to.equal('allow');
   });
 
   it('refuses a DPoP-bound token as a bearer token whatever the mode, even once it was verified with a proof', async () => {

@@ -104,4 +104,51 @@ describe('okta-jwt with DPoP-bound tokens', function () {
       ]);
     });
   });
+
+  describe('replay protection shared by routes with different quotas', () => {
+    // Two routes, one allowing only 1,000 remembered proofs: filling it must neither evict the other
+    // route's proofs nor let it accept more than it can remember.
+    const small = '/dpop-small';
+    const big = '/dpop-big';
+
+    before(async function () {
+      this.timeout(60000);
+      const config = kongYml(gw) as { services: Array<{ routes: unknown[] }> };
+      const dpop = { mode: 'allowed', external_base_url: gw.proxyUrl };
+      config.services[0]!.routes.push(
+        { name: 'dpop-small', paths: [small], plugins: [{ name: 'okta-jwt', config: oktaJwtConfig(gw, { dpop: { ...dpop, replay_cache_max_entries: 1000 } }) }] },
+        { name: 'dpop-big', paths: [big], plugins: [{ name: 'okta-jwt', config: oktaJwtConfig(gw, { dpop }) }] },
+      );
+      await useConfig(gw, config);
+    });
+
+    it('a flood of valid proofs on a small-quota route is refused at its quota and does not re-open replay elsewhere', async function () {
+      this.timeout(300000);
+      const token = await boundToken();
+      const victim = await dpop(token, await proofFor(token, 'GET', url(big)));
+      expect((await get(url(big), victim)).status).to.equal(200);
+
+      // The quota may hold proofs of an earlier run (a real Kong's plugin server lives on): flood until refused.
+      const statuses: number[] = [];
+      let refused: Awaited<ReturnType<typeof get>> | undefined;
+      const flooder = async () => {
+        while (refused === undefined && statuses.length < 1020) {
+          const res = await get(url(small), await dpop(token, await proofFor(token, 'GET', url(small))));
+          statuses.push(res.status);
+          if (res.status !== 200) refused ??= res;
+        }
+      };
+      await Promise.all([flooder(), flooder(), flooder(), flooder()]);
+      await gw.resetUpstream();
+      expectDpopChallenge(await get(url(big), victim), 'invalid_dpop_proof');
+      await expectNoUpstreamRequest(gw);
+
+      expect(refused, `no refusal after ${statuses.length} proofs`).to.not.equal(undefined);
+      expect(refused!.status, refused!.text).to.equal(503);
+      expect(Number(refused!.headers['retry-after'])).to.be.within(1, 65);
+      expect(statuses.filter((s) => s === 200).length).to.be.at.most(1000);
+      expect(statuses.every((s) => s === 200 || s === 503)).to.equal(true);
+      expect((await get(url(big), await dpop(token, await proofFor(token, 'GET', url(big))))).status, 'the other route is unaffected').to.equal(200);
+    });
+  });
 });
