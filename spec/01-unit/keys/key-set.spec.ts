@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { jwtVerify } from 'jose';
 import { startDevIssuer, DEV_AUDIENCE, type DevIssuer } from '../../../dev/issuer';
 import type { KeySetSettings } from '../../../plugin/config/types';
-import { keySetFor, resetKeySets, KeySetError, type KeySet } from '../../../plugin/keys';
+import { keySetFor, resetKeySets, KeySetError, MAX_KEY_SETS, type KeySet } from '../../../plugin/keys';
 import { BACKOFF_CAP_MS, MAX_REMEMBERED_UNKNOWN_KIDS } from '../../../plugin/keys/remote-key-set';
 import { eventually, fakeTime, headerOf, keySettings, recordingLog, rejectionOf } from './helpers';
 
@@ -78,6 +78,12 @@ describe('key sets (against a live dev issuer)', () => {
     expect(a).to.equal(b);
     expect(c).not.to.equal(a);
     expect(d).not.to.equal(a);
+  });
+
+  it('keeps one key set per source while an instance holds it, however many other key sets come and go', () => {
+    const held = keySet();
+    for (let i = 0; i < 3 * MAX_KEY_SETS; i++) keySet({ maxBodyBytes: 100000 + i }); // other policies, not held
+    expect(keySet(), 'the same key set, its cooldown and cached keys included').to.equal(held);
   });
 
   it('accepts a newly rotated-in kid after exactly one refetch', async () => {
