@@ -163,9 +163,9 @@ export class RemoteKeySet {
    */
   private noteSeen(kid: string, seenAt: number): number {
     const known = this.firstSeen.get(kid);
-    if (known !== undefined) return known;
+    if (known !== undefined && known <= seenAt) return known;
     if (kid.length > MAX_REMEMBERED_KID_LENGTH) return seenAt;
-    if (this.firstSeen.size >= MAX_REMEMBERED_UNKNOWN_KIDS) this.firstSeen.delete(this.firstSeen.keys().next().value as string);
+    if (known === undefined && this.firstSeen.size >= MAX_REMEMBERED_UNKNOWN_KIDS) this.firstSeen.delete(this.firstSeen.keys().next().value as string);
     this.firstSeen.set(kid, seenAt);
     return seenAt;
   }
