@@ -173,13 +173,13 @@ describe('key sets (against a live dev issuer)', () => {
       await ks.getKey(good); // known keys keep working through the flood
     });
 
-    it('remembers a kid still unknown after a refetch until the next refetch', async () => {
+    it('refuses a kid at once, without a fetch, once a refetch after its first sighting lacked it', async () => {
       const ks = keySet();
       await ks.getKey(headerOf(await issuer.mint()));
       fakeTime.advance(30);
       await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'ghost' }));
       expect(issuer.requestCount('jwks')).to.equal(2);
-      fakeTime.advance(30); // cooldown over, but 'ghost' is remembered as unknown
+      fakeTime.advance(30); // cooldown over, but a fetch after 'ghost' was first seen lacked it
       await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'ghost' }));
       expect(issuer.requestCount('jwks')).to.equal(2);
       await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'another-ghost' })); // a new unknown kid refetches
