@@ -63,7 +63,7 @@ export class RemoteKeySet {
   private loaded: Loaded | undefined;
   private discovered: { jwksUri: URL; freshUntil: number } | undefined;
   private inflight: Promise<void> | undefined;
-  /** Fetches started so far; a fetch numbered n started after everything seen while fewer than n had. */
+  /** Fetches started so far: only fetch n+1 or later can vouch for a kid first seen when this was n. */
   private fetchesStarted = 0;
   private lastAttemptAt = -Infinity;
   private failures = 0;
