@@ -1,7 +1,9 @@
-// Key sets for token verification: one process-wide, bounded registry of RemoteKeySet objects,
-// keyed by where the keys come from (the jwks_uri, or the issuer whose metadata names it) and the
-// caching policy. Plugin instances whose settings differ only in timeouts share one key set; the
-// most recent instance's timeouts apply.
+// Key sets for token verification: one process-wide registry of RemoteKeySet objects, keyed by where
+// the keys come from (the jwks_uri, or the issuer whose metadata names it) and the caching policy.
+// Plugin instances whose settings differ only in timeouts share one key set; the most recent
+// instance's timeouts apply. A key set stays the one for its key while any plugin instance holds it,
+// so its cooldown, back-off and cached keys survive every configuration change (a second copy would
+// fetch on its own); the most recently used ones are kept even when no instance holds them.
 import type { CryptoKey } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import type { KeySetSettings } from '../config/types';
@@ -20,10 +22,15 @@ export interface KeySet {
   warm(): void;
 }
 
-/** Distinct key sets kept (least recently used dropped; instances holding one keep using it). */
+/** Key sets kept when no plugin instance holds them (least recently used dropped). */
 export const MAX_KEY_SETS = 100;
 
-const keySets = new BoundedLru<string, RemoteKeySet>(MAX_KEY_SETS);
+const recent = new BoundedLru<string, RemoteKeySet>(MAX_KEY_SETS);
+/** Every key set still reachable (held by a plugin instance or by `recent`). */
+const live = new Map<string, WeakRef<RemoteKeySet>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  if (live.get(key)?.deref() === undefined) live.delete(key);
+});
 
 const consoleLog: KeyLog = { warn: (msg) => console.warn(`[okta-jwt] ${msg}`) };
 
@@ -35,17 +42,20 @@ function registryKey(s: KeySetSettings): string {
 /** Process-wide: one KeySet per key source and caching policy. */
 export function keySetFor(settings: KeySetSettings, log?: KeyLog): KeySet {
   const key = registryKey(settings);
-  let keySet = keySets.get(key);
+  let keySet = live.get(key)?.deref();
   if (keySet === undefined) {
     keySet = new RemoteKeySet(settings, log ?? consoleLog);
-    keySets.set(key, keySet);
+    live.set(key, new WeakRef(keySet));
+    collected.register(keySet, key);
   } else {
     keySet.update(settings, log);
   }
+  recent.set(key, keySet);
   return keySet;
 }
 
 /** For tests: drop every cached key set. */
 export function resetKeySets(): void {
-  keySets.clear();
+  recent.clear();
+  live.clear();
 }

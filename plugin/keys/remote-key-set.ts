@@ -4,9 +4,13 @@
 //   stale   (up to maxStaleSeconds past the TTL) — still used, refreshed in the background;
 //   expired (or nothing fetched yet) — callers wait for a fetch, or get keys_unavailable.
 // At most one fetch is in flight; every caller that needs it awaits the same one. After a failed
-// fetch the next one waits an exponentially growing, jittered interval. A token whose kid is not
-// in the set triggers a refetch at most once per unknownKidCooldownSeconds, and kids still unknown
-// after a refetch are remembered (bounded) until the next one.
+// fetch the next one waits an exponentially growing, jittered interval.
+// Unknown kids: a token whose kid is not in the set triggers a refetch at most once per
+// unknownKidCooldownSeconds (counted from the last fetch attempt of any kind). A kid counts as
+// unknown, and is refused without a fetch, only once a fetch that started after the kid was first
+// seen came back without it; inside the cooldown the token is refused but nothing is concluded, so
+// the first request after the cooldown refetches. A key Okta starts signing with right after a
+// fetch therefore costs at most one cooldown of refusals, never a TTL.
 import { createLocalJWKSet, type CryptoKey, type LocalJWKSet } from 'jose';
 import type { KeySetSettings } from '../config/types';
 import { clock } from '../cache/clock';
@@ -23,8 +27,8 @@ export interface KeyLog {
 
 /** Keys accepted from one set; more are ignored. */
 export const MAX_KEYS_PER_SET = 100;
-/** Unknown kids remembered between refetches (longer kids are not remembered). */
-const MAX_REMEMBERED_UNKNOWN_KIDS = 1024;
+/** Kids outside the key set remembered with when they were first seen (longer kids are not remembered). */
+export const MAX_REMEMBERED_UNKNOWN_KIDS = 1024;
 const MAX_REMEMBERED_KID_LENGTH = 256;
 /** Retry interval after the n-th consecutive failure: random in [½, 1] × min(cap, base × 2^(n−1)). */
 export const BACKOFF_BASE_MS = 1_000;
@@ -35,6 +39,8 @@ const MIN_TTL_FLOOR_MS = 1_000;
 const WARN_INTERVAL_MS = 60_000;
 
 interface Loaded {
+  /** Which fetch produced it (see fetchesStarted). */
+  fetchNumber: number;
   resolve: LocalJWKSet;
   kids: ReadonlySet<string>;
   fetchedAt: number;
@@ -47,6 +53,9 @@ interface Fetched {
   maxAgeSeconds: number | undefined;
 }
 
+/** One fetch of the JWK Set document, with the Cache-Control max-age it came with. */
+export type FetchJwks = (deadline: AbortSignal) => Promise<{ json: unknown; maxAgeSeconds: number | undefined }>;
+
 /** Skip reasons that point at a misconfigured or compromised issuer: always worth a warning. */
 const ALARMING_SKIPS = new Set(['private key material', 'symmetric key']);
 
@@ -54,17 +63,22 @@ export class RemoteKeySet {
   private loaded: Loaded | undefined;
   private discovered: { jwksUri: URL; freshUntil: number } | undefined;
   private inflight: Promise<void> | undefined;
+  /** Fetches started so far: only fetch n+1 or later can vouch for a kid first seen when this was n. */
+  private fetchesStarted = 0;
   private lastAttemptAt = -Infinity;
   private failures = 0;
   private nextAttemptAt = -Infinity;
   private lastFailure = 'no fetch attempted yet';
-  private readonly unknownKids = new Set<string>();
+  /** Kids outside the key set → fetchesStarted when first seen (insertion order: oldest first). */
+  private readonly firstSeen = new Map<string, number>();
   private warnedAt = -Infinity;
   private suppressedWarnings = 0;
 
+  /** fetchJwks: the document source; by default discovery (unless jwksUri is set) and an HTTP GET. */
   constructor(
     private settings: KeySetSettings,
     private log: KeyLog,
+    private readonly fetchJwks: FetchJwks = (deadline) => this.fetchOverHttp(deadline),
   ) {}
 
   /** Later instances sharing this set bring the current timeouts and logger. */
@@ -77,9 +91,10 @@ export class RemoteKeySet {
   readonly getKey = async (protectedHeader: { alg?: string; kid?: string }): Promise<CryptoKey> => {
     const { alg, kid } = protectedHeader;
     if (kid !== undefined && typeof kid !== 'string') throw new KeySetError('key_not_found', 'the kid is not a string');
+    const seenAt = this.fetchesStarted;
     let keys = this.usable(clock.now()) ?? (await this.loadCold());
     if (kid !== undefined && !keys.kids.has(kid)) {
-      keys = await this.afterUnknownKid(kid, keys);
+      keys = await this.afterUnknownKid(kid, seenAt, keys);
       if (!keys.kids.has(kid)) throw new KeySetError('key_not_found', 'no key with this kid in the key set');
     }
     try {
@@ -124,31 +139,43 @@ export class RemoteKeySet {
     throw new KeySetError('keys_unavailable', `no usable key set: ${this.lastFailure}`, retryAfterSeconds);
   }
 
-  private async afterUnknownKid(kid: string, keys: Loaded): Promise<Loaded> {
-    if (this.unknownKids.has(kid)) return keys;
+  /**
+   * `seenAt`: fetchesStarted when this request arrived. Refuses (by returning keys without the kid)
+   * at once when a fetch that started after the kid was first seen came back without it; otherwise
+   * refetches if the cooldown allows, or waits for the fetch in flight.
+   */
+  private async afterUnknownKid(kid: string, seenAt: number, keys: Loaded): Promise<Loaded> {
+    const firstSeen = this.noteSeen(kid, seenAt);
+    if (firstSeen < keys.fetchNumber) return keys;
     const now = clock.now();
     if (now - this.lastAttemptAt >= this.settings.unknownKidCooldownSeconds * 1000) this.startFetchIfAllowed(now);
     if (this.inflight !== undefined) {
       await this.inflight;
       keys = this.usable(clock.now()) ?? keys;
     }
-    if (!keys.kids.has(kid)) this.rememberUnknownKid(kid);
+    if (keys.kids.has(kid)) this.firstSeen.delete(kid);
     return keys;
   }
 
-  private rememberUnknownKid(kid: string): void {
-    if (kid.length > MAX_REMEMBERED_KID_LENGTH) return;
-    if (this.unknownKids.size >= MAX_REMEMBERED_UNKNOWN_KIDS) {
-      this.unknownKids.delete(this.unknownKids.values().next().value as string);
-    }
-    this.unknownKids.add(kid);
+  /**
+   * When the kid was first seen (as a fetch count). Bounded: the oldest entry makes room, and a kid
+   * forgotten that way only counts as new again (one more refetch, still within the cooldown rule).
+   */
+  private noteSeen(kid: string, seenAt: number): number {
+    const known = this.firstSeen.get(kid);
+    if (known !== undefined && known <= seenAt) return known;
+    if (kid.length > MAX_REMEMBERED_KID_LENGTH) return seenAt;
+    if (known === undefined && this.firstSeen.size >= MAX_REMEMBERED_UNKNOWN_KIDS) this.firstSeen.delete(this.firstSeen.keys().next().value as string);
+    this.firstSeen.set(kid, seenAt);
+    return seenAt;
   }
 
   /** Never rejects: the outcome is recorded in the state. */
   private refresh(): Promise<void> {
     this.lastAttemptAt = clock.now();
+    const fetchNumber = ++this.fetchesStarted;
     const attempt = this.fetchKeys().then(
-      (fetched) => this.onFetched(fetched),
+      (fetched) => this.onFetched(fetched, fetchNumber),
       (error: unknown) => this.onFailure(error),
     );
     this.inflight = attempt.finally(() => {
@@ -158,13 +185,15 @@ export class RemoteKeySet {
   }
 
   private async fetchKeys(): Promise<Fetched> {
-    const { timeoutMs, connectTimeoutMs, maxBodyBytes, proxyUrl } = this.settings;
     // One deadline for the whole refresh, discovery included: no caller waits longer than timeoutMs.
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const limits: HttpLimits = { connectTimeoutMs, maxBodyBytes, proxyUrl };
-    const jwksUri = await this.jwksUri(limits, deadline);
-    const { json, maxAgeSeconds } = await httpGetJson(jwksUri, limits, deadline);
+    const { json, maxAgeSeconds } = await this.fetchJwks(AbortSignal.timeout(this.settings.timeoutMs));
     return { usable: await usableKeys(json, MAX_KEYS_PER_SET), maxAgeSeconds };
+  }
+
+  private async fetchOverHttp(deadline: AbortSignal): Promise<{ json: unknown; maxAgeSeconds: number | undefined }> {
+    const { connectTimeoutMs, maxBodyBytes, proxyUrl } = this.settings;
+    const limits: HttpLimits = { connectTimeoutMs, maxBodyBytes, proxyUrl };
+    return httpGetJson(await this.jwksUri(limits, deadline), limits, deadline);
   }
 
   private async jwksUri(limits: HttpLimits, deadline: AbortSignal): Promise<URL> {
@@ -183,10 +212,11 @@ export class RemoteKeySet {
     }
   }
 
-  private onFetched({ usable, maxAgeSeconds }: Fetched): void {
+  private onFetched({ usable, maxAgeSeconds }: Fetched, fetchNumber: number): void {
     const now = clock.now();
     const ttlMs = this.ttlMs(maxAgeSeconds);
     this.loaded = {
+      fetchNumber,
       resolve: createLocalJWKSet(usable.jwks),
       kids: usable.kids,
       fetchedAt: now,
@@ -196,7 +226,6 @@ export class RemoteKeySet {
     this.failures = 0;
     this.nextAttemptAt = -Infinity;
     metricsSink()?.keySetFetch(this.settings.jwksUri ?? this.settings.issuer, 'success');
-    this.unknownKids.clear();
     const skipped = Object.entries(usable.skipped);
     if (skipped.length === 0) return;
     const summary = `${this.source()}: ignored keys: ${skipped.map(([why, n]) => `${n} × ${why}`).join(', ')}`;

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { jwtVerify } from 'jose';
 import { startDevIssuer, DEV_AUDIENCE, type DevIssuer } from '../../../dev/issuer';
 import type { KeySetSettings } from '../../../plugin/config/types';
-import { keySetFor, resetKeySets, KeySetError, type KeySet } from '../../../plugin/keys';
-import { BACKOFF_CAP_MS } from '../../../plugin/keys/remote-key-set';
+import { keySetFor, resetKeySets, KeySetError, MAX_KEY_SETS, type KeySet } from '../../../plugin/keys';
+import { BACKOFF_CAP_MS, MAX_REMEMBERED_UNKNOWN_KIDS } from '../../../plugin/keys/remote-key-set';
 import { eventually, fakeTime, headerOf, keySettings, recordingLog, rejectionOf } from './helpers';
 
 describe('key sets (against a live dev issuer)', () => {
@@ -78,6 +78,12 @@ describe('key sets (against a live dev issuer)', () => {
     expect(a).to.equal(b);
     expect(c).not.to.equal(a);
     expect(d).not.to.equal(a);
+  });
+
+  it('keeps one key set per source while an instance holds it, however many other key sets come and go', () => {
+    const held = keySet();
+    for (let i = 0; i < 3 * MAX_KEY_SETS; i++) keySet({ maxBodyBytes: 100000 + i }); // other policies, not held
+    expect(keySet(), 'the same key set, its cooldown and cached keys included').to.equal(held);
   });
 
   it('accepts a newly rotated-in kid after exactly one refetch', async () => {
@@ -167,17 +173,94 @@ describe('key sets (against a live dev issuer)', () => {
       await ks.getKey(good); // known keys keep working through the flood
     });
 
-    it('remembers a kid still unknown after a refetch until the next refetch', async () => {
+    it('refuses a kid at once, without a fetch, once a refetch after its first sighting lacked it', async () => {
       const ks = keySet();
       await ks.getKey(headerOf(await issuer.mint()));
       fakeTime.advance(30);
       await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'ghost' }));
       expect(issuer.requestCount('jwks')).to.equal(2);
-      fakeTime.advance(30); // cooldown over, but 'ghost' is remembered as unknown
+      fakeTime.advance(30); // cooldown over, but a fetch after 'ghost' was first seen lacked it
       await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'ghost' }));
       expect(issuer.requestCount('jwks')).to.equal(2);
       await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'another-ghost' })); // a new unknown kid refetches
       expect(issuer.requestCount('jwks')).to.equal(3);
+    });
+
+    it('refuses a kid published right after the warm-up fetch only until the cooldown ends, then accepts it after one refetch', async () => {
+      const ks = keySet();
+      ks.warm(); // what every new plugin instance does
+      await eventually(() => ks.stillTrusts(issuer.currentKid()), 'the warm-up fetch');
+      await issuer.rotate(); // the issuer starts signing with a new key
+      const fresh = headerOf(await issuer.mint());
+      fakeTime.advance(5);
+      expect(await rejectionOf(ks.getKey(fresh)), 'inside the cooldown').to.have.property('code', 'key_not_found');
+      expect(await rejectionOf(ks.getKey(fresh))).to.have.property('code', 'key_not_found');
+      expect(issuer.requestCount('jwks')).to.equal(1);
+      fakeTime.advance(26); // past the 30 s cooldown, well inside the 300 s TTL
+      await ks.getKey(fresh);
+      await ks.getKey(fresh);
+      expect(issuer.requestCount('jwks')).to.equal(2);
+    });
+
+    it('concludes nothing from a refetch that failed or that started before the kid was seen', async () => {
+      const ks = keySet({ jwksUri: issuer.jwksUri });
+      await ks.getKey(headerOf(await issuer.mint()));
+      fakeTime.advance(30);
+      await issuer.rotate();
+      const fresh = headerOf(await issuer.mint());
+      issuer.setFault({ kind: 'status', status: 503 });
+      expect(await rejectionOf(ks.getKey(fresh))).to.have.property('code', 'key_not_found');
+      expect(issuer.requestCount('jwks'), 'the refetch failed').to.equal(2);
+      issuer.setFault(null);
+      fakeTime.advance(30); // past the cooldown and the first back-off
+      await ks.getKey(fresh);
+      expect(issuer.requestCount('jwks')).to.equal(3);
+
+      // A kid first seen while a slow fetch is in flight: that fetch cannot vouch for it.
+      fakeTime.advance(30);
+      issuer.setFault({ kind: 'slow', delayMs: 300 });
+      const unknownNow = rejectionOf(ks.getKey({ alg: 'RS256', kid: 'not-yet' })); // starts the refetch
+      await eventually(() => issuer.requestCount('jwks') === 4, 'the refetch to reach the issuer');
+      await issuer.rotate(); // published after the issuer answered (slowly) with the old document
+      const later = headerOf(await issuer.mint());
+      const whileInFlight = ks.getKey(later);
+      await unknownNow;
+      expect(await rejectionOf(whileInFlight), 'the fetch in flight predates the new key').to.have.property('code', 'key_not_found');
+      issuer.setFault(null);
+      fakeTime.advance(30);
+      await ks.getKey(later);
+      expect(issuer.requestCount('jwks')).to.equal(5);
+    });
+
+    it('keeps 2,000 bogus kids to bounded memory and the one-fetch-per-cooldown rule', async () => {
+      const ks = keySet();
+      await ks.getKey(headerOf(await issuer.mint()));
+      const bogus = (round: number) =>
+        Promise.allSettled(Array.from({ length: 2000 }, (_, i) => ks.getKey({ alg: 'RS256', kid: `bogus-${round}-${i}` })));
+      // White box: the map of kids seen outside the key set is the only per-kid state.
+      const remembered = () => (ks as unknown as { firstSeen: Map<string, number> }).firstSeen.size;
+      for (let round = 0; round < 4; round++) {
+        await bogus(round); // inside the cooldown: refused, nothing fetched
+        fakeTime.advance(30);
+        await bogus(round); // the first of these refetches once
+        expect(remembered()).to.be.at.most(MAX_REMEMBERED_UNKNOWN_KIDS);
+      }
+      expect(issuer.requestCount('jwks')).to.equal(1 + 4);
+      await issuer.rotate();
+      fakeTime.advance(30);
+      await ks.getKey(headerOf(await issuer.mint())); // a real new key still gets its refetch
+      expect(issuer.requestCount('jwks')).to.equal(6);
+    });
+
+    it('a new plugin instance on a loaded key set fetches nothing and keeps the cooldown', async () => {
+      const ks = keySet();
+      await ks.getKey(headerOf(await issuer.mint()));
+      fakeTime.advance(10);
+      const again = keySet(); // what StartInstance does for every config change
+      again.warm();
+      expect(again).to.equal(ks);
+      await ks.getKey({ alg: 'RS256', kid: 'ghost' }).catch(() => undefined);
+      expect(issuer.requestCount('jwks'), 'still inside the cooldown of the first fetch').to.equal(1);
     });
 
     it('shares one refetch among 100 concurrent requests for a new kid', async () => {

@@ -1,6 +1,6 @@
 // Key sets through the gateway, with the dev issuer driven over HTTP (spec/support/issuer-control.ts),
-// so they run against the double and a real Kong alike: rotation, an issuer outage with keys cached
-// and without, a flood of unknown kids.
+// so they run against the double and a real Kong alike: rotation (also right after the first fetch,
+// inside the unknown-kid cooldown), an issuer outage with keys cached and without, a flood of unknown kids.
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get } from '../../support/http-client';
@@ -31,19 +31,47 @@ describe('key sets through the gateway', function () {
   }
 
   it('accepts tokens of a new key after one refetch, and refuses the retired key once the set is refreshed', async () => {
-    await use({ key_set: { unknown_kid_cooldown_seconds: 1 } });
-    const oldKid = await issuer.currentKid();
-    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await issuer.mint({ scp: ['orders:read'] })))).status).to.equal(200);
-    await sleep(1100);
-    await issuer.rotate();
-    await issuer.retire(oldKid);
-    await issuer.resetCounts();
-    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await issuer.mint({ scp: ['orders:read'] })))).status).to.equal(200);
-    expect(await issuer.requestCount('jwks')).to.equal(1);
+    // A fresh authorization server: the suite's other scenarios keep the main issuer's keys.
+    const rotating = await issuer.authServer(`/oauth2/ausrotate${Date.now()}`);
+    await use({ issuer: rotating.issuer, key_set: { unknown_kid_cooldown_seconds: 1 } });
+    const oldKid = await rotating.currentKid();
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await rotating.mint({ scp: ['orders:read'] })))).status).to.equal(200);
+    await sleep(1100); // past the cooldown of that first fetch
+    await rotating.rotate();
+    await rotating.retire(oldKid);
+    await rotating.resetCounts();
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await rotating.mint({ scp: ['orders:read'] })))).status).to.equal(200);
+    expect(await rotating.requestCount('jwks')).to.equal(1);
     await gw.resetUpstream();
-    const retired = await issuer.mint({ scp: ['orders:read'] }, { kid: oldKid });
+    const retired = await rotating.mint({ scp: ['orders:read'] }, { kid: oldKid });
     expectChallenge(await get(`${gw.proxyUrl}/echo/x`, bearer(retired)), 401, 'invalid_token');
     await expectNoUpstreamRequest(gw);
+  });
+
+  it('refuses a key published right after the first fetch only until the cooldown ends, then accepts it after one refetch', async function () {
+    this.timeout(60000);
+    // A fresh authorization server: a key set no earlier scenario (or earlier run) has touched.
+    const fresh = await issuer.authServer(`/oauth2/auslife${Date.now()}`);
+    const cooldownMs = 5000;
+    await use({ issuer: fresh.issuer, key_set: { unknown_kid_cooldown_seconds: cooldownMs / 1000 } });
+    const beforeFirstFetch = Date.now();
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(await fresh.mint({ scp: ['orders:read'] })))).status).to.equal(200);
+    const afterFirstFetch = Date.now(); // the plugin's first key-set fetch started between these two
+    await fresh.rotate(); // the issuer starts signing with a new key at once
+    await fresh.resetCounts();
+    const token = await fresh.mint({ scp: ['orders:read'] });
+    await gw.resetUpstream();
+    const early = await get(`${gw.proxyUrl}/echo/x`, bearer(token));
+    if (Date.now() - beforeFirstFetch < cooldownMs) {
+      // Certainly inside the cooldown (on a very busy machine it may not be: then nothing to check here).
+      expectChallenge(early, 401, 'invalid_token');
+      await expectNoUpstreamRequest(gw);
+      expect(await fresh.requestCount('jwks'), 'no refetch inside the cooldown').to.equal(0);
+    }
+    await sleep(afterFirstFetch + cooldownMs + 100 - Date.now());
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status, 'the new key after the cooldown').to.equal(200);
+    expect((await get(`${gw.proxyUrl}/echo/x`, bearer(token))).status).to.equal(200);
+    expect(await fresh.requestCount('jwks'), 'one refetch').to.equal(1);
   });
 
   it('keeps verifying with the last good keys while the issuer is down, and warns in Kong\'s log', async () => {
