@@ -26,7 +26,7 @@ interface Worker {
 const STABLE_AFTER_MS = 10_000;
 const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
-/** Workers still alive this long after SIGTERM are killed. */
+/** Workers still finishing their events this long after SIGTERM are killed. */
 const STOP_GRACE_MS = 10_000;
 
 export class Supervisor {
@@ -38,6 +38,8 @@ export class Supervisor {
   private stopping = false;
   private quickDeaths = 0;
   private respawnTimer?: NodeJS.Timeout;
+  /** The socket file our active worker put at the public path (its inode). */
+  private servedInode?: number;
 
   constructor(private readonly opts: SupervisorOptions, private readonly logger: Server.Logger) {}
 
@@ -71,6 +73,7 @@ export class Supervisor {
       else if (worker === this.standby && this.active === undefined) this.takeOver(worker);
     } else if (msg.type === 'serving') {
       this.logger.info(`worker ${pid} serving on ${this.opts.publicPath}`);
+      this.servedInode = inodeOf(this.opts.publicPath);
     } else if (msg.type === 'drained') {
       this.logger.info(`worker ${pid} drained (${msg.events} event(s) left open)`);
     }
@@ -103,8 +106,8 @@ export class Supervisor {
   private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(worker);
     const pid = worker.child.pid;
-    // A killed worker leaves its private sockets behind (worker.ts names them after its pid).
-    for (const file of [`${this.opts.publicPath}.${pid}`, `${this.opts.publicPath}.${pid}.next`]) fs.rmSync(file, { force: true });
+    // A killed worker leaves its private sockets behind.
+    if (worker.privateSocket !== undefined) for (const file of [worker.privateSocket, `${worker.privateSocket}.next`]) fs.rmSync(file, { force: true });
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     if (this.stopping) {
       if (this.workers.size === 0) this.exit();
@@ -149,12 +152,21 @@ export class Supervisor {
   }
 
   private exit(): void {
-    // The path now names a socket nobody listens on: leave no stale file behind.
-    fs.rmSync(this.opts.publicPath, { force: true });
+    // Leave no stale file behind, but never remove a socket another server (a new container on the
+    // same volume) has put at the path since.
+    if (this.servedInode !== undefined && inodeOf(this.opts.publicPath) === this.servedInode) fs.rmSync(this.opts.publicPath, { force: true });
     process.exit(0);
   }
 
   private send(worker: Worker, msg: ToWorker): void {
     if (worker.child.connected) worker.child.send(msg);
+  }
+}
+
+function inodeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).ino;
+  } catch {
+    return undefined;
   }
 }

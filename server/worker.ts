@@ -1,10 +1,11 @@
 // A worker of the supervisor (supervisor.ts): today's server, started by the supervisor with an IPC
-// channel. It listens on two private sockets next to the public path: `<path>.<pid>`, where a
+// channel. It listens on two private sockets next to the public path: `<path>.<pid>-<tag>`, where a
 // successor passes the Steps of this worker's events while it drains (event-forwarder.ts), and
-// `<path>.<pid>.next`, renamed over the public path when the supervisor says take-over (rename is
+// `<path>.<pid>-<tag>.next`, renamed over the public path when the supervisor says take-over (rename is
 // atomic: Kong's next connect reaches this worker, never a missing file). On drain it stops
 // accepting, closes each connection with its last reply and exits once its events are done and
 // Kong has let go of its connections (or after the drain timeout).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { HardenedServer } from './hardened-server';
@@ -38,7 +39,8 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
     logger.error('no plugin loaded; this worker will not serve');
     process.exit(1);
   }
-  const privateSocket = `${opts.publicPath}.${process.pid}`;
+  // Unique even beside another container's workers on a shared socket volume (pids repeat there).
+  const privateSocket = `${opts.publicPath}.${process.pid}-${randomBytes(3).toString('hex')}`;
   const nextPath = `${privateSocket}.next`;
   const forwarded = new FramedListener(ps, privateSocket, opts.debug);
   const fromKong = new FramedListener(ps, nextPath, opts.debug);
@@ -54,14 +56,15 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
   }
   let metrics: http.Server | undefined;
   let draining = false;
-  const drain = () => {
+  /** `forSuccessor`: another worker took the path, so also wait until Kong has let go of this one's connections. */
+  const drain = (forSuccessor: boolean) => {
     if (draining) return;
     draining = true;
     metrics?.close();
     fromKong.drain();
     const deadline = Date.now() + opts.drainTimeoutSeconds * 1000;
     const poll = setInterval(() => {
-      const busy = ps.eventCount > 0 || fromKong.connectionCount > 0;
+      const busy = ps.eventCount > 0 || (forSuccessor && fromKong.connectionCount > 0);
       if (busy && Date.now() < deadline) return;
       clearInterval(poll);
       if (busy) logger.warn(`drain timeout: ${ps.eventCount} event(s) still open, ${fromKong.connectionCount} connection(s) closed unused`);
@@ -79,17 +82,17 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
       if (opts.metrics !== null) metrics = startMetrics(opts.metrics, logger, (opts.drainTimeoutSeconds + 5) * 1000);
       send({ type: 'serving' });
     } else if (msg.type === 'drain') {
-      drain();
+      drain(true);
     }
   });
   // The supervisor is gone: finish what this worker started; systemd or the container restarts the supervisor.
-  process.on('disconnect', drain);
+  process.on('disconnect', () => drain(false));
   // Reload is the supervisor's signal; a worker that gets one (a signal to the process group) carries on.
   process.on('SIGHUP', () => undefined);
+  // Stop: the events in flight are finished (bounded by the drain timeout), no new connection is taken.
   const stop = (signal: NodeJS.Signals) => {
-    logger.info(`${signal} received, stopping`);
-    ps.close();
-    void Promise.all([forwarded.close(), fromKong.close()]).then(() => process.exit(0));
+    logger.info(`${signal} received, finishing open events and stopping`);
+    drain(false);
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -19,16 +19,6 @@ function kongWorker(socketPath: string): RpcClient {
   return new RpcClient({ server: 'okta-jwt', worker: 0, socketPath, recorder: new RpcRecorder(() => 0), readTimeoutMs: 20_000, nextConnId: () => 0 });
 }
 
-/** Waits until a worker other than the active one is loaded and waiting (its line follows the active's "serving"). */
-async function standbyReady(gw: RestartGateway, activePid: number): Promise<void> {
-  let from = (await gw.waitForLine(new RegExp(`worker ${activePid} serving on`))).index;
-  for (;;) {
-    const { match, index } = await gw.waitForLine(/worker (\d+) ready/, from);
-    if (Number(match[1]) !== activePid) return;
-    from = index + 1;
-  }
-}
-
 function expectNothingUnauthenticatedProxied(gw: RestartGateway, sent: SentRequest[]): void {
   const forged = sent.filter((r) => !r.valid);
   expect(forged.length).to.be.greaterThan(0);
@@ -52,7 +42,7 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
 
   it('a killed worker is replaced by the standby already loaded: requests sent after the switch all succeed', async () => {
     const victim = await gw.servingPid();
-    await standbyReady(gw, victim);
+    await gw.waitForStandby(victim);
     expect((await send('GET', `${gw.proxyUrl}/echo/warm`, [['Authorization', `Bearer ${gw.valid}`]])).status).to.equal(200);
     const load = steadyLoad(gw, CLIENTS);
     await new Promise((r) => setTimeout(r, 300));
@@ -80,7 +70,7 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
 
   it('SIGHUP: a worker started from disk takes over, the old one finishes its events and exits; no valid request is refused', async () => {
     const old = await gw.servingPid();
-    await standbyReady(gw, old);
+    await gw.waitForStandby(old);
     expect((await send('GET', `${gw.proxyUrl}/echo/warm`, [['Authorization', `Bearer ${gw.valid}`]])).status).to.equal(200);
 
     // An event open on the old worker across the switch, as Kong leaves it between two PDK calls.

@@ -32,6 +32,8 @@ export interface RestartGateway {
   servingPid(): Promise<number>;
   /** Resolves with the first output line at or after `from` that matches. */
   waitForLine(pattern: RegExp, from?: number): Promise<{ line: string; index: number; match: RegExpMatchArray }>;
+  /** Under --supervise: waits until a worker other than the active one is loaded and waiting. */
+  waitForStandby(activePid: number): Promise<void>;
   /** Unauthenticated requests (steadyLoad's) that reached the upstream: must stay 0. */
   unauthenticatedUpstream(): number;
   close(): Promise<void>;
@@ -110,6 +112,15 @@ export async function startRestartGateway(options: RestartGatewayOptions): Promi
       lineWaiters.add(check);
       check();
     });
+  // A standby's "ready" line follows the active worker's "serving" line.
+  const waitForStandby = async (activePid: number) => {
+    let from = (await waitForLine(new RegExp(`worker ${activePid} serving on`))).index;
+    for (;;) {
+      const { match, index } = await waitForLine(/worker (\d+) ready/, from);
+      if (Number(match[1]) !== activePid) return;
+      from = index + 1;
+    }
+  };
   // Serving: the socket answers (the first incarnation may still be loading).
   for (;;) {
     const pid = await servingPid().catch(() => undefined);
@@ -125,6 +136,7 @@ export async function startRestartGateway(options: RestartGatewayOptions): Promi
     processPid: () => child.pid!,
     servingPid,
     waitForLine,
+    waitForStandby,
     unauthenticatedUpstream: () => started.echo.received().filter((r) => r.url.includes('/unauthenticated')).length,
     close: async () => {
       closing = true;
