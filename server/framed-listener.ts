@@ -48,6 +48,13 @@ export class FramedListener {
    * an event this process does not know is passed there (event-forwarder.ts).
    */
   predecessor?: string;
+  /**
+   * While draining: the private socket of the process that replaced this one. Every call on Kong's
+   * connections except a Step of this process's own events is passed there, so new requests and
+   * instances live in the new process only (answering "no plugin instance" here instead would send
+   * Kong back and forth between the two while its pool holds connections to both).
+   */
+  private successor?: string;
 
   /** `debug`: the log level is debug, so each call is logged (the line is not even built otherwise). */
   constructor(private readonly ps: HardenedServer, private readonly socketPath: string, private readonly debug = false) {
@@ -84,8 +91,9 @@ export class FramedListener {
    * (OpenResty checks then) and connects anew, to whichever process holds the path now. An idle
    * connection is left alone: closing it could race a call Kong is sending on it.
    */
-  drain(): void {
+  drain(successor?: string): void {
     this.draining = true;
+    this.successor = successor;
     this.server?.close();
   }
 
@@ -130,7 +138,8 @@ export class FramedListener {
           if (this.debug) this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
           conn.pending++;
           if (problem !== undefined) this.answerUndecodable(call, problem, reply);
-          else if (this.ownedElsewhere(call)) this.forward(call, frame, send, reply);
+          else if (this.ownedElsewhere(call)) this.forward(this.predecessor!, call, frame, send, reply);
+          else if (this.successor !== undefined && !this.ownEvent(call)) this.forward(this.successor, call, frame, send, reply);
           else this.dispatch(call, reply);
         }
       } catch (err) {
@@ -171,11 +180,21 @@ export class FramedListener {
     return eventId !== undefined && !this.ps.hasEvent(eventId);
   }
 
-  /** Relays the predecessor's reply as is; if it cannot answer, the request is refused (never left to Kong). */
-  private forward(call: RpcCall, frame: Uint8Array, send: (bytes: Uint8Array) => void, reply: Reply): void {
-    forwardCall(this.predecessor!, frame, FORWARD_TIMEOUT_MS).then(send, (err: Error) => {
-      this.logger.warn(`rpc: #${call.msgid} ${call.method}: the previous server did not answer (${err.message}); the request is refused`);
-      reply(call.msgid, undefined, this.ps.refuseEvent(eventIdOf(call)));
+  /** A Step of an event alive in this process. */
+  private ownEvent(call: RpcCall): boolean {
+    const eventId = call.method.startsWith('plugin.Step') ? eventIdOf(call) : undefined;
+    return eventId !== undefined && this.ps.hasEvent(eventId);
+  }
+
+  /**
+   * Relays the other process's reply as is. If it cannot answer, a request's call is refused (never
+   * left to Kong, which would proxy), any other call gets an error.
+   */
+  private forward(to: string, call: RpcCall, frame: Uint8Array, send: (bytes: Uint8Array) => void, reply: Reply): void {
+    forwardCall(to, frame, FORWARD_TIMEOUT_MS).then(send, (err: Error) => {
+      this.logger.warn(`rpc: #${call.msgid} ${call.method}: the other worker did not answer (${err.message})`);
+      if (call.method === 'plugin.HandleEvent' || call.method.startsWith('plugin.Step')) reply(call.msgid, undefined, this.ps.refuseEvent(eventIdOf(call)));
+      else reply(call.msgid, `the other worker did not answer: ${err.message}`);
     });
   }
 

@@ -85,7 +85,7 @@ export class Supervisor {
     if (worker === this.candidate) this.candidate = undefined;
     this.active = worker;
     this.send(worker, { type: 'take-over', predecessor: previous?.privateSocket });
-    if (previous !== undefined) this.send(previous, { type: 'drain' });
+    if (previous !== undefined) this.send(previous, { type: 'drain', successor: worker.privateSocket });
     // After an upgrade the standby runs the old code: replace it with one started from disk now.
     if (previous !== undefined && this.standby !== undefined) {
       this.standby.child.kill('SIGTERM');

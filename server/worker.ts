@@ -18,7 +18,7 @@ import type Server from 'kong-pdk/server';
 /** Set in a worker's environment by the supervisor. */
 export const WORKER_ENV = 'OKTA_JWT_PS_WORKER';
 
-export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain' };
+export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string };
 export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'serving' } | { type: 'drained'; events: number };
 
 export function isSupervisedWorker(): boolean {
@@ -57,11 +57,13 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
   let metrics: http.Server | undefined;
   let draining = false;
   /** `forSuccessor`: another worker took the path, so also wait until Kong has let go of this one's connections. */
-  const drain = (forSuccessor: boolean) => {
+  /** `successor`: the private socket of the worker that took the path (then also wait until Kong lets go of this one's connections). */
+  const drain = (successor?: string) => {
     if (draining) return;
     draining = true;
+    const forSuccessor = successor !== undefined;
     metrics?.close();
-    fromKong.drain();
+    fromKong.drain(successor);
     const deadline = Date.now() + opts.drainTimeoutSeconds * 1000;
     const poll = setInterval(() => {
       const busy = ps.eventCount > 0 || (forSuccessor && fromKong.connectionCount > 0);
@@ -82,17 +84,17 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
       if (opts.metrics !== null) metrics = startMetrics(opts.metrics, logger, (opts.drainTimeoutSeconds + 5) * 1000);
       send({ type: 'serving' });
     } else if (msg.type === 'drain') {
-      drain(true);
+      drain(msg.successor);
     }
   });
   // The supervisor is gone: finish what this worker started; systemd or the container restarts the supervisor.
-  process.on('disconnect', () => drain(false));
+  process.on('disconnect', () => drain());
   // Reload is the supervisor's signal; a worker that gets one (a signal to the process group) carries on.
   process.on('SIGHUP', () => undefined);
   // Stop: the events in flight are finished (bounded by the drain timeout), no new connection is taken.
   const stop = (signal: NodeJS.Signals) => {
     logger.info(`${signal} received, finishing open events and stopping`);
-    drain(false);
+    drain();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
