@@ -3,8 +3,9 @@
 // successor passes the Steps of this worker's events while it drains (event-forwarder.ts), and
 // `<path>.<pid>-<tag>.next`, renamed over the public path when the supervisor says take-over (rename is
 // atomic: Kong's next connect reaches this worker, never a missing file). On drain it stops
-// accepting, closes each connection with its last reply and exits once its events are done and
-// Kong has let go of its connections (or after the drain timeout).
+// accepting, passes every call but its own events' Steps to the new worker, closes each connection
+// with its last reply and exits once its events are done and Kong has let go of its connections
+// (or after the drain timeout).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
