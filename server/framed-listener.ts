@@ -15,7 +15,7 @@ import { decodeMessage } from './msgpack-decode';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import { printable, type HardenedServer } from './hardened-server';
 import { listenOwnerGroupOnly } from './socket-mode';
-import { forwardCall } from './event-forwarder';
+import { callOnce } from './call-once';
 
 type RpcMethod = (...args: unknown[]) => unknown;
 type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
@@ -45,7 +45,7 @@ export class FramedListener {
   private draining = false;
   /**
    * The private socket of the process this one replaced, while it finishes its events: a Step for
-   * an event this process does not know is passed there (event-forwarder.ts).
+   * an event this process does not know is passed there.
    */
   predecessor?: string;
   /**
@@ -191,7 +191,7 @@ export class FramedListener {
    * left to Kong, which would proxy), any other call gets an error.
    */
   private forward(to: string, call: RpcCall, frame: Uint8Array, send: (bytes: Uint8Array) => void, reply: Reply): void {
-    forwardCall(to, frame, FORWARD_TIMEOUT_MS).then(send, (err: Error) => {
+    callOnce(to, frame, FORWARD_TIMEOUT_MS).then(send, (err: Error) => {
       this.logger.warn(`rpc: #${call.msgid} ${call.method}: the other worker did not answer (${err.message})`);
       if (call.method === 'plugin.HandleEvent' || call.method.startsWith('plugin.Step')) reply(call.msgid, undefined, this.ps.refuseEvent(eventIdOf(call)));
       else reply(call.msgid, `the other worker did not answer: ${err.message}`);

@@ -1,6 +1,6 @@
 // A worker of the supervisor (supervisor.ts): today's server, started by the supervisor with an IPC
 // channel. It listens on two private sockets next to the public path: `<path>.<pid>-<tag>`, where a
-// successor passes the Steps of this worker's events while it drains (event-forwarder.ts), and
+// successor passes the Steps of this worker's events while it drains (framed-listener.ts), and
 // `<path>.<pid>-<tag>.next`, renamed over the public path when the supervisor says take-over (rename is
 // atomic: Kong's next connect reaches this worker, never a missing file). On drain it stops
 // accepting, passes every call but its own events' Steps to the new worker, closes each connection

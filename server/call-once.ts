@@ -1,12 +1,11 @@
-// Hands one RPC call to the plugin-server process that owns its event and brings back the reply.
-// During an upgrade the old worker still runs the events it started, but Kong takes any pooled
-// connection for each call (mp_rpc.lua connects per call), so the next Step of such an event often
-// reaches the new worker: that worker passes the call, byte for byte, to the old one's private socket.
+// One RPC call on a fresh connection to a plugin-server socket: the request frame out, the first
+// reply frame back. Used by `--health`, and by a worker passing a call, byte for byte, to the worker
+// that owns its event or that replaced it (framed-listener.ts).
 import net from 'node:net';
 import { FrameSplitter } from './msgpack-frames';
 
 /** Sends `frame` (one complete request) to the server on `socketPath`; resolves with its one reply frame. */
-export function forwardCall(socketPath: string, frame: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+export function callOnce(socketPath: string, frame: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     const splitter = new FrameSplitter();
