@@ -8,6 +8,11 @@ import { startRestartGateway, steadyLoad, type RestartGateway, type SentRequest 
 import { RpcClient } from '../../kong-double/msgpack-rpc-client';
 import { RpcRecorder } from '../../kong-double/recorder';
 import { send } from '../../support/http-client';
+import { askPluginInfo } from '../../../server/health';
+import { queryPlugins } from '../../kong-double/plugin-server';
+import { serverBinary } from '../../support/plugin-server/launch';
+import { repoRoot } from '../../support/repo-paths';
+import path from 'node:path';
 
 const CLIENTS = 4;
 
@@ -60,12 +65,18 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
     await new Promise((r) => setTimeout(r, 300));
     const sent = await load.stop();
     expect(await gw.servingPid()).to.equal(successor);
+    expect(await askPluginInfo({ socketPath: gw.socketPath, plugin: 'okta-jwt', timeoutMs: 10_000 })).to.equal('okta-jwt'); // --health
     expectNothingUnauthenticatedProxied(gw, sent);
     const validAfter = sent.filter((r) => r.valid && r.sentAt > switched);
     expect(validAfter.length).to.be.greaterThan(0);
     expect(validAfter.filter((r) => r.status !== 200).map((r) => r.status)).to.deep.equal([]);
     // Only requests in flight at the death or sent before the switch could be refused.
     expect(sent.filter((r) => r.valid && r.status !== 200 && r.doneAt > switched && r.sentAt > switched)).to.deep.equal([]);
+  });
+
+  it('answers the query command (--dump-all-plugins) and exits, never starting a supervisor', async () => {
+    const plugins = await queryPlugins([serverBinary('hardened'), '--supervise', '-d', path.join(repoRoot(), 'dist', 'plugins'), '--dump-all-plugins'], '3.9.3');
+    expect(plugins.map((p) => p.Name)).to.deep.equal(['okta-jwt']);
   });
 
   it('SIGHUP: a worker started from disk takes over, the old one finishes its events and exits; no valid request is refused', async () => {
