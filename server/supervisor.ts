@@ -20,6 +20,8 @@ interface Worker {
   child: ChildProcess;
   startedAt: number;
   privateSocket?: string;
+  /** The worker it took over from, told to drain once this one serves the path. */
+  replaces?: Worker;
 }
 
 /** A worker that dies sooner than this after its start counts as a crash loop (respawns back off). */
@@ -74,6 +76,9 @@ export class Supervisor {
     } else if (msg.type === 'serving') {
       this.logger.info(`worker ${pid} serving on ${this.opts.publicPath}`);
       this.servedInode = inodeOf(this.opts.publicPath);
+      // Only now: until the rename, Kong's new connections still reach the old worker's listener.
+      if (worker.replaces !== undefined) this.send(worker.replaces, { type: 'drain', successor: worker.privateSocket });
+      worker.replaces = undefined;
     } else if (msg.type === 'drained') {
       this.logger.info(`worker ${pid} drained (${msg.events} event(s) left open)`);
     }
@@ -84,8 +89,8 @@ export class Supervisor {
     if (worker === this.standby) this.standby = undefined;
     if (worker === this.candidate) this.candidate = undefined;
     this.active = worker;
+    worker.replaces = previous;
     this.send(worker, { type: 'take-over', predecessor: previous?.privateSocket });
-    if (previous !== undefined) this.send(previous, { type: 'drain', successor: worker.privateSocket });
     // After an upgrade the standby runs the old code: replace it with one started from disk now.
     if (previous !== undefined && this.standby !== undefined) {
       this.standby.child.kill('SIGTERM');
@@ -114,6 +119,8 @@ export class Supervisor {
       return;
     }
     if (worker !== this.active && worker !== this.standby && worker !== this.candidate) return; // a drained or replaced worker
+    // Died between take-over and serving: the worker it replaced must still go.
+    if (worker.replaces !== undefined) this.send(worker.replaces, { type: 'drain', successor: this.standby?.privateSocket });
     this.quickDeaths = Date.now() - worker.startedAt < STABLE_AFTER_MS ? this.quickDeaths + 1 : 0;
     if (worker === this.candidate) {
       this.candidate = undefined;
