@@ -14,6 +14,8 @@ import { FrameSplitter } from './msgpack-frames';
 import { decodeMessage } from './msgpack-decode';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import { printable, type HardenedServer } from './hardened-server';
+import { listenOwnerGroupOnly } from './socket-mode';
+import { callOnce } from './call-once';
 
 type RpcMethod = (...args: unknown[]) => unknown;
 type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
@@ -26,10 +28,33 @@ interface RpcCall {
   args: unknown;
 }
 
+interface Connection {
+  /** Calls received and not yet answered (Kong sends one at a time). */
+  pending: number;
+  /** The event of the last reply sent: Kong's next call is often its Step, on this same pooled connection. */
+  lastEvent?: number;
+}
+
+/** Bound on a call passed to the process that owns its event (Kong's own read timeout is 60 s). */
+const FORWARD_TIMEOUT_MS = 30_000;
+
 export class FramedListener {
   private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly sockets = new Map<net.Socket, Connection>();
   private readonly logger: Server.Logger;
+  private draining = false;
+  /**
+   * The private socket of the process this one replaced, while it finishes its events: a Step for
+   * an event this process does not know is passed there.
+   */
+  predecessor?: string;
+  /**
+   * While draining: the private socket of the process that replaced this one. Every call on Kong's
+   * connections except a Step of this process's own events is passed there, so new requests and
+   * instances live in the new process only (answering "no plugin instance" here instead would send
+   * Kong back and forth between the two while its pool holds connections to both).
+   */
+  private successor?: string;
 
   /** `debug`: the log level is debug, so each call is logged (the line is not even built otherwise). */
   constructor(private readonly ps: HardenedServer, private readonly socketPath: string, private readonly debug = false) {
@@ -43,7 +68,7 @@ export class FramedListener {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const server = net.createServer((socket) => this.accept(socket));
-    server.listen(this.socketPath);
+    listenOwnerGroupOnly(server, this.socketPath);
     this.logger.info('server started at', this.socketPath);
     this.server = server;
     return server;
@@ -55,21 +80,54 @@ export class FramedListener {
     if (!server) return Promise.resolve();
     return new Promise((resolve) => {
       server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
+      for (const s of this.sockets.keys()) s.destroy();
     });
   }
 
+  /**
+   * Stops accepting; from now on each connection is closed with the reply that leaves it with no
+   * call to answer and no open event (closing one whose event is open would race that event's next
+   * Step). The close goes out with the reply, so Kong sees it before pooling the connection again
+   * (OpenResty checks then) and connects anew, to whichever process holds the path now. An idle
+   * connection is left alone: closing it could race a call Kong is sending on it.
+   */
+  drain(successor?: string): void {
+    this.draining = true;
+    this.successor = successor;
+    this.server?.close();
+  }
+
+  /** Connections still open (a draining worker waits for Kong to use and release each). */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  private done(conn: Connection): boolean {
+    return conn.pending === 0 && (conn.lastEvent === undefined || !this.ps.hasEvent(conn.lastEvent));
+  }
+
   private accept(socket: net.Socket): void {
-    this.sockets.add(socket);
+    const conn: Connection = { pending: 0 };
+    this.sockets.set(socket, conn);
     socket.on('close', () => this.sockets.delete(socket));
     // A peer that vanishes (Kong worker killed) must not crash the server through an 'error' without listener.
     socket.on('error', (err) => this.logger.debug(`connection error: ${err.message}`));
     // One encoder per connection, as the stock listener: encode() copies out of its reused buffer.
     const encoder = new kongPdkMsgpack.Encoder();
     // Replies to calls that finish after the peer left are dropped.
-    const reply: Reply = (msgid, error, result) => {
-      if (socket.writable) socket.write(encodeReply(encoder, msgid, error, result, this.logger));
+    const send = (bytes: Uint8Array, eventId?: number) => {
+      conn.pending--;
+      conn.lastEvent = eventId;
+      if (!socket.writable) return;
+      socket.write(bytes);
+      // Closed in the same turn as the reply is handed to the kernel: the close reaches Kong with
+      // the reply, and OpenResty checks for it before it pools the connection again.
+      if (this.draining && this.done(conn)) {
+        if (socket.writableLength === 0) socket.destroy();
+        else socket.end();
+      }
     };
+    const reply: Reply = (msgid, error, result) => send(encodeReply(encoder, msgid, error, result, this.logger), eventOfReply(result));
 
     const splitter = new FrameSplitter();
     socket.on('data', (chunk: Buffer) => {
@@ -78,8 +136,11 @@ export class FramedListener {
           const { value, problem } = decodeMessage(frame);
           const call = asCall(value);
           if (this.debug) this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
-          if (problem === undefined) this.dispatch(call, reply);
-          else this.answerUndecodable(call, problem, reply);
+          conn.pending++;
+          if (problem !== undefined) this.answerUndecodable(call, problem, reply);
+          else if (this.ownedElsewhere(call)) this.forward(this.predecessor!, call, frame, send, reply);
+          else if (this.successor !== undefined && !this.ownEvent(call)) this.forward(this.successor, call, frame, send, reply);
+          else this.dispatch(call, reply);
         }
       } catch (err) {
         // Only bytes Kong never writes get here (no MessagePack, or not a call): the stream cannot be trusted.
@@ -112,6 +173,31 @@ export class FramedListener {
     Promise.resolve(result).then((value) => reply(msgid, undefined, value), failed);
   }
 
+  /** A Step of an event this process does not know, while the process it replaced may still run it. */
+  private ownedElsewhere(call: RpcCall): boolean {
+    if (this.predecessor === undefined || !call.method.startsWith('plugin.Step')) return false;
+    const eventId = eventIdOf(call);
+    return eventId !== undefined && !this.ps.hasEvent(eventId);
+  }
+
+  /** A Step of an event alive in this process. */
+  private ownEvent(call: RpcCall): boolean {
+    const eventId = call.method.startsWith('plugin.Step') ? eventIdOf(call) : undefined;
+    return eventId !== undefined && this.ps.hasEvent(eventId);
+  }
+
+  /**
+   * Relays the other process's reply as is. If it cannot answer, a request's call is refused (never
+   * left to Kong, which would proxy), any other call gets an error.
+   */
+  private forward(to: string, call: RpcCall, frame: Uint8Array, send: (bytes: Uint8Array) => void, reply: Reply): void {
+    callOnce(to, frame, FORWARD_TIMEOUT_MS).then(send, (err: Error) => {
+      this.logger.warn(`rpc: #${call.msgid} ${call.method}: the other worker did not answer (${err.message})`);
+      if (call.method === 'plugin.HandleEvent' || call.method.startsWith('plugin.Step')) reply(call.msgid, undefined, this.ps.refuseEvent(eventIdOf(call)));
+      else reply(call.msgid, `the other worker did not answer: ${err.message}`);
+    });
+  }
+
   /**
    * A call with a part that could not be decoded. If it belongs to a request (HandleEvent, Step*),
    * Kong is running that request's access phase and waits for the next PDK call: it gets
@@ -122,10 +208,21 @@ export class FramedListener {
     this.logger.error(`rpc: #${call.msgid} ${call.method}: ${problem}; the request is refused`);
     const name = call.method.startsWith('plugin.') ? call.method.slice('plugin.'.length) : '';
     if (name !== 'HandleEvent' && !name.startsWith('Step')) return reply(call.msgid, `${call.method}: ${problem}`);
-    const param: unknown = Array.isArray(call.args) ? call.args[0] : undefined;
-    const eventId = name !== 'HandleEvent' && param !== null && typeof param === 'object' ? (param as { EventId?: unknown }).EventId : undefined;
-    reply(call.msgid, undefined, this.ps.refuseEvent(typeof eventId === 'number' ? eventId : undefined));
+    reply(call.msgid, undefined, this.ps.refuseEvent(name === 'HandleEvent' ? undefined : eventIdOf(call)));
   }
+}
+
+/** The EventId a HandleEvent or Step reply carries. */
+function eventOfReply(result: unknown): number | undefined {
+  const eventId = result !== null && typeof result === 'object' ? (result as { EventId?: unknown }).EventId : undefined;
+  return typeof eventId === 'number' ? eventId : undefined;
+}
+
+/** The EventId of a Step call, if it has a numeric one. */
+function eventIdOf(call: RpcCall): number | undefined {
+  const param: unknown = Array.isArray(call.args) ? call.args[0] : undefined;
+  const eventId = param !== null && typeof param === 'object' ? (param as { EventId?: unknown }).EventId : undefined;
+  return typeof eventId === 'number' ? eventId : undefined;
 }
 
 function asCall(value: unknown): RpcCall {

@@ -10,6 +10,7 @@ import type { Instance } from 'kong-pdk/lib/mod';
 import { EventExchange, eventPdk, TERMINAL_METHODS } from './pdk-bridge';
 import type { ServerSettings } from './settings';
 import { withEntityChecks } from './plugin-info';
+import { firstIdOfThisProcess } from './unique-ids';
 
 const RET = 'ret';
 
@@ -31,6 +32,7 @@ export class HardenedServer extends Server {
 
   constructor(pluginDir: string | undefined, logger: Server.Logger, private readonly settings: ServerSettings) {
     super(pluginDir, logger, settings.instanceTtlSeconds);
+    this.countIdsFrom(firstIdOfThisProcess());
     const shortestTtlMs = Math.min(settings.instanceTtlSeconds, settings.eventTtlSeconds) * 1000;
     this.housekeeping = setInterval(() => this.sweep(), Math.min(Math.max(shortestTtlMs / 4, 50), 10_000));
     // Never what keeps the process alive (the listening socket does; dump mode must exit).
@@ -75,7 +77,9 @@ export class HardenedServer extends Server {
   protected override async step(data: { EventId: number; Data?: unknown }, isError: boolean): Promise<Server.EventReply> {
     const eid = data.EventId;
     const exchange = this.events.get(eid) as EventExchange | undefined;
-    if (exchange === undefined) throw new this.Error(`event id ${eid} not found`);
+    // Only an event of a process that died or was replaced can be unknown here (Kong sends no Step
+    // after "ret" or exit): the request is refused, not left to Kong, which would proxy it.
+    if (exchange === undefined) return this.refuseEvent(eid);
     this.lastActivity.set(eid, Date.now());
     exchange.toHandler.put(isError ? [undefined, data.Data] : [data.Data, undefined]);
     return this.settle({ Data: await exchange.fromHandler.take(), EventId: eid });
@@ -101,6 +105,25 @@ export class HardenedServer extends Server {
     this.events.delete(eid);
     this.lastActivity.delete(eid);
     return { EventId: eid, Data: { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] } };
+  }
+
+  /**
+   * Kong keeps the ids it got from a server that died or was replaced: a successor must never answer
+   * them with another configuration's instance or another request's event (unique-ids.ts). A standby
+   * calls this again when it starts serving. Lower-case: not callable over RPC.
+   */
+  countIdsFrom(first: number): void {
+    this.instanceID = this.eventID = first;
+  }
+
+  /** Whether the event is alive in this process (lower-case: not callable over RPC). */
+  hasEvent(eventId: number): boolean {
+    return this.events.has(eventId);
+  }
+
+  /** Events alive in this process: a draining worker exits when none is left. */
+  get eventCount(): number {
+    return this.events.size;
   }
 
   /** JS-only RPC method. */

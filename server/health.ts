@@ -2,11 +2,10 @@
 // cheapest RPC Kong itself sends (`plugin.GetPluginInfo`, no instance, no request state). A socket
 // file alone proves nothing: the check passes only when the server answers with the plugin's name.
 // For container healthchecks and supervisors; takes the start command's flags (-d and -v ignored).
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
-import { FrameSplitter } from './msgpack-frames';
+import { callOnce } from './call-once';
 
 export interface HealthOptions {
   socketPath: string;
@@ -36,34 +35,13 @@ export function parseHealthArgs(argv: string[]): HealthOptions {
 }
 
 /** Resolves with the name the server reports for the plugin; rejects on any failure or after timeoutMs. */
-export function askPluginInfo(opts: HealthOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(opts.socketPath);
-    const splitter = new FrameSplitter();
-    const done = (err: Error | null, name?: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(name!);
-    };
-    const timer = setTimeout(() => done(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    socket.once('connect', () => socket.write(kongPdkMsgpack.encode([0, 1, 'plugin.GetPluginInfo', [opts.plugin]])));
-    socket.on('error', (err) => done(err));
-    socket.on('close', () => done(new Error('connection closed without an answer')));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        const [frame] = splitter.push(chunk);
-        if (frame === undefined) return;
-        const [type, msgid, error, result] = kongPdkMsgpack.decode(frame) as [number, number, unknown, { Name?: unknown } | null];
-        if (type !== 1 || msgid !== 1) done(new Error('the answer is not a reply to the request'));
-        else if (error !== null && error !== undefined) done(new Error(`the server answered: ${String(error)}`));
-        else if (result?.Name !== opts.plugin) done(new Error(`the server does not serve ${opts.plugin}`));
-        else done(null, opts.plugin);
-      } catch (err) {
-        done(err as Error);
-      }
-    });
-  });
+export async function askPluginInfo(opts: HealthOptions): Promise<string> {
+  const frame = await callOnce(opts.socketPath, kongPdkMsgpack.encode([0, 1, 'plugin.GetPluginInfo', [opts.plugin]]), opts.timeoutMs);
+  const [type, msgid, error, result] = kongPdkMsgpack.decode(frame) as [number, number, unknown, { Name?: unknown } | null];
+  if (type !== 1 || msgid !== 1) throw new Error('the answer is not a reply to the request');
+  if (error !== null && error !== undefined) throw new Error(`the server answered: ${String(error)}`);
+  if (result?.Name !== opts.plugin) throw new Error(`the server does not serve ${opts.plugin}`);
+  return opts.plugin;
 }
 
 /** Runs the check and exits: 0 healthy, 1 not (the reason on stderr), 2 bad arguments. */

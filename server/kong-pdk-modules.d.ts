@@ -55,6 +55,7 @@ declare module 'kong-pdk/server' {
     /** Per event, whatever the event core keeps (HardenedServer: an EventExchange). */
     protected readonly events: Map<number, unknown>;
     protected eventID: number;
+    protected instanceID: number;
     protected clearExpiredPluginsTimer: NodeJS.Timeout | undefined;
     protected clearExpiredPlugins(ttl: number): NodeJS.Timeout | undefined;
     /** PluginServerError: Kong matches the text of its messages ("no plugin instance"). */

@@ -4,7 +4,9 @@
 // Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
 // loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
 // instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0; `--metrics ADDR` /
-// OKTA_JWT_METRICS_ADDR serve Prometheus metrics (metrics-endpoint.ts).
+// OKTA_JWT_METRICS_ADDR serve Prometheus metrics (metrics-endpoint.ts); `--supervise` runs a
+// supervisor with an active and a standby worker, for restarts and upgrades in milliseconds
+// (supervisor.ts, worker.ts). The query command (--dump-*) never supervises.
 import './without-ts-node';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,10 @@ import { healthMain } from './health';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import { takeMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics } from './metrics-endpoint';
+import { Supervisor } from './supervisor';
+import { isSupervisedWorker, serveAsWorker } from './worker';
+
+const SUPERVISE_FLAG = '--supervise';
 
 export function main(): void {
   // Taken out of argv first: a healthcheck may repeat the start command's flags, and neither
@@ -32,6 +38,7 @@ export function main(): void {
   if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
   // kong-pdk's parser would print kong-pdk's own version.
   if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
+  const supervise = takeFlag(process.argv, SUPERVISE_FLAG);
   const opts = parse();
   const logger = stderrLogger(opts.logLevel);
   // The stock server resolves a relative directory against its own install folder and finds nothing.
@@ -48,10 +55,27 @@ export function main(): void {
       logger.error(err.message);
       process.exitCode = 1;
     });
+  } else if (supervise) {
+    const workerArgs = process.argv.slice(2);
+    if (metricsAddress !== null) workerArgs.push('--metrics', `${metricsAddress.host.includes(':') ? `[${metricsAddress.host}]` : metricsAddress.host}:${metricsAddress.port}`);
+    new Supervisor({ script: process.argv[1]!, args: workerArgs, publicPath: socketPath(opts) }, logger).start();
+  } else if (isSupervisedWorker()) {
+    const ps = new HardenedServer(pluginsDir, logger, settings);
+    serveAsWorker(ps, { publicPath: socketPath(opts), debug: opts.logLevel === 'debug', drainTimeoutSeconds: settings.drainTimeoutSeconds, metrics: metricsAddress }, logger);
   } else {
     if (metricsAddress !== null) startMetrics(metricsAddress, logger);
     serve(opts, pluginsDir, settings, logger);
   }
+}
+
+const socketPath = (opts: CliOptions) => path.join(opts.kongPrefix, opts.sockName);
+
+/** Removes a boolean flag kong-pdk's parser does not know; true when it was there. */
+function takeFlag(argv: string[], flag: string): boolean {
+  const at = argv.indexOf(flag);
+  if (at < 0) return false;
+  argv.splice(at, 1);
+  return true;
 }
 
 /** okta-jwt's version: package.json (its only place), two folders above dist/server/ in every layout. */
@@ -80,7 +104,7 @@ async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettin
 
 function serve(opts: CliOptions, pluginsDir: string, settings: ServerSettings, logger: Logger): void {
   const ps = new HardenedServer(pluginsDir, logger, settings);
-  const listener = new FramedListener(ps, path.join(opts.kongPrefix, opts.sockName), opts.logLevel === 'debug');
+  const listener = new FramedListener(ps, socketPath(opts), opts.logLevel === 'debug');
   listener.serve().on('error', (err) => {
     logger.error(`cannot listen: ${err.message}`);
     process.exit(1);

@@ -7,6 +7,8 @@ export interface ServerSettings {
   instanceTtlSeconds: number;
   /** Seconds an event may wait without any Step from Kong before it is dropped (Kong gave up on it). */
   eventTtlSeconds: number;
+  /** Under --supervise: seconds a replaced worker may take to finish its events before it exits anyway. */
+  drainTimeoutSeconds: number;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -14,12 +16,15 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   instanceTtlSeconds: 60,
   // Twice OpenResty's default 60 s socket timeout: Kong has abandoned any event idle this long.
   eventTtlSeconds: 120,
+  // Kong's events last milliseconds; one that has not finished in this long is abandoned.
+  drainTimeoutSeconds: 30,
 };
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
   return {
     instanceTtlSeconds: positiveSeconds(env, 'OKTA_JWT_PS_INSTANCE_TTL', DEFAULT_SETTINGS.instanceTtlSeconds),
     eventTtlSeconds: positiveSeconds(env, 'OKTA_JWT_PS_EVENT_TTL', DEFAULT_SETTINGS.eventTtlSeconds),
+    drainTimeoutSeconds: positiveSeconds(env, 'OKTA_JWT_PS_DRAIN_TIMEOUT', DEFAULT_SETTINGS.drainTimeoutSeconds),
   };
 }
 

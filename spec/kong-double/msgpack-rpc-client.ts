@@ -2,6 +2,10 @@
 // Each call takes an idle pooled connection (or opens one), sends the whole request in ONE write,
 // reads until one complete reply (skipping [2,…] notifications), checks type and msgid, then returns
 // the connection to the keep-alive pool. Never more than one request per connection at a time.
+// The pool is OpenResty's cosocket pool: per socket path, not per event (the HandleEvent and Steps of
+// one event may each take a different connection), last returned first taken, and a connection the
+// peer closed while it sat idle is dropped, never handed out (after a rename over the path, old and
+// new processes' connections share the pool until the old ones close).
 import net from 'node:net';
 import { decode } from '@msgpack/msgpack';
 import { encodeKong } from './kong-msgpack';
@@ -40,7 +44,7 @@ export class RpcClient {
   constructor(private readonly opts: RpcClientOptions) {}
 
   async call(method: string, param: unknown): Promise<unknown> {
-    const conn = this.idle.pop() ?? (await this.connect());
+    const conn = this.takeIdle() ?? (await this.connect());
     const msgid = ++this.msgid;
     const raw = encodeKong([0, msgid, method, [param]]);
     this.opts.recorder.record({ ...this.tag(conn), dir: 'kong->ps', msgid, method, frame: [0, msgid, method, [param]], raw });
@@ -48,12 +52,33 @@ export class RpcClient {
       if (conn.closed) throw new RpcTransportError('closed');
       conn.socket.write(raw);
       const reply = await this.readReply(conn, msgid, method);
-      this.idle.push(conn);
+      this.release(conn);
       return reply;
     } catch (err) {
       this.discard(conn);
       throw err;
     }
+  }
+
+  /**
+   * setkeepalive: OpenResty pools the connection unless the peer has closed it (it peeks at the
+   * socket). A close sent with the reply is only seen here once the event loop has read past the
+   * reply, so the connection joins the pool after that turn, if the peer has not closed it.
+   */
+  private release(conn: PooledConn): void {
+    setImmediate(() => {
+      if (conn.closed) this.discard(conn);
+      else this.idle.push(conn);
+    });
+  }
+
+  /** The last connection returned to the pool that the peer has not closed. */
+  private takeIdle(): PooledConn | undefined {
+    for (let conn = this.idle.pop(); conn !== undefined; conn = this.idle.pop()) {
+      if (!conn.closed) return conn;
+      this.discard(conn);
+    }
+    return undefined;
   }
 
   /** Closes every pooled connection (used on shutdown and when the server goes away). */
@@ -83,6 +108,12 @@ export class RpcClient {
       socket.on('data', (chunk: Buffer) => {
         conn.buffer = conn.buffer.length ? Buffer.concat([conn.buffer, chunk]) : chunk;
         conn.onData?.();
+      });
+      // The peer closed its side: OpenResty drops such a connection from the pool.
+      socket.on('end', () => {
+        conn.closed = true;
+        conn.onData?.();
+        if (this.idle.includes(conn)) this.discard(conn);
       });
       socket.on('close', () => {
         conn.closed = true;

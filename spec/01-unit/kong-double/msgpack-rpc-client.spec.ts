@@ -89,8 +89,26 @@ describe('kong-double RpcClient (Kong side of mp_rpc)', () => {
       const rec = new RpcRecorder(() => 0);
       const c = client(p.socketPath, rec);
       expect(await c.call('plugin.HandleEvent', {})).to.equal(1);
+      await new Promise((r) => setImmediate(r)); // back in the pool once the loop has read past the reply
       expect(await c.call('plugin.HandleEvent', {})).to.equal(2);
       expect(new Set(rec.frames.map((f) => f.conn)).size).to.equal(1);
+      c.closeAll();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('never hands out a pooled connection the peer closed with its reply (OpenResty checks before pooling); the next call connects anew', async () => {
+    // A draining plugin server closes each connection together with its last reply.
+    const p = await peer((req, s) => {
+      s.write(encode([1, req[1], null, req[1]]));
+      s.destroy();
+    });
+    try {
+      const rec = new RpcRecorder(() => 0);
+      const c = client(p.socketPath, rec);
+      for (let i = 1; i <= 5; i++) expect(await c.call('plugin.HandleEvent', {})).to.equal(i);
+      expect(new Set(rec.frames.map((f) => f.conn)).size).to.equal(5);
       c.closeAll();
     } finally {
       await p.close();

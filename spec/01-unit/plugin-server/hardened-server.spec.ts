@@ -18,6 +18,9 @@ interface Rpc {
 
 const PROBE_DIR = fixtureDir('probe');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const REFUSAL = (eventId: number) => ({ EventId: eventId, Data: { Method: 'kong.response.exit', Args: [500, { message: 'An unexpected error occurred' }] } });
+const isRefusal = (r: unknown) => JSON.stringify(r).includes('An unexpected error occurred');
+const isStepError = (r: unknown) => /event id \d+ not found/.test(JSON.stringify(r));
 
 describe('plugin server: event and instance state (HardenedServer in-process)', () => {
   const made: Server[] = [];
@@ -90,15 +93,30 @@ describe('plugin server: event and instance state (HardenedServer in-process)', 
     expect((await ps.GetServerStats()).Events).to.equal(0);
   });
 
-  it('drops an event Kong leaves unanswered longer than the event TTL; a late Step then gets "event id N not found"', async () => {
+  it('drops an event Kong leaves unanswered longer than the event TTL; a late Step is then refused (kong.response.exit 500)', async () => {
     const ps = hardened({ eventTtlSeconds: 0.2 });
     const first = await ps.HandleEvent({ InstanceId: await start(ps, 'wait-for-kong'), EventName: 'access' });
     await sleep(450);
     expect((await ps.GetServerStats()).Events).to.equal(0);
     expect(logLines.join('')).to.match(/\[warn\] dropped 1 event\(s\) Kong left unanswered for 0.2 s/);
-    let error: Error | undefined;
-    await ps.Step({ EventId: first.EventId }).catch((e: Error) => (error = e));
-    expect(error?.message).to.equal(`event id ${first.EventId} not found`);
+    expect(await ps.Step({ EventId: first.EventId })).to.deep.equal(REFUSAL(first.EventId));
+  });
+
+  it('refuses a Step for an event it never started (one of a server that died): Kong would proxy on an error reply', async () => {
+    const ps = hardened();
+    expect(await ps.Step({ EventId: 99 })).to.deep.equal(REFUSAL(99));
+    expect((await ps.GetServerStats()).Events).to.equal(0);
+  });
+
+  it('hands out instance and event ids above every id of a server that ran before it on the socket', async () => {
+    const before = new Date('2026-01-01T00:00:00Z').getTime();
+    const earlier = hardened();
+    earlier.countIdsFrom(before * 1000);
+    const earlierIds = [await start(earlier, 'noop'), (await earlier.HandleEvent({ InstanceId: await start(earlier, 'noop'), EventName: 'access' })).EventId];
+    const later = hardened();
+    const id = await start(later, 'noop');
+    expect(id).to.be.greaterThan(Math.max(...earlierIds)).and.below(Number.MAX_SAFE_INTEGER);
+    expect((await later.HandleEvent({ InstanceId: id, EventName: 'access' })).EventId).to.be.greaterThan(Math.max(...earlierIds));
   });
 
   it('keeps an event whose steps each come within the event TTL, however long the whole event takes', async () => {
@@ -146,10 +164,14 @@ describe('plugin server: event and instance state (HardenedServer in-process)', 
       await record(ps.CloseInstance(inst.Id));
       return out;
     }
-    const ours = await transcript(hardened());
+    const numberedAsStock = hardened();
+    numberedAsStock.countIdsFrom(0);
+    const ours = await transcript(numberedAsStock);
     const theirs = await transcript(stock());
-    expect(ours).to.deep.equal(theirs);
+    // One deliberate difference: an unknown event is refused (Kong proxies after an error reply).
+    expect(ours).to.deep.include(REFUSAL(99));
+    expect(theirs).to.deep.include({ error: 'event id 99 not found' });
+    expect(ours.filter((r) => !isRefusal(r))).to.deep.equal(theirs.filter((r) => !isStepError(r)));
     expect(ours).to.deep.include({ error: 'no plugin instance #42' });
-    expect(ours).to.deep.include({ error: 'event id 99 not found' });
   });
 });

@@ -173,7 +173,9 @@ function requestedPdkMethod(dir: string, frame: unknown[]): string | undefined {
  * JSON are reduced to their shape).
  */
 export function signature(dir: string, method: string, frame: unknown[], ports: number[], previousPdk?: string): string {
-  const body = dir === 'kong->ps' ? (frame[3] as unknown[])[0] : { err: frame[2], result: frame[3] };
+  // Instance ids are process-specific (the server counts from its start time), in error texts too.
+  const err = typeof frame[2] === 'string' ? frame[2].replace(/^no plugin instance #\d+$/, 'no plugin instance #<id>') : frame[2];
+  const body = dir === 'kong->ps' ? (frame[3] as unknown[])[0] : { err, result: frame[3] };
   let shown: unknown = body;
   const step = body as { Data?: unknown };
   if (dir === 'kong->ps' && previousPdk && 'Data' in step) {

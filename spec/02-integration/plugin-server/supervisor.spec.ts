@@ -1,0 +1,124 @@
+// okta-jwt-pluginserver --supervise beside the Kong double, restarted 100 ms after it exits as systemd
+// or compose would: a crash of the active worker is covered by the standby that already holds a
+// loaded server, and SIGHUP replaces the code without refusing a valid request. Kong's pool is
+// modelled: each RPC of an event may take any pooled connection, so an event's Steps may reach the
+// new worker, which passes them to the old one. Counts and order are asserted, never durations.
+import { expect } from 'chai';
+import { startRestartGateway, steadyLoad, type RestartGateway, type SentRequest } from '../../support/plugin-server/restart-gateway';
+import { RpcClient } from '../../kong-double/msgpack-rpc-client';
+import { RpcRecorder } from '../../kong-double/recorder';
+import { send } from '../../support/http-client';
+import { askPluginInfo } from '../../../server/health';
+import { queryPlugins } from '../../kong-double/plugin-server';
+import { serverBinary } from '../../support/plugin-server/launch';
+import { repoRoot } from '../../support/repo-paths';
+import path from 'node:path';
+
+const CLIENTS = 4;
+
+type EventReply = { EventId: number; Data: 'ret' | { Method: string; Args: unknown[] } };
+/** What Kong answers to the PDK calls okta-jwt makes for a request without a token. */
+const KONG_ANSWERS: Record<string, unknown> = { 'kong.request.get_path_with_query': '/echo/x', 'kong.request.get_method': 'GET' };
+
+function kongWorker(socketPath: string): RpcClient {
+  return new RpcClient({ server: 'okta-jwt', worker: 0, socketPath, recorder: new RpcRecorder(() => 0), readTimeoutMs: 20_000, nextConnId: () => 0 });
+}
+
+function expectNothingUnauthenticatedProxied(gw: RestartGateway, sent: SentRequest[]): void {
+  const forged = sent.filter((r) => !r.valid);
+  expect(forged.length).to.be.greaterThan(0);
+  expect(forged.filter((r) => r.status !== 0 && r.status < 400).map((r) => r.status)).to.deep.equal([]);
+  expect(gw.unauthenticatedUpstream()).to.equal(0);
+}
+
+describe('plugin server: --supervise keeps a standby for crashes and upgrades', function () {
+  this.timeout(120_000);
+  let gw: RestartGateway;
+
+  before(async () => {
+    // Connections Kong leaves unused in its pool keep the old worker until the drain timeout.
+    gw = await startRestartGateway({ supervise: true, drainTimeoutSeconds: 5 });
+  });
+  after(() => gw?.close());
+  afterEach(function () {
+    // The supervisor's and workers' log is the story of a failed switch.
+    if (this.currentTest?.state === 'failed') process.stderr.write(`plugin-server output:\n${gw.output.slice(-60).join('\n')}\n`);
+  });
+
+  it('a killed worker is replaced by the standby already loaded: requests sent after the switch all succeed', async () => {
+    const victim = await gw.servingPid();
+    await gw.waitForStandby(victim);
+    expect((await send('GET', `${gw.proxyUrl}/echo/warm`, [['Authorization', `Bearer ${gw.valid}`]])).status).to.equal(200);
+    const load = steadyLoad(gw, CLIENTS);
+    await new Promise((r) => setTimeout(r, 300));
+    const from = gw.output.length;
+    process.kill(victim, 'SIGKILL');
+    const death = await gw.waitForLine(new RegExp(`worker ${victim} ended \\(signal SIGKILL\\)`), from);
+    // The standby held a loaded server when the active one died: no process start in between.
+    expect(death.line).to.match(/; worker \d+ takes over$/);
+    const successor = Number(death.line.match(/worker (\d+) takes over/)![1]);
+    await gw.waitForLine(new RegExp(`worker ${successor} serving on`), death.index);
+    const switched = performance.now();
+    // The first request after the switch: "no plugin instance" → StartInstance on the new worker, then 200.
+    const first = await send('GET', `${gw.proxyUrl}/echo/after`, [['Authorization', `Bearer ${gw.valid}`]]);
+    expect(first.status, first.text).to.equal(200);
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = await load.stop();
+    expect(await gw.servingPid()).to.equal(successor);
+    expect(await askPluginInfo({ socketPath: gw.socketPath, plugin: 'okta-jwt', timeoutMs: 10_000 })).to.equal('okta-jwt'); // --health
+    expectNothingUnauthenticatedProxied(gw, sent);
+    const validAfter = sent.filter((r) => r.valid && r.sentAt > switched);
+    expect(validAfter.length).to.be.greaterThan(0);
+    expect(validAfter.filter((r) => r.status !== 200).map((r) => r.status)).to.deep.equal([]);
+    // Only requests in flight at the death or sent before the switch could be refused.
+    expect(sent.filter((r) => r.valid && r.status !== 200 && r.doneAt > switched && r.sentAt > switched)).to.deep.equal([]);
+  });
+
+  it('answers the query command (--dump-all-plugins) and exits, never starting a supervisor', async () => {
+    const plugins = await queryPlugins([serverBinary('hardened'), '--supervise', '-d', path.join(repoRoot(), 'dist', 'plugins'), '--dump-all-plugins'], '3.9.3');
+    expect(plugins.map((p) => p.Name)).to.deep.equal(['okta-jwt']);
+  });
+
+  it('SIGHUP: a worker started from disk takes over, the old one finishes its events and exits; no valid request is refused', async () => {
+    const old = await gw.servingPid();
+    await gw.waitForStandby(old);
+    expect((await send('GET', `${gw.proxyUrl}/echo/warm`, [['Authorization', `Bearer ${gw.valid}`]])).status).to.equal(200);
+
+    // An event open on the old worker across the switch, as Kong leaves it between two PDK calls.
+    const before = kongWorker(gw.socketPath);
+    const instance = (await before.call('plugin.StartInstance', { Name: 'okta-jwt', Config: JSON.stringify({ issuer: 'https://example.okta.com/oauth2/default', audiences: ['api://x'], __seq__: 1 }) })) as { Id: number };
+    const open = (await before.call('plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' })) as { EventId: number; Data: { Method: string } };
+    expect(open.Data.Method).to.equal('kong.request.get_headers');
+
+    const load = steadyLoad(gw, CLIENTS);
+    await new Promise((r) => setTimeout(r, 300));
+    const from = gw.output.length;
+    process.kill(gw.processPid(), 'SIGHUP');
+    const serving = await gw.waitForLine(/worker (\d+) serving on/, from);
+    const switched = performance.now();
+    const successor = Number(serving.match[1]);
+    expect(successor).to.not.equal(old);
+    // New connections reach the new worker; the open event's next Step on one of them is passed to the old worker.
+    expect(await gw.servingPid()).to.equal(successor);
+    const after = kongWorker(gw.socketPath);
+    let reply = (await after.call('plugin.StepMultiMap', { EventId: open.EventId, Data: {} })) as EventReply;
+    for (let calls = 0; reply.Data !== 'ret' && reply.Data.Method !== 'kong.response.exit' && calls < 10; calls++) {
+      reply = (await after.call('plugin.Step', { EventId: open.EventId, Data: KONG_ANSWERS[reply.Data.Method] })) as EventReply;
+    }
+    // The old worker's okta-jwt finishing the request it started ("no token": 401), not a refusal (500).
+    expect(reply.Data).to.have.property('Method', 'kong.response.exit');
+    expect((reply.Data as { Args: unknown[] }).Args[0]).to.equal(401);
+    const drained = await gw.waitForLine(new RegExp(`worker ${old} drained`), from);
+    expect(drained.line).to.include('(0 event(s) left open)');
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = await load.stop();
+    before.closeAll();
+    after.closeAll();
+
+    expectNothingUnauthenticatedProxied(gw, sent);
+    const valid = sent.filter((r) => r.valid);
+    expect(valid.filter((r) => r.sentAt > switched).length).to.be.greaterThan(0);
+    expect(valid.filter((r) => r.status !== 200).map((r) => r.status)).to.deep.equal([]);
+    expect(() => process.kill(old, 0)).to.throw(); // exited
+  });
+});
