@@ -1,6 +1,9 @@
 // Key sets through the gateway, with the dev issuer driven over HTTP (spec/support/issuer-control.ts),
 // so they run against the double and a real Kong alike: rotation, an issuer outage with keys cached
-// and without, a flood of unknown kids.
+// and without, a flood of unknown kids. Each scenario uses an authorization server of its own: the
+// plugin server lives for the whole run (as under Kong) and keeps every key set it fetched, so
+// rotating, retiring or breaking the suite's default issuer here would change what later specs see.
+import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { startGateway, type Gateway } from '../../support/gateway';
 import { bearer, get } from '../../support/http-client';
@@ -18,16 +21,15 @@ describe('key sets through the gateway', function () {
   before(async function () {
     this.timeout(60000);
     gw = await startGateway();
-    issuer = gw.issuerControl;
   });
   after(async () => gw?.close());
   beforeEach(async () => {
-    await issuer.setFault(null);
+    issuer = await gw.issuerControl.authServer(`/oauth2/auskeys${crypto.randomBytes(6).toString('hex')}`);
     await gw.resetUpstream();
   });
 
   async function use(extra: Record<string, unknown>): Promise<void> {
-    await useConfig(gw, kongYml(gw, { plugin: oktaJwtConfig(gw, extra) }));
+    await useConfig(gw, kongYml(gw, { plugin: oktaJwtConfig(gw, { issuer: issuer.issuer, ...extra }) }));
   }
 
   it('accepts tokens of a new key after one refetch, and refuses the retired key once the set is refreshed', async () => {
@@ -69,11 +71,10 @@ describe('key sets through the gateway', function () {
   });
 
   it('answers 503 with Retry-After and never proxies when no keys were ever fetched', async () => {
-    // A fresh authorization server of the dev issuer, down before the gateway ever asked it.
-    const down = await issuer.authServer(`/oauth2/ausdown${Date.now()}`);
-    await down.setFault({ kind: 'status', status: 503 });
-    await use({ issuer: down.issuer, key_set: { timeout_ms: 1000, connect_timeout_ms: 500 } });
-    const res = await get(`${gw.proxyUrl}/echo/x`, bearer(await down.mint({ scp: ['orders:read'] })));
+    // This scenario's authorization server is down before the gateway ever asked it.
+    await issuer.setFault({ kind: 'status', status: 503 });
+    await use({ key_set: { timeout_ms: 1000, connect_timeout_ms: 500 } });
+    const res = await get(`${gw.proxyUrl}/echo/x`, bearer(await issuer.mint({ scp: ['orders:read'] })));
     expect(res.status).to.equal(503);
     expect(Number(res.headers['retry-after'])).to.be.greaterThan(0);
     expect(res.json()).to.deep.equal({ message: 'The token issuer is unavailable; try again later' });

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
 import { bearer, get, send } from '../../support/http-client';
-import { freePort } from '../../support/free-port';
+import { withFreePort } from '../../support/free-port';
 import { REPO_ROOT, launchServer, serverBinary, type ServerProcess } from '../../support/plugin-server/launch';
 
 const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
@@ -44,6 +44,36 @@ async function stderrLine(server: ServerProcess, re: RegExp): Promise<void> {
   }
 }
 
+/**
+ * Waits until the server logged whether its metrics endpoint is up; throws the listen error it logged
+ * when the port was taken meanwhile (withFreePort then tries another port).
+ */
+async function metricsListening(output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const text = output();
+    if (/\[info\] metrics on http:/.test(text)) return;
+    const refused = /metrics endpoint \S+ unavailable \(([^)]*)\)/.exec(text);
+    if (refused) throw new Error(refused[1]);
+    if (Date.now() > deadline) throw new Error(`no metrics line in the server's output: ${text}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The hardened server serving metrics on a free port given by `metricsArgs(port)`. */
+function serverWithMetrics(metricsArgs: (port: string) => string[]): Promise<{ server: ServerProcess; port: number }> {
+  return withFreePort(async (port) => {
+    const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args: metricsArgs(String(port)) });
+    try {
+      await metricsListening(() => server.stderr);
+      return { server, port };
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+  });
+}
+
 describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function () {
   this.timeout(60_000);
   before(function () {
@@ -55,9 +85,22 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
     let metricsUrl: string;
 
     before(async () => {
-      const port = await freePort();
-      metricsUrl = `http://127.0.0.1:${port}/metrics`;
-      stack = await startLocalStack({
+      stack = await withFreePort(async (port) => {
+        metricsUrl = `http://127.0.0.1:${port}/metrics`;
+        const started = await startStack(port);
+        try {
+          await metricsListening(() => started.double.pluginServers.get('okta-jwt')!.output.join('\n'));
+          return started;
+        } catch (err) {
+          await started.close();
+          throw err;
+        }
+      });
+    });
+    after(async () => stack?.close());
+
+    const startStack = (port: number) =>
+      startLocalStack({
         double: { pluginServers: [{ name: 'okta-jwt', pluginsDir: PLUGINS_DIR, env: { OKTA_JWT_METRICS_ADDR: String(port) } }] },
         config: (issuer, echo) => {
           const okta = (scope: string) => ({ name: 'okta-jwt', config: { issuer: issuer.issuer, audiences: ['api://default'], scopes_required: [scope] } });
@@ -73,8 +116,6 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
           };
         },
       });
-    });
-    after(async () => stack?.close());
 
     it('counts decisions by status, reason and route, verified-token cache hits, key-set fetches and verification time', async () => {
       const proxy = stack.double.proxyUrl;
@@ -115,8 +156,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
 
   describe('the endpoint', () => {
     it('listens on 127.0.0.1 for a bare --metrics port, serves only GET /metrics', async () => {
-      const port = await freePort();
-      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args: ['--metrics', String(port)] });
+      const { server, port } = await serverWithMetrics((p) => ['--metrics', p]);
       try {
         const base = `http://127.0.0.1:${port}`;
         await stderrLine(server, new RegExp(`\\[info\\] metrics on ${base}/metrics\n`));
@@ -137,9 +177,8 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
     });
 
     it('lets --health run with the start command\'s flags, --metrics included', async () => {
-      const port = await freePort();
+      const { server, port } = await serverWithMetrics((p) => ['--metrics', p]);
       const args = ['--metrics', String(port)];
-      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args });
       try {
         const dir = path.dirname(server.socketPath);
         const health = await new Promise<{ code: number; stdout: string }>((resolve) => {
