@@ -80,6 +80,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
     if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') this.skip();
   });
 
+  // A gateway of its own: the metrics address is a process option of its plugin server.
   describe('scraped after real requests through the gateway', () => {
     let stack: LocalStack;
     let metricsUrl: string;
@@ -119,6 +120,8 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
 
     it('counts decisions by status, reason and route, verified-token cache hits, key-set fetches and verification time', async () => {
       const proxy = stack.double.proxyUrl;
+      // Counters are read as differences: a plugin server counts from its start, whatever ran before.
+      const before = samples((await get(metricsUrl)).text);
       const token = await stack.issuer.mint({ scp: ['orders:read'] });
       expect((await get(`${proxy}/orders/1`, bearer(token))).status).to.equal(200);
       expect((await get(`${proxy}/orders/2`, bearer(token))).status).to.equal(200); // the same token: a cache hit
@@ -130,24 +133,26 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       expect(res.status).to.equal(200);
       expect(res.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
       const all = samples(res.text);
+      const delta = (name: string, labels: Record<string, string>) => (value(all, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
+      const total = (list: Sample[], name: string) => list.filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
       // Plugins on a route: Kong sends route_id only, so the service label is empty.
-      const decisions = (labels: Record<string, string>) => value(all, 'okta_jwt_decisions_total', { service: '', ...labels });
+      const decisions = (labels: Record<string, string>) => delta('okta_jwt_decisions_total', { service: '', ...labels });
       expect(decisions({ decision: 'allow', route: ORDERS_ROUTE, status: '', reason: '' })).to.equal(2);
       expect(decisions({ decision: 'deny', route: ORDERS_ROUTE, status: '401', reason: 'token_missing' })).to.equal(1);
       expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '403', reason: 'scope_missing' })).to.equal(1);
       expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '401', reason: 'bad_signature' })).to.equal(1);
-      expect(all.filter((s) => s.name === 'okta_jwt_decisions_total').reduce((n, s) => n + s.value, 0)).to.equal(5);
+      expect(total(all, 'okta_jwt_decisions_total') - total(before, 'okta_jwt_decisions_total')).to.equal(5);
 
       // The first orders request verified the token and cached it; the second, and the admin route's
       // (same verification settings, other scopes), hit. Misses: the first one and the bad signature.
-      expect(value(all, 'okta_jwt_token_cache_lookups_total', { result: 'hit' })).to.equal(2);
-      expect(value(all, 'okta_jwt_token_cache_lookups_total', { result: 'miss' })).to.equal(2);
+      expect(delta('okta_jwt_token_cache_lookups_total', { result: 'hit' })).to.equal(2);
+      expect(delta('okta_jwt_token_cache_lookups_total', { result: 'miss' })).to.equal(2);
       expect(value(all, 'okta_jwt_key_set_fetches_total', { key_set: stack.issuer.issuer, outcome: 'success' })).to.be.at.least(1);
       expect(value(all, 'okta_jwt_key_set_age_seconds', { key_set: stack.issuer.issuer })).to.be.within(0, 60);
       // 4 verifications (the 401 without a token has none): 3 valid (one a cache hit), 1 invalid signature.
-      expect(value(all, 'okta_jwt_verification_duration_seconds_count', { result: 'valid' })).to.equal(3);
-      expect(value(all, 'okta_jwt_verification_duration_seconds_count', { result: 'invalid' })).to.equal(1);
-      expect(value(all, 'okta_jwt_verification_duration_seconds_bucket', { result: 'valid', le: '+Inf' })).to.equal(3);
+      expect(delta('okta_jwt_verification_duration_seconds_count', { result: 'valid' })).to.equal(3);
+      expect(delta('okta_jwt_verification_duration_seconds_count', { result: 'invalid' })).to.equal(1);
+      expect(delta('okta_jwt_verification_duration_seconds_bucket', { result: 'valid', le: '+Inf' })).to.equal(3);
       // prom-client's default process metrics.
       expect(value(all, 'process_resident_memory_bytes', {})).to.be.above(0);
       expect(all.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).to.equal(true);
