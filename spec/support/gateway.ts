@@ -161,8 +161,9 @@ function sharedGateway(key: string, start: () => Promise<Gateway>): Promise<Gate
     gateway = start();
     shared.set(key, gateway);
     const started = gateway;
+    started.catch(() => shared.delete(key)); // a start that failed leaves nothing running: the next spec tries again
     atRunEnd(async () => {
-      shared.delete(key);
+      if (shared.get(key) === started) shared.delete(key);
       await (await started.catch(() => null))?.close();
     });
   }
