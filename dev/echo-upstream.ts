@@ -4,7 +4,7 @@
 // (the compose stack): GET /__echo/requests lists them, DELETE /__echo/requests forgets them.
 // These two control calls are not recorded.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen';
 
 export interface EchoUpstream {
   url: string;
@@ -55,11 +55,7 @@ export async function startEchoUpstream(port = 0, host = '127.0.0.1'): Promise<E
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const actualPort = (server.address() as AddressInfo).port;
+  const actualPort = await listen(server, port, host);
   return {
     url: `http://${host}:${actualPort}`,
     port: actualPort,

@@ -14,7 +14,7 @@
 // Faults set with setFault() apply to the discovery and key-set endpoints only. Each authorization
 // server (the default one and those added with addAuthServer) has its own keys, faults and counters.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen';
 import { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from './dev-identity';
 import { ISSUER_ALGORITHMS, KeyRing, randomId, signCompactJws, type IssuerAlgorithm } from './issuer-keys';
 import { readBody, sendJson } from './http-json';
@@ -390,11 +390,7 @@ export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIs
   }
 
   const server = http.createServer(route);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const localBaseUrl = baseUrlFor(host, (server.address() as AddressInfo).port);
+  const localBaseUrl = baseUrlFor(host, await listen(server, opts.port ?? 0, host));
   const shared: Listener = {
     origin: (opts.publicBaseUrl ?? localBaseUrl).replace(/\/+$/, ''),
     localBaseUrl, algorithm, servers,

@@ -2,13 +2,14 @@
 // validation, and entity CRUD (DB mode only; DB-less answers 405 like Kong).
 import http from 'node:http';
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../dev/listen';
 import YAML from 'yaml';
 import { loadDeclarative, makePlugin } from './declarative';
 import { makeConsumer, makeRoute, makeService, nowSeconds, findByIdOrName, type EntityStore, type PluginEntity } from './entities';
 import { schema } from './schema-bridge';
 import type { KongRuntime } from './runtime';
 import { emptyCollection, entitySchema, multipartFields } from './admin-reads';
+import { sameScope, uniqueViolationBody } from './plugin-uniqueness';
 
 type Obj = Record<string, unknown>;
 type Reply = { status: number; body?: unknown };
@@ -125,6 +126,10 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
     const id = found?.id ?? (method === 'PUT' && key ? key : crypto.randomUUID());
     const built = build(coll, input, id);
     if ('errors' in built) return { status: 400, body: built.errors };
+    if (coll === 'plugins') {
+      const plugin = built.entity as unknown as PluginEntity;
+      if (store.plugins.some((other) => other.id !== found?.id && sameScope(other, plugin))) return { status: 409, body: uniqueViolationBody(plugin) };
+    }
     if (found) list[list.indexOf(found)] = built.entity;
     else list.push(built.entity);
     rt.written(coll === 'plugins' ? 'plugins' : 'router');
@@ -176,11 +181,7 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
       res.end(text);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const bound = (server.address() as AddressInfo).port;
+  const bound = await listen(server, port, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,

@@ -9,6 +9,7 @@ import {
 import type { PluginCatalog } from './plugin-catalog';
 import { schema } from './schema-bridge';
 import type { DeclarativeEntityError, EntityErrors } from './schema';
+import { declaredTwiceMessage } from './plugin-uniqueness';
 
 type Obj = Record<string, unknown>;
 
@@ -80,7 +81,23 @@ export function loadDeclarative(input: string | Obj, catalog: PluginCatalog, fla
     store.plugins.push(makePlugin(raw, name, checked.config, route, service, consumer));
   }
   if (errors.length) return { ok: false, status: 400, body: schema.declarativeErrorBody(errors, flatten) };
+  const repeated = repeatedPlugins(store.plugins, pendingPlugins); // every pending plugin was valid, so the lists align
+  if (repeated.length) return { ok: false, status: 400, body: schema.declarativeErrorBody(repeated, flatten) };
   return { ok: true, store };
+}
+
+/**
+ * Plugins declared with an id an earlier one already has (Kong checks this once the entities are
+ * valid): the error is the message itself, where the entity's error table would otherwise be.
+ */
+function repeatedPlugins(plugins: PluginEntity[], declared: Array<{ raw: Obj; path: Array<string | number> }>): DeclarativeEntityError[] {
+  const seen = new Set<string>();
+  const out: DeclarativeEntityError[] = [];
+  plugins.forEach((p, i) => {
+    if (seen.has(p.id)) out.push({ path: declared[i]!.path, entityType: 'plugin', entityName: p.name, entity: declared[i]!.raw, errors: declaredTwiceMessage(p.id) as unknown as EntityErrors });
+    seen.add(p.id);
+  });
+  return out;
 }
 
 function resolve<T extends { id: string }>(entities: T[], ref: unknown, nameField: keyof T): string | undefined {

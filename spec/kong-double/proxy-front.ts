@@ -2,7 +2,7 @@
 // to the service with Kong's added headers; the log phase runs after the response is sent.
 import http from 'node:http';
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../dev/listen';
 import { RequestContext, type HeaderPair } from './request-context';
 import { matchRoute, upstreamPath } from './router';
 import { runAccess, runLog } from './pipeline';
@@ -58,8 +58,9 @@ export async function startProxyFront(rt: KongRuntime, port: number): Promise<Pr
       const page = version === '3.9.3' ? `Request header or cookie too large\nrequest_id: ${requestId}\n` : 'Bad request\n';
       return send(res, 400, [['Content-Type', 'text/plain; charset=utf-8']], Buffer.from(page), requestId, []);
     }
-    if (duplicateUniqueHeader(req.rawHeaders)) {
-      const r = nginxBadRequest(requestId, version, req.headers.accept);
+    const duplicate = duplicateUniqueHeader(req.rawHeaders);
+    if (duplicate) {
+      const r = nginxBadRequest(requestId, version, duplicate.acceptBefore);
       return send(res, r.status, r.headers, r.body, requestId, []);
     }
     const rawUrl = req.url ?? '/';
@@ -147,11 +148,7 @@ export async function startProxyFront(rt: KongRuntime, port: number): Promise<Pr
   }
 
   refuseUnparsableLikeNginx(server, version);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  boundPort = (server.address() as AddressInfo).port;
+  boundPort = await listen(server, port, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${boundPort}`,
     port: boundPort,

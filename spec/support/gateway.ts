@@ -10,6 +10,12 @@
 //   OKTA_JWT_PLUGIN_SERVER=stock        for the double: kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
 //   KONG_DATABASE=postgres              the double runs in DB mode (scenarios apply their config through the Admin
 //                                       API); for a running Kong the mode is read from GET /status and this must agree
+//
+// Like Kong, which keeps one plugin-server process for every configuration it ever runs, a mocha run
+// has ONE gateway per database mode (and plugin server): every startGateway() returns it, close() only
+// releases it, and the root hooks close it after the last spec file (spec/support/root-hooks.ts).
+// So no scenario may rely on fresh process state: key sets, caches, replay and consumer caches,
+// metrics and cooldowns carry over between specs, here as on a real Kong.
 import { execSync } from 'node:child_process';
 import path from 'node:path';
 import type { MintOptions } from '../../dev/issuer';
@@ -19,6 +25,7 @@ import type { KongDouble } from '../kong-double';
 import { send, type HttpResponse } from './http-client';
 import { repoRoot } from './repo-paths';
 import { issuerControl, type IssuerControl } from './issuer-control';
+import { atRunEnd } from './run-lifecycle';
 
 export interface Gateway {
   kind: 'double' | 'kong';
@@ -145,12 +152,38 @@ async function doubleGateway(options: DoubleGatewayOptions): Promise<Gateway> {
   };
 }
 
-/** The target named by the environment; `options` apply to the double only. */
-export function startGateway(options: DoubleGatewayOptions = {}): Promise<Gateway> {
-  return process.env.KONG_PROXY_URL && process.env.KONG_ADMIN_URL ? runningKong() : doubleGateway(options);
+/** The run's gateways, one per target: a running Kong, or the double per database mode and plugin server. */
+const shared = new Map<string, Promise<Gateway>>();
+
+function sharedGateway(key: string, start: () => Promise<Gateway>): Promise<Gateway> {
+  let gateway = shared.get(key);
+  if (gateway === undefined) {
+    gateway = start();
+    shared.set(key, gateway);
+    const started = gateway;
+    started.catch(() => shared.delete(key)); // a start that failed leaves nothing running: the next spec tries again
+    atRunEnd(async () => {
+      if (shared.get(key) === started) shared.delete(key);
+      await (await started.catch(() => null))?.close();
+    });
+  }
+  // Specs close what they start; for the shared gateway that only means "done with it".
+  return gateway.then((gw) => ({ ...gw, close: async () => undefined }));
 }
 
-/** Always the Kong double, for scenarios a running Kong cannot be configured for (e.g. a short RPC timeout). */
+/**
+ * The target named by the environment, shared by every spec of the run (see the top of this file).
+ * `options` apply to the double only; a spec that needs its own process options (a short RPC
+ * timeout) uses startDoubleGateway and says why.
+ */
+export function startGateway(options: Omit<DoubleGatewayOptions, 'readTimeoutMs'> = {}): Promise<Gateway> {
+  if (process.env.KONG_PROXY_URL && process.env.KONG_ADMIN_URL) return sharedGateway('kong', runningKong);
+  const database = doubleDatabase(options.database);
+  const server = options.pluginServer ?? (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'stock' : 'hardened');
+  return sharedGateway(`double:${database}:${server}`, () => doubleGateway({ database, pluginServer: server }));
+}
+
+/** A Kong double of its own, with its own plugin-server process (closed by close()): only for process options Kong cannot share, e.g. a short RPC timeout. */
 export function startDoubleGateway(options: DoubleGatewayOptions = {}): Promise<Gateway> {
   return doubleGateway(options);
 }

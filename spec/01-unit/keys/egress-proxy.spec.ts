@@ -14,7 +14,7 @@ import type { KeySetSettings } from '../../../plugin/config/types';
 import { keySetFor, resetKeySets, KeySetError } from '../../../plugin/keys';
 import { httpGetJson } from '../../../plugin/keys/http-get-json';
 import { startForwardProxy, type ForwardProxy } from '../../support/forward-proxy';
-import { freePort } from '../../support/free-port';
+import { withFreePort } from '../../support/free-port';
 import { repoRoot } from '../../support/repo-paths';
 import { headerOf, keySettings, recordingLog, rejectionOf } from './helpers';
 
@@ -49,8 +49,7 @@ describe('key sets through a forward proxy', function () {
     }
     resetKeySets();
     log = recordingLog();
-    const port = await freePort();
-    hidden = await startDevIssuer({ port, publicBaseUrl: `http://issuer.test:${port}` });
+    hidden = await withFreePort((port) => startDevIssuer({ port, publicBaseUrl: `http://issuer.test:${port}` }));
     proxy = await startForwardProxy({ 'issuer.test': '127.0.0.1' });
   });
 

@@ -86,14 +86,22 @@ describe('okta-jwt on a route: tokens in, decisions out', function () {
   });
 
   it('never sees two Authorization headers: nginx answers its own 400 first (no challenge, never proxied)', async () => {
-    // batch3 §2: Authorization is one of nginx's unique request headers. okta-jwt's own two-credential
-    // 400 is tested with a header and a query parameter or cookie (04-policies).
+    // Authorization is one of nginx's unique request headers; Kong renders nginx's 400 per its
+    // error_default_type (text/plain) and the Accept header read before the duplicate. okta-jwt's own
+    // two-credential 400 is tested with a header and a query parameter or cookie (04-policies).
     const token = await gw.mint({ scp: ['orders:read'] });
-    const res = await send('GET', `${gw.proxyUrl}/echo/x`, [...bearer(token), ...bearer(token)]);
-    expect(res.status, res.text).to.equal(400);
-    expect(res.headers).to.not.have.property('www-authenticate');
-    expect(res.headers.connection).to.equal('close');
-    expect(res.json().message).to.equal('Bad request');
+    const plain = await send('GET', `${gw.proxyUrl}/echo/x`, [...bearer(token), ...bearer(token)]);
+    expect(plain.status, plain.text).to.equal(400);
+    expect(plain.headers['content-type']).to.equal('text/plain; charset=utf-8');
+    expect(plain.text.split('\n')[0]).to.equal('Bad request'); // then "request_id: …" on Kong 3.9
+    const json = await send('GET', `${gw.proxyUrl}/echo/x`, [['Accept', 'application/json'], ...bearer(token), ...bearer(token)]);
+    expect(json.status, json.text).to.equal(400);
+    expect(json.headers['content-type']).to.equal('application/json; charset=utf-8');
+    expect(json.json().message).to.equal('Bad request');
+    for (const res of [plain, json]) {
+      expect(res.headers).to.not.have.property('www-authenticate');
+      expect(res.headers.connection).to.equal('close');
+    }
     await expectNoUpstreamRequest(gw);
   });
 

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
 import { bearer, get, send } from '../../support/http-client';
-import { freePort } from '../../support/free-port';
+import { withFreePort } from '../../support/free-port';
 import { REPO_ROOT, launchServer, serverBinary, type ServerProcess } from '../../support/plugin-server/launch';
 
 const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
@@ -44,20 +44,64 @@ async function stderrLine(server: ServerProcess, re: RegExp): Promise<void> {
   }
 }
 
+/**
+ * Waits until the server logged whether its metrics endpoint is up; throws the listen error it logged
+ * when the port was taken meanwhile (withFreePort then tries another port).
+ */
+async function metricsListening(output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const text = output();
+    if (/\[info\] metrics on http:/.test(text)) return;
+    const refused = /metrics endpoint \S+ unavailable \(([^)]*)\)/.exec(text);
+    if (refused) throw new Error(refused[1]);
+    if (Date.now() > deadline) throw new Error(`no metrics line in the server's output: ${text}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The hardened server serving metrics on a free port given by `metricsArgs(port)`. */
+function serverWithMetrics(metricsArgs: (port: string) => string[]): Promise<{ server: ServerProcess; port: number }> {
+  return withFreePort(async (port) => {
+    const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args: metricsArgs(String(port)) });
+    try {
+      await metricsListening(() => server.stderr);
+      return { server, port };
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+  });
+}
+
 describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function () {
   this.timeout(60_000);
   before(function () {
     if (process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') this.skip();
   });
 
+  // A gateway of its own: the metrics address is a process option of its plugin server.
   describe('scraped after real requests through the gateway', () => {
     let stack: LocalStack;
     let metricsUrl: string;
 
     before(async () => {
-      const port = await freePort();
-      metricsUrl = `http://127.0.0.1:${port}/metrics`;
-      stack = await startLocalStack({
+      stack = await withFreePort(async (port) => {
+        metricsUrl = `http://127.0.0.1:${port}/metrics`;
+        const started = await startStack(port);
+        try {
+          await metricsListening(() => started.double.pluginServers.get('okta-jwt')!.output.join('\n'));
+          return started;
+        } catch (err) {
+          await started.close();
+          throw err;
+        }
+      });
+    });
+    after(async () => stack?.close());
+
+    const startStack = (port: number) =>
+      startLocalStack({
         double: { pluginServers: [{ name: 'okta-jwt', pluginsDir: PLUGINS_DIR, env: { OKTA_JWT_METRICS_ADDR: String(port) } }] },
         config: (issuer, echo) => {
           const okta = (scope: string) => ({ name: 'okta-jwt', config: { issuer: issuer.issuer, audiences: ['api://default'], scopes_required: [scope] } });
@@ -73,11 +117,11 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
           };
         },
       });
-    });
-    after(async () => stack?.close());
 
     it('counts decisions by status, reason and route, verified-token cache hits, key-set fetches and verification time', async () => {
       const proxy = stack.double.proxyUrl;
+      // Counters are read as differences: a plugin server counts from its start, whatever ran before.
+      const before = samples((await get(metricsUrl)).text);
       const token = await stack.issuer.mint({ scp: ['orders:read'] });
       expect((await get(`${proxy}/orders/1`, bearer(token))).status).to.equal(200);
       expect((await get(`${proxy}/orders/2`, bearer(token))).status).to.equal(200); // the same token: a cache hit
@@ -89,24 +133,26 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       expect(res.status).to.equal(200);
       expect(res.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
       const all = samples(res.text);
+      const delta = (name: string, labels: Record<string, string>) => (value(all, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
+      const total = (list: Sample[], name: string) => list.filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
       // Plugins on a route: Kong sends route_id only, so the service label is empty.
-      const decisions = (labels: Record<string, string>) => value(all, 'okta_jwt_decisions_total', { service: '', ...labels });
+      const decisions = (labels: Record<string, string>) => delta('okta_jwt_decisions_total', { service: '', ...labels });
       expect(decisions({ decision: 'allow', route: ORDERS_ROUTE, status: '', reason: '' })).to.equal(2);
       expect(decisions({ decision: 'deny', route: ORDERS_ROUTE, status: '401', reason: 'token_missing' })).to.equal(1);
       expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '403', reason: 'scope_missing' })).to.equal(1);
       expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '401', reason: 'bad_signature' })).to.equal(1);
-      expect(all.filter((s) => s.name === 'okta_jwt_decisions_total').reduce((n, s) => n + s.value, 0)).to.equal(5);
+      expect(total(all, 'okta_jwt_decisions_total') - total(before, 'okta_jwt_decisions_total')).to.equal(5);
 
       // The first orders request verified the token and cached it; the second, and the admin route's
       // (same verification settings, other scopes), hit. Misses: the first one and the bad signature.
-      expect(value(all, 'okta_jwt_token_cache_lookups_total', { result: 'hit' })).to.equal(2);
-      expect(value(all, 'okta_jwt_token_cache_lookups_total', { result: 'miss' })).to.equal(2);
+      expect(delta('okta_jwt_token_cache_lookups_total', { result: 'hit' })).to.equal(2);
+      expect(delta('okta_jwt_token_cache_lookups_total', { result: 'miss' })).to.equal(2);
       expect(value(all, 'okta_jwt_key_set_fetches_total', { key_set: stack.issuer.issuer, outcome: 'success' })).to.be.at.least(1);
       expect(value(all, 'okta_jwt_key_set_age_seconds', { key_set: stack.issuer.issuer })).to.be.within(0, 60);
       // 4 verifications (the 401 without a token has none): 3 valid (one a cache hit), 1 invalid signature.
-      expect(value(all, 'okta_jwt_verification_duration_seconds_count', { result: 'valid' })).to.equal(3);
-      expect(value(all, 'okta_jwt_verification_duration_seconds_count', { result: 'invalid' })).to.equal(1);
-      expect(value(all, 'okta_jwt_verification_duration_seconds_bucket', { result: 'valid', le: '+Inf' })).to.equal(3);
+      expect(delta('okta_jwt_verification_duration_seconds_count', { result: 'valid' })).to.equal(3);
+      expect(delta('okta_jwt_verification_duration_seconds_count', { result: 'invalid' })).to.equal(1);
+      expect(delta('okta_jwt_verification_duration_seconds_bucket', { result: 'valid', le: '+Inf' })).to.equal(3);
       // prom-client's default process metrics.
       expect(value(all, 'process_resident_memory_bytes', {})).to.be.above(0);
       expect(all.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).to.equal(true);
@@ -115,8 +161,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
 
   describe('the endpoint', () => {
     it('listens on 127.0.0.1 for a bare --metrics port, serves only GET /metrics', async () => {
-      const port = await freePort();
-      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args: ['--metrics', String(port)] });
+      const { server, port } = await serverWithMetrics((p) => ['--metrics', p]);
       try {
         const base = `http://127.0.0.1:${port}`;
         await stderrLine(server, new RegExp(`\\[info\\] metrics on ${base}/metrics\n`));
@@ -137,9 +182,8 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
     });
 
     it('lets --health run with the start command\'s flags, --metrics included', async () => {
-      const port = await freePort();
+      const { server, port } = await serverWithMetrics((p) => ['--metrics', p]);
       const args = ['--metrics', String(port)];
-      const server = await launchServer({ kind: 'hardened', pluginsDir: PLUGINS_DIR, args });
       try {
         const dir = path.dirname(server.socketPath);
         const health = await new Promise<{ code: number; stdout: string }>((resolve) => {

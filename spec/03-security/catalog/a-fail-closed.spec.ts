@@ -301,7 +301,8 @@ describe('security catalogue A: bridge and fail-closed behaviour', function () {
   });
 
   describe('with a short RPC read timeout (a stalled plugin server)', function () {
-    // Kong's read timeout is 60 s; the double takes 3 s so the stall fits a test.
+    // Kong's read timeout is 60 s; the double takes 3 s so the stall fits a test: a process option,
+    // so a gateway of its own rather than the run's shared one.
     const { test } = securitySuite({ guard: true, gateway: () => startDoubleGateway({ readTimeoutMs: 3000 }) });
 
     for (const guarded of [true, false]) {

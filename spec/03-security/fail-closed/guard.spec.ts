@@ -111,6 +111,7 @@ describe('fail-closed guard: forged marks, dead and crashing plugin servers, __p
   });
 
   describe('okta-jwt-pluginserver stalled (SIGSTOP) past a short RPC read timeout', function () {
+    // A gateway of its own: the short read timeout is a process option the shared gateway cannot have.
     const { test } = securitySuite({ guard: true, gateway: () => startDoubleGateway({ readTimeoutMs: 2000 }) });
 
     test('every spelling of the mark → 503, nothing upstream', async (sec) => {
@@ -133,6 +134,8 @@ describe('fail-closed guard: forged marks, dead and crashing plugin servers, __p
   // __proto__, and Kong proxies that request and every one in the respawn window. Shown here as
   // it is; the guard is what keeps such a server's failures from reaching the upstream.
   describe('stock kong-js-pluginserver (crashes on a header named __proto__)', function () {
+    // A gateway of its own: this server is crashed on purpose, and it is the stock one in a run
+    // that serves everything else with okta-jwt-pluginserver.
     const { test } = securitySuite({ guard: true, gateway: () => startDoubleGateway({ pluginServer: 'stock' }) });
 
     test('without the guard, the __proto__ request is proxied with its spoofed identity (the hole, documented)', async (sec) => {
