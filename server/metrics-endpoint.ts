@@ -1,7 +1,8 @@
 // Turns the metrics on for a serving okta-jwt-pluginserver: the plugin's sink first (requests are
 // counted from the first one), then the listener. A listener that cannot bind is logged and the
 // server keeps serving without metrics: token verification must not depend on a metrics port.
-import { createMetricsRegistry, installMetricsSink, serveMetrics } from './metrics';
+import { createMetricsRegistry, installMetricsSink } from './metrics';
+import { serveMetrics } from './metrics-server';
 import type { MetricsAddress } from './metrics-address';
 
 interface Logger {
