@@ -130,10 +130,19 @@ export class FramedListener {
 }
 
 function asCall(value: unknown): RpcCall {
-  if (!Array.isArray(value) || value.length !== 4 || typeof value[1] !== 'number' || typeof value[2] !== 'string') {
-    throw new Error('message is not [type, msgid, "method", params]');
+  if (!Array.isArray(value) || value.length !== 4 || typeof value[1] !== 'number') throw new Error('message is not [type, msgid, method, params]');
+  const [, msgid, method, args] = value as [unknown, number, unknown, unknown];
+  if (typeof method === 'string' && method.startsWith('plugin.') && SERVED_RPC_METHODS.has(method.slice('plugin.'.length))) return { msgid, method, args };
+  // Kong names the Step after a PDK result's `_method` field when it has one (mp_rpc.lua
+  // get_step_method), and request data can put one there: a client header or query argument
+  // `_method` makes get_headers/get_query results carry it, as a table (sent as an array). Kong
+  // still sends the result as a Step's params; dropping the connection or answering an error would
+  // make Kong proxy the request unjudged.
+  if (Array.isArray(args) && args.length === 1 && typeof (args[0] as { EventId?: unknown } | null)?.EventId === 'number') {
+    return { msgid, method: 'plugin.Step', args };
   }
-  return { msgid: value[1], method: value[2], args: value[3] };
+  if (typeof method !== 'string') throw new Error('message is not [type, msgid, "method", params]');
+  return { msgid, method, args };
 }
 
 /**
