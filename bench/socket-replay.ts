@@ -26,6 +26,8 @@ export interface ReplayCase {
   pluginsDir: string;
   plugin: string;
   config: Record<string, unknown>;
+  /** Extra server arguments (e.g. --metrics). */
+  args?: string[];
 }
 
 export interface ReplayResult {
@@ -82,7 +84,7 @@ function pdkAnswer(method: string, args: unknown, headers: Record<string, string
   }
 }
 
-interface Running {
+export interface Running {
   replay: ReplayCase;
   proc: ServerProcess;
   rpc: RpcClient;
@@ -99,10 +101,11 @@ function pluginSchema(replay: ReplayCase): DumpedSchema {
   return info.Schema;
 }
 
-async function start(replay: ReplayCase): Promise<Running> {
+/** Starts the case's plugin server and one instance of its plugin, as Kong would. */
+export async function startReplay(replay: ReplayCase): Promise<Running> {
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `replay-${replay.id}.cpuprofile`] : [];
-  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs });
+  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs, args: replay.args });
   const recorder = new RpcRecorder(() => 0);
   recorder.enabled = false;
   let conn = 0;
@@ -115,7 +118,8 @@ async function start(replay: ReplayCase): Promise<Running> {
   return { replay, proc, rpc, instanceId, pdkCalls: 0, events: 0 };
 }
 
-async function oneEvent(run: Running, headers: Record<string, string[]>): Promise<void> {
+/** One access event, Kong's side played with canned answers. */
+export async function oneEvent(run: Running, headers: Record<string, string[]>): Promise<void> {
   await runEvent(run.rpc, run.instanceId, 'access', (method, args) => {
     run.pdkCalls++;
     return pdkAnswer(method, args, headers);
@@ -146,7 +150,7 @@ export interface ReplaySettings {
 export async function runSocketReplay(cases: readonly ReplayCase[], headers: Record<string, string[]>, settings: ReplaySettings): Promise<ReplayResult[]> {
   const running: Running[] = [];
   try {
-    for (const c of cases) running.push(await start(c));
+    for (const c of cases) running.push(await startReplay(c));
     for (const run of running) await drive(run, headers, settings.warmUp, settings.concurrency);
     const samples = new Map<string, number[]>(cases.map((c) => [c.id, []]));
     for (let rep = 0; rep < settings.repetitions; rep++) {
@@ -165,9 +169,11 @@ export async function runSocketReplay(cases: readonly ReplayCase[], headers: Rec
       pdkCallsPerRequest: run.pdkCalls / run.events,
     }));
   } finally {
-    for (const run of running) {
-      run.rpc.closeAll();
-      await run.proc.stop();
-    }
+    for (const run of running) await stopReplay(run);
   }
+}
+
+export async function stopReplay(run: Running): Promise<void> {
+  run.rpc.closeAll();
+  await run.proc.stop();
 }

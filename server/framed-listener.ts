@@ -3,7 +3,8 @@
 // decoder that throws on a map key named __proto__ (a client header of that name made the server
 // drop Kong's get_headers reply, and Kong proxies a request whose plugin server does not answer).
 // Here FrameSplitter cuts whole messages out of the byte stream, decodeMessage turns each into plain
-// data, and calls are dispatched as the stock listener does (same replies, same error strings).
+// data, and calls are dispatched as the stock listener does (same replies, same error strings), to
+// the methods Kong calls only (SERVED_RPC_METHODS). The socket is created owner-and-group only.
 // Kong refuses a request only when the plugin asks it to: an RPC error or a closed connection make
 // it log and proxy (kong/runloop/plugin_servers/rpc/mp_rpc.lua). So a message that cannot be fully
 // decoded is never answered with either while it belongs to a request: see answerUndecodable.
@@ -14,8 +15,8 @@ import { FrameSplitter } from './msgpack-frames';
 import { decodeMessage } from './msgpack-decode';
 import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import { printable, type HardenedServer } from './hardened-server';
-import { listenOwnerGroupOnly } from './socket-mode';
 import { callOnce } from './call-once';
+import { listenOwnerAndGroupOnly } from './private-socket';
 
 type RpcMethod = (...args: unknown[]) => unknown;
 type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
@@ -67,8 +68,7 @@ export class FramedListener {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const server = net.createServer((socket) => this.accept(socket));
-    listenOwnerGroupOnly(server, this.socketPath);
+    const server = listenOwnerAndGroupOnly(net.createServer((socket) => this.accept(socket)), this.socketPath);
     this.logger.info('server started at', this.socketPath);
     this.server = server;
     return server;
@@ -156,7 +156,7 @@ export class FramedListener {
     if (ns !== 'plugin') return reply(msgid, `RPC for ${ns} is not supported`);
     const fn = rpcMethod(this.ps, name);
     if (fn === undefined || !Array.isArray(args)) {
-      const err = fn === undefined ? `method ${name} not implemented` : `${name}: params must be an array`;
+      const err = fn === undefined ? `method ${name} not implemented: this server answers only the calls Kong makes` : `${name}: params must be an array`;
       this.logger.error(`rpc: #${msgid} ${err}`);
       return reply(msgid, err);
     }
@@ -226,17 +226,37 @@ function eventIdOf(call: RpcCall): number | undefined {
 }
 
 function asCall(value: unknown): RpcCall {
-  if (!Array.isArray(value) || value.length !== 4 || typeof value[1] !== 'number' || typeof value[2] !== 'string') {
-    throw new Error('message is not [type, msgid, "method", params]');
+  if (!Array.isArray(value) || value.length !== 4 || typeof value[1] !== 'number') throw new Error('message is not [type, msgid, method, params]');
+  const [, msgid, method, args] = value as [unknown, number, unknown, unknown];
+  if (typeof method === 'string' && method.startsWith('plugin.') && SERVED_RPC_METHODS.has(method.slice('plugin.'.length))) return { msgid, method, args };
+  // Kong names the Step after a PDK result's `_method` field when it has one (mp_rpc.lua
+  // get_step_method), and request data can put one there: a client header or query argument
+  // `_method` makes get_headers/get_query results carry it, as a table (sent as an array). Kong
+  // still sends the result as a Step's params; dropping the connection or answering an error would
+  // make Kong proxy the request unjudged.
+  if (Array.isArray(args) && args.length === 1 && typeof (args[0] as { EventId?: unknown } | null)?.EventId === 'number') {
+    return { msgid, method: 'plugin.Step', args };
   }
-  return { msgid: value[1], method: value[2], args: value[3] };
+  if (typeof method !== 'string') throw new Error('message is not [type, msgid, "method", params]');
+  return { msgid, method, args };
 }
 
-/** RPC methods are the server's PascalCase methods (StartInstance, Step…); nothing else is callable. */
+/**
+ * The RPC methods served. Kong calls only these (mp_rpc.lua, the same list from 2.8 through 3.9):
+ * it learns plugin info from the query command, never over the socket. Served besides:
+ * GetPluginInfo (--health's probe; the schema is public) and GetServerStats (ours: counts and
+ * memory). kong-pdk's server has more: SetPluginDir loads and runs code from any directory,
+ * InstanceStatus and GetStatus hand out instances' configs; Kong needs none, so none is served.
+ */
+export const SERVED_RPC_METHODS: ReadonlySet<string> = new Set([
+  'StartInstance', 'CloseInstance', 'HandleEvent',
+  'Step', 'StepError', 'StepMultiMap', 'StepCredential', 'StepConsumer', 'StepMemoryStats', 'StepRoute', 'StepService',
+  'GetPluginInfo', 'GetServerStats',
+]);
+
 function rpcMethod(ps: HardenedServer, name: string | undefined): RpcMethod | undefined {
-  if (name === undefined || !/^[A-Z]/.test(name)) return undefined;
-  const fn = (ps as unknown as Record<string, unknown>)[name];
-  return typeof fn === 'function' ? (fn as RpcMethod) : undefined;
+  if (name === undefined || !SERVED_RPC_METHODS.has(name)) return undefined;
+  return (ps as unknown as Record<string, RpcMethod>)[name];
 }
 
 /** A result the encoder refuses (a plugin passed e.g. a BigInt to the PDK) becomes an error reply, as in the stock listener. */

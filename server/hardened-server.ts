@@ -3,14 +3,16 @@
 // after those), answered "ret" straight from HandleEvent, or was abandoned by Kong (a Lua-side PDK
 // error, a timed-out socket) stays in its map forever. Its idle-instance sweep is also unusable (the
 // stock bin cancels it; it polls every `ttl` milliseconds). Events run on our own exchange and `kong`
-// object (pdk-bridge.ts: the same PDK calls in the same order, at less cost per request). RPC
-// behaviour is otherwise unchanged.
+// object (pdk-bridge.ts: the same PDK calls in the same order, at less cost per request). The
+// config in StartInstance and CloseInstance replies has its secrets redacted (secret-fields.ts):
+// Kong keeps that copy but never reads it. RPC behaviour is otherwise unchanged.
 import Server from 'kong-pdk/server';
 import type { Instance } from 'kong-pdk/lib/mod';
 import { EventExchange, eventPdk, TERMINAL_METHODS } from './pdk-bridge';
 import type { ServerSettings } from './settings';
 import { withEntityChecks } from './plugin-info';
 import { firstIdOfThisProcess } from './unique-ids';
+import { withoutSecrets } from './secret-fields';
 
 const RET = 'ret';
 
@@ -52,6 +54,18 @@ export class HardenedServer extends Server {
   /** The stock plugin info, plus the config record's entity checks (plugin-info.ts). */
   override async GetPluginInfo(name: string): Promise<Server.PluginInfo> {
     return withEntityChecks(await super.GetPluginInfo(name), this.getPlugins().get(name));
+  }
+
+  override async StartInstance(cfg: { Name: string; Config: string }): Promise<Server.InstanceStatus> {
+    return this.redacted(await super.StartInstance(cfg));
+  }
+
+  override async CloseInstance(iid: number): Promise<Server.InstanceStatus> {
+    return this.redacted(await super.CloseInstance(iid));
+  }
+
+  private redacted(status: Server.InstanceStatus): Server.InstanceStatus {
+    return { ...status, Config: withoutSecrets(this.getPlugins().get(status.Name)?.getSchema(), status.Config) };
   }
 
   /**

@@ -40,6 +40,13 @@ declare module 'kong-pdk/server' {
       Data: 'ret' | { Method: string; Args: unknown[] };
       EventId: number;
     }
+    /** What StartInstance and CloseInstance answer (Config: the instance's config as parsed). */
+    interface InstanceStatus {
+      Name: string;
+      Id: number;
+      Config: unknown;
+      StartTime?: number;
+    }
     interface PluginInfo {
       Name: string;
       Version: unknown;
@@ -62,8 +69,10 @@ declare module 'kong-pdk/server' {
     get Error(): new (message: string) => Error;
     close(): void;
     getLogger(): Server.Logger;
-    getPlugins(): Map<string, unknown>;
+    getPlugins(): Map<string, { getSchema(): unknown }>;
     GetPluginInfo(name: string): Promise<Server.PluginInfo>;
+    StartInstance(cfg: { Name: string; Config: string }): Promise<Server.InstanceStatus>;
+    CloseInstance(iid: number): Promise<Server.InstanceStatus>;
     HandleEvent(event: { InstanceId: number; EventName: string }): Promise<Server.EventReply>;
     protected step(data: { EventId: number; Data?: unknown }, isError: boolean): Promise<Server.EventReply>;
   }

@@ -2,7 +2,8 @@
 // counted from the first one), then the listener. A listener that cannot bind is logged and the
 // server keeps serving without metrics: token verification must not depend on a metrics port.
 import type http from 'node:http';
-import { createMetricsRegistry, installMetricsSink, serveMetrics } from './metrics';
+import { createMetricsRegistry, installMetricsSink } from './metrics';
+import { serveMetrics } from './metrics-server';
 import type { MetricsAddress } from './metrics-address';
 
 interface Logger {

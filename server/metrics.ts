@@ -1,14 +1,13 @@
-// The optional Prometheus endpoint of okta-jwt-pluginserver (server/metrics-address.ts turns it
-// on). prom-client's registry holds its default process metrics and okta-jwt's own, which the
-// plugin feeds through the sink installed here in its process-wide slot (plugin/metrics/sink.ts
-// defines the contract; spec/01-unit/plugin-server/metrics.spec.ts checks this side against it).
+// The metrics of okta-jwt-pluginserver's optional Prometheus endpoint (metrics-address.ts turns it
+// on, metrics-server.ts serves it). prom-client's registry holds its default process metrics and
+// okta-jwt's own, which the plugin feeds through the sink installed here in its process-wide slot
+// (plugin/metrics/sink.ts defines the contract; spec/01-unit/plugin-server/metrics.spec.ts checks
+// this side against it).
 // Label values come from configuration (route, service and key-set ids) and the plugin's fixed
 // codes, and each label set is capped, so no request can grow the series count.
 // prom-client: the Prometheus client for Node that Prometheus' own docs list, maintained, with the
 // standard process_* / nodejs_* collectors; okta-jwt only adds its own series.
-import http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MetricsAddress } from './metrics-address';
 
 /** plugin/metrics/sink.ts METRICS_SINK_SLOT (Symbol.for: the same symbol in every module tree). */
 export const METRICS_SINK_SLOT = Symbol.for('okta-jwt.metrics-sink');
@@ -132,20 +131,4 @@ export function createMetricsRegistry() {
 /** Installs the sink the plugin reports to; from then on every okta-jwt instance in this process feeds the registry. */
 export function installMetricsSink(sink: ReturnType<typeof createMetricsRegistry>['sink']): void {
   (globalThis as Record<symbol, unknown>)[METRICS_SINK_SLOT] = sink;
-}
-
-/** GET /metrics in Prometheus' text format; anything else 404 (405 for another method on /metrics). */
-export function serveMetrics(registry: Registry, address: MetricsAddress): http.Server {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/metrics') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
-      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
-    );
-  });
-  // Never what keeps the process alive: the plugin socket is.
-  server.listen(address.port, address.host).unref();
-  return server;
 }

@@ -59,7 +59,7 @@ const keySetFields: Field[] = [
   { connect_timeout_ms: { type: 'integer', default: 2000, between: [50, 60000], description: 'Connect timeout for discovery and key-set requests, in milliseconds.' } },
   { timeout_ms: { type: 'integer', default: 5000, between: [100, 120000], description: 'Total timeout for one discovery or key-set request, in milliseconds.' } },
   { max_body_bytes: { type: 'integer', default: 262144, between: [1024, 10485760], description: 'Largest discovery or key-set response body accepted, in bytes.' } },
-  { proxy_url: { type: 'string', required: false, match_all: PROXY_URL, description: 'Forward proxy (http://host:port) for discovery and key-set requests, for hosts whose environment cannot be changed. Wins over HTTPS_PROXY / HTTP_PROXY, and NO_PROXY does not apply to it. Unset: those environment variables decide.' } },
+  { proxy_url: { type: 'string', required: false, match_all: PROXY_URL, referenceable: true, encrypted: true, description: 'Forward proxy (http://host:port) for discovery and key-set requests, for hosts whose environment cannot be changed. Wins over HTTPS_PROXY / HTTP_PROXY, and NO_PROXY does not apply to it. Unset: those environment variables decide.' } },
 ];
 
 const tokenCacheFields: Field[] = [
@@ -129,7 +129,7 @@ const dpopFields: Field[] = [
   { clock_skew_seconds: { type: 'integer', required: true, default: 5, between: [0, 300], description: 'How far a proof\'s iat may lie in the future, and extra slack for its age.' } },
   { external_base_url: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'Scheme, host, port (and path prefix) clients use to reach Kong, e.g. https://api.example.com; the proof\'s htu is compared against it plus the request path. Unset: taken from Kong (kong.request.get_forwarded_scheme/host/port, which honour X-Forwarded-* only from Kong\'s trusted_ips).' } },
   { require_nonce: { type: 'boolean', required: true, default: false, description: 'Require a server nonce in every proof (RFC 9449 §9): a proof without a valid one is refused with use_dpop_nonce and a fresh nonce in the DPoP-Nonce header.' } },
-  { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
+  { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, encrypted: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
   { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
   { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proofs this plugin remembers until they expire, per plugin-server process (replay protection per Kong node; a proof used on any route is refused on every other). An unexpired proof is never forgotten: with this many live, further proofs on this plugin are refused with 503 and Retry-After until the oldest expires. Size it above the plugin\'s peak DPoP requests per second times the widest proof_lifetime_seconds + clock_skew_seconds configured on any plugin.' } },
 ];

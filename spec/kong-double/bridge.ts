@@ -2,7 +2,7 @@
 // server asks for and reply with the matching Step variant until "ret". Terminal calls (exit/error)
 // and Lua errors end the loop without a reply. Error policy as OSS Kong ≤ 3.9 (fail-open after
 // the instance started) unless `failClosed` (EE 3.14+: 500).
-import { executePdk, LuaError, stepMethodFor, type PdkEnv, type PdkOutcome } from './pdk';
+import { executePdk, LuaError, stepMethodForResult, type PdkEnv, type PdkOutcome } from './pdk';
 import type { RpcClient } from './msgpack-rpc-client';
 import type { InstanceConfig, InstanceRegistry } from './instances';
 import type { ErrorLog } from './recorder';
@@ -44,7 +44,7 @@ export async function runEvent(
     const outcome = execute(step.Method, step.Args);
     if (outcome.kind !== 'value') return outcome;
     const param = outcome.value === undefined ? { EventId: reply.EventId } : { Data: outcome.value, EventId: reply.EventId };
-    reply = (await rpc.call(stepMethodFor(step.Method), param)) as { Data: unknown; EventId: number };
+    reply = (await rpc.call(stepMethodForResult(step.Method, outcome.value), param)) as { Data: unknown; EventId: number };
   }
   return { kind: 'done' };
 }

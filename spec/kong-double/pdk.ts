@@ -28,6 +28,16 @@ type PdkFn = (env: PdkEnv, args: unknown[]) => unknown;
 
 const EXIT = Symbol('exit');
 
+/**
+ * The Step method Kong calls with a PDK call's result (mp_rpc.lua get_step_method): a table result's
+ * own `_method` field, whatever it holds, wins over the variant by PDK name. Request data can put it
+ * there: a header or query argument `_method` (then an array, as in every multi-map).
+ */
+export function stepMethodForResult(method: string, value: unknown): string {
+  const named = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)._method : undefined;
+  return named === undefined || named === null || named === false ? stepMethodFor(method) : (named as string);
+}
+
 /** Step variant Kong replies with (mp_rpc.lua by_pdk_method). */
 export function stepMethodFor(method: string): string {
   switch (method) {

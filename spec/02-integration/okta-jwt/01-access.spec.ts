@@ -78,6 +78,18 @@ describe('okta-jwt on a route: tokens in, decisions out', function () {
     });
   }
 
+  // Kong names the Step that carries a PDK result after the result's `_method` field (mp_rpc.lua
+  // get_step_method), so a header `_method` turns get_headers' reply into a call of an array-named method.
+  // kong-pdk's stock server drops the connection there, and Kong proxies the request unjudged.
+  it('judges a request with a `_method` header or query argument like any other (never proxied unjudged)', async function () {
+    if (gw.kind === 'double' && process.env.OKTA_JWT_PLUGIN_SERVER === 'stock') this.skip();
+    const res = await send('GET', `${gw.proxyUrl}/echo/x?_method=DELETE`, [['_method', 'DELETE']]);
+    expectChallenge(res, 401, null);
+    await expectNoUpstreamRequest(gw);
+    const token = await gw.mint({ scp: ['orders:read'] });
+    expect((await send('GET', `${gw.proxyUrl}/echo/x`, [...bearer(token), ['_method', 'DELETE']])).status).to.equal(200);
+  });
+
   it('refuses a token without the required scope with 403 insufficient_scope naming it', async () => {
     const res = await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ scp: ['profile'] })));
     expectChallenge(res, 403, 'insufficient_scope');

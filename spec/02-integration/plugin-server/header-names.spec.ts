@@ -3,6 +3,7 @@
 // server. Kong proxies a request whose plugin server drops the connection or answers an RPC error
 // (rpc/mp_rpc.lua): the server must decode every such map, and refuse what it cannot decode.
 import { expect } from 'chai';
+import { encode } from '@msgpack/msgpack';
 import { fixtureDir, launchServer, type ServerKind, type ServerProcess } from '../../support/plugin-server/launch';
 import { RawConnection, request, type Reply } from '../../support/plugin-server/raw-connection';
 
@@ -48,6 +49,18 @@ describe('plugin server: client-chosen header names in Kong\'s get_headers reply
       const next = (await conn.reply(4)) as Reply;
       expect(next[2]).to.equal(null);
       expect((next[3] as { Data: unknown }).Data).to.deep.equal({ Method: 'kong.service.request.set_header', Args: ['x-header-count', String(names.length)] });
+      expect(proc.alive).to.equal(true);
+    });
+  });
+
+  it('okta-jwt-pluginserver takes a get_headers reply with a `_method` header, which Kong sends under an array as the method name, as a Step', async () => {
+    await withServer('hardened', async (proc, conn) => {
+      const EventId = await openEvent(conn);
+      // mp_rpc.lua get_step_method: `pdk_res._method` (here the header's values, {"DELETE"}) names the call.
+      await conn.write(encode([0, 4, ['DELETE'], [{ EventId, Data: headerMap(['_method', 'host']) }]]));
+      const next = (await conn.reply(4)) as Reply;
+      expect(next[2]).to.equal(null);
+      expect((next[3] as { Data: unknown }).Data).to.deep.equal({ Method: 'kong.service.request.set_header', Args: ['x-header-count', '2'] });
       expect(proc.alive).to.equal(true);
     });
   });

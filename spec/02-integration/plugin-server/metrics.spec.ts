@@ -10,6 +10,7 @@ import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
 import { bearer, get, send } from '../../support/http-client';
 import { withFreePort } from '../../support/free-port';
 import { REPO_ROOT, launchServer, serverBinary, type ServerProcess } from '../../support/plugin-server/launch';
+import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS, RENDER_INTERVAL_MS } from '../../../server/metrics-server';
 
 const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
 const ORDERS_ROUTE = '5b1a4a0e-9a3c-4c49-9a53-0c1f2a6b7d01';
@@ -73,6 +74,53 @@ function serverWithMetrics(metricsArgs: (port: string) => string[]): Promise<{ s
     }
   });
 }
+
+/** A raw HTTP/1.1 connection: what it wrote, what came back, and whether the server closed it. */
+class RawHttp {
+  received = '';
+  closed = false;
+  private readonly whenClosed: Promise<void>;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setEncoding('latin1').on('data', (s: string) => (this.received += s));
+    socket.on('error', () => undefined);
+    this.whenClosed = new Promise((resolve) => socket.once('close', () => resolve(void (this.closed = true))));
+  }
+
+  static open(port: number): Promise<RawHttp> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => resolve(new RawHttp(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** Resolves when a whole response (Content-Length or chunked) arrived, or with null when the connection closed first. */
+  async response(): Promise<string | null> {
+    for (;;) {
+      const head = /^HTTP\/1\.1 \d{3}[^]*?\r\n\r\n/.exec(this.received)?.[0];
+      const length = Number(/\r\ncontent-length: (\d+)/i.exec(head ?? '')?.[1] ?? NaN);
+      if (head !== undefined && (this.received.length >= head.length + length || this.received.endsWith('\r\n0\r\n\r\n'))) return this.received;
+      if (this.closed) return null;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** True once the server closed the connection; false if it is still open after `ms`. */
+  closedWithin(ms: number): Promise<boolean> {
+    return Promise.race([this.whenClosed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(this.closed), ms))]);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+const SCRAPE = 'GET /metrics HTTP/1.1\r\nHost: prometheus\r\n\r\n';
 
 describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function () {
   this.timeout(60_000);
@@ -170,6 +218,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
         expect(scrape.text).to.include('# TYPE okta_jwt_decisions_total counter');
         expect((await get(`${base}/`)).status).to.equal(404);
         expect((await send('POST', `${base}/metrics`)).status).to.equal(405);
+        expect((await send('DELETE', `${base}/nothing`)).status).to.equal(404);
         const listening = await new Promise<string[]>((resolve) => {
           const probe = net.connect(port, '::1');
           probe.on('connect', () => (probe.destroy(), resolve(['::1'])));
@@ -219,6 +268,79 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       });
       expect(result.code).to.equal(1);
       expect(result.stderr).to.equal('--metrics must be host:port or a port (1-65535), e.g. 127.0.0.1:9542, got "localhost:http"\n');
+    });
+  });
+
+  describe('the endpoint under load: it shares the event loop that answers Kong', () => {
+    let server: ServerProcess;
+    let port: number;
+
+    before(async () => {
+      ({ server, port } = await serverWithMetrics((p) => ['--metrics', p]));
+    });
+    after(async () => server?.stop());
+
+    it('renders at most once per interval: concurrent scrapes get the same bytes', async () => {
+      const started = Date.now();
+      const scrapes = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => get(`http://127.0.0.1:${port}/metrics`)));
+      const elapsed = Date.now() - started;
+      expect(scrapes.map((s) => s.status)).to.deep.equal(scrapes.map(() => 200));
+      // Every render differs (process CPU seconds, heap bytes): distinct bodies count the renders.
+      const renders = new Set(scrapes.map((s) => s.text)).size;
+      expect(renders, `${renders} renders for ${MAX_CONNECTIONS} scrapes in ${elapsed} ms`).to.be.at.most(1 + Math.ceil(elapsed / RENDER_INTERVAL_MS));
+    });
+
+    it(`closes connections above ${MAX_CONNECTIONS} without an answer, and serves again once one closes`, async () => {
+      // Held connections are themselves closed after a few idle seconds: on a machine slow enough
+      // for that to happen before the extra connection is judged, the attempt is repeated.
+      for (let attempt = 1; ; attempt++) {
+        const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => RawHttp.open(port)));
+        try {
+          for (const conn of held) conn.write(SCRAPE);
+          for (const conn of held) expect(await conn.response()).to.match(/^HTTP\/1\.1 200 /);
+          const extra = await RawHttp.open(port);
+          extra.write(SCRAPE);
+          const answer = await extra.response();
+          extra.close();
+          if (held.some((c) => c.closed) && attempt < 3) continue;
+          expect(answer, 'an answer beyond the cap').to.equal(null);
+          held[0]!.close();
+          for (;;) {
+            const again = await RawHttp.open(port);
+            again.write(SCRAPE);
+            const text = await again.response();
+            again.close();
+            if (text !== null) return void expect(text).to.match(/^HTTP\/1\.1 200 /);
+          }
+        } finally {
+          for (const conn of held) conn.close();
+        }
+      }
+    });
+
+    it('closes a connection whose request head trickles in (slowloris)', async () => {
+      const conn = await RawHttp.open(port);
+      conn.write('GET /metrics HTTP/1.1\r\nHost: prometheus\r\n');
+      const drip = setInterval(() => conn.write('X-Drip: 1\r\n'), 200);
+      try {
+        expect(await conn.closedWithin(HEADERS_TIMEOUT_MS * 4), 'still open').to.equal(true);
+      } finally {
+        clearInterval(drip);
+        conn.close();
+      }
+    });
+
+    it('answers a request with a body at once and closes the connection without reading the body', async () => {
+      for (const [method, status] of [['GET', 400], ['POST', 405]] as const) {
+        const conn = await RawHttp.open(port);
+        conn.write(`${method} /metrics HTTP/1.1\r\nHost: prometheus\r\nContent-Length: 100000000\r\n\r\nsome`);
+        try {
+          expect(await conn.response()).to.match(new RegExp(`^HTTP/1\\.1 ${status} `));
+          expect(await conn.closedWithin(HEADERS_TIMEOUT_MS), `${method}: still open, waiting for the body`).to.equal(true);
+        } finally {
+          conn.close();
+        }
+      }
     });
   });
 });
