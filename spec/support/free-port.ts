@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 
 const ATTEMPTS = 10;
 
-async function freePort(): Promise<number> {
+/** A loopback port free at the moment of asking; tests use withFreePort (benchmarks take the race). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
