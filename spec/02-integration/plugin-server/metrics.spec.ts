@@ -169,7 +169,11 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
     it('counts decisions by status, reason and route, verified-token cache hits, key-set fetches and verification time', async () => {
       const proxy = stack.double.proxyUrl;
       // Counters are read as differences: a plugin server counts from its start, whatever ran before.
+      // Scrapes within one render interval share a render: each read here waits for a fresh one.
+      const freshRender = () => new Promise((r) => setTimeout(r, RENDER_INTERVAL_MS + 50));
+      await freshRender();
       const before = samples((await get(metricsUrl)).text);
+      const firstScrape = Date.now();
       const token = await stack.issuer.mint({ scp: ['orders:read'] });
       expect((await get(`${proxy}/orders/1`, bearer(token))).status).to.equal(200);
       expect((await get(`${proxy}/orders/2`, bearer(token))).status).to.equal(200); // the same token: a cache hit
@@ -177,6 +181,7 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       expect((await get(`${proxy}/admin/x`, bearer(token))).status).to.equal(403);
       expect((await get(`${proxy}/admin/x`, bearer(`${token.slice(0, -4)}AAAA`))).status).to.equal(401);
 
+      if (Date.now() - firstScrape <= RENDER_INTERVAL_MS) await freshRender();
       const res = await get(metricsUrl);
       expect(res.status).to.equal(200);
       expect(res.headers['content-type']).to.match(/^text\/plain; version=0\.0\.4/);
