@@ -186,6 +186,8 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
   const nodeOnly = v['admin-url'] !== undefined || v['kong-conf'] !== undefined;
   if (v.config === undefined && o.issuer === undefined && !nodeOnly) throw new UsageError('give --config FILE (with --route/--service), at least --issuer and --audience, or --admin-url / --kong-conf');
   if ((v['kong-conf'] === undefined) !== (v['kong-version'] === undefined)) throw new UsageError('--kong-conf and --kong-version go together');
+  // Not echoed: the doctor's output ends up in terminals and CI logs.
+  if (v['admin-url'] !== undefined && /^[^/?#]*\/\/[^/?#]*@/.test(v['admin-url'])) throw new UsageError("--admin-url must not hold credentials: give them with --admin-header (e.g. 'Authorization: Basic …' or 'Kong-Admin-Token: …')");
   if (v['admin-url'] !== undefined && !/^https?:\/\//.test(v['admin-url'])) throw new UsageError(`--admin-url needs an http(s) URL, got "${v['admin-url']}"`);
   const adminHeaders: Record<string, string> = {};
   for (const line of v['admin-header'] ?? []) {

@@ -79,6 +79,8 @@ async function listAll(target: KongNodeTarget, collection: string): Promise<Obj[
     const body = (await res.json()) as { data?: unknown; next?: unknown };
     if (Array.isArray(body.data)) out.push(...body.data.filter(isObj));
     next = typeof body.next === 'string' && body.next !== '' ? body.next : null;
+    // Kong's `next` is a path on the same Admin API: the admin headers (a token) go nowhere else.
+    if (next !== null && new URL(next, target.adminUrl).origin !== new URL(target.adminUrl).origin) throw new Error(`GET /${collection} named a next page on another origin`);
   }
   return out;
 }

@@ -20,6 +20,8 @@ export type PolicySelection = { ok: true; policies: AccessPolicy[] } | { ok: fal
  * - `#`: Node's url.parse and WHATWG URL, Python's urlsplit, PHP's parse_url, Java's URI and Ruby's
  *   URI end the path there, so `/app/admin#x` is served as `/app/admin`;
  * - `;`: Tomcat and Spring drop `;…` from a segment; `%2F`: some servers decode it to `/`;
+ * - `%25` (an escaped `%`, kept by Kong): an upstream, or a proxy before it, that decodes again reads
+ *   `%2561dmin` as `admin` and `%252F` as `/`;
  * - `\`: IIS reads it as `/` (and WHATWG URL folds a raw one);
  * - control characters (`%00`–`%1F`, `%7F`): no real path holds one; an upstream that decodes the path
  *   may end it at NUL (C strings, file APIs) or strip tab, CR and LF (as WHATWG URL and urlsplit do);
@@ -27,7 +29,7 @@ export type PolicySelection = { ok: true; policies: AccessPolicy[] } | { ok: fal
  * - dot segments, `//` and `%2E` only appear in a path Kong did not normalise.
  * Case is kept: matching is case-sensitive, like Kong's router. Each check is one pass.
  */
-const AMBIGUOUS_PARTS = ['%2f', '%5c', '%2e', '\\', ';', '#', '//', '/./', '/../'];
+const AMBIGUOUS_PARTS = ['%2f', '%5c', '%2e', '%25', '\\', ';', '#', '//', '/./', '/../'];
 const CONTROL_OR_EDGE_SPACE = /[\x00-\x1f\x7f]|\/ | \/| $/;
 
 export function isAmbiguousPath(path: string): boolean {

@@ -45,8 +45,9 @@ export interface ProofOwner {
 
 export type Recording = { kind: 'first_use' } | { kind: 'replayed' } | { kind: 'too_old' } | { kind: 'full'; retryAfterSeconds: number };
 
+/** Inclusive, as checkProof's freshness test: a proof it may still accept is never forgotten. */
 function alive(entry: Seen, nowSeconds: number): boolean {
-  return entry.iat + widestWindowSeconds > nowSeconds;
+  return entry.iat + widestWindowSeconds >= nowSeconds;
 }
 
 /** Drops the expired proofs of one owner; true when it holds none any more. */
@@ -80,14 +81,16 @@ export function recordProof(key: string, iat: number, by: ProofOwner): Recording
   widen(by.windowSeconds, now);
   const earlier = seen.get(key);
   if (earlier !== undefined && alive(earlier, now)) return { kind: 'replayed' };
-  if (iat < forgottenBeforeSeconds) return { kind: 'too_old' };
+  // Fresh by this clock reading too: the proof was checked before authorization, and an entry past
+  // its window may be gone, so a proof checked at its last instant and recorded later is refused.
+  if (iat < forgottenBeforeSeconds || iat + by.windowSeconds < now) return { kind: 'too_old' };
   if (now - lastSweepSeconds >= SWEEP_EVERY_SECONDS) sweep(now);
   let owned = owners.get(by.owner);
   if (owned === undefined) owners.set(by.owner, (owned = new MinHeap<Seen>((entry) => entry.iat)));
   else dropExpired(owned, now);
   if (owned.size >= by.maxEntries) {
     const oldest = owned.peek();
-    return { kind: 'full', retryAfterSeconds: oldest === undefined ? 1 : Math.max(1, Math.ceil(oldest.iat + widestWindowSeconds - now)) };
+    return { kind: 'full', retryAfterSeconds: oldest === undefined ? 1 : Math.max(1, Math.floor(oldest.iat + widestWindowSeconds - now) + 1) };
   }
   const entry: Seen = { key, iat };
   seen.set(key, entry);

@@ -26,12 +26,27 @@ describe('DPoP replay cache', () => {
     expect(recordProof('k\n1', nowSeconds(), owner('b'))).to.deep.equal({ kind: 'replayed' });
   });
 
+  // checkProof reads the clock before authorization, recordProof after it: a proof that was fresh
+  // when checked must still find its first use when recorded at (or just past) the end of its window.
+  it('never accepts a proof twice at the end of its window, even when recorded after it was checked', () => {
+    const iat = nowSeconds();
+    expect(recordProof('k\nedge', iat, owner('a')).kind).to.equal('first_use');
+    nowMs += 65_000; // checkProof accepts iat >= now - 65: still fresh at this instant
+    expect(recordProof('k\nedge', iat, owner('a')).kind, 'at the window\'s last instant').to.not.equal('first_use');
+    nowMs += 3; // checked at the last instant, recorded 3 ms later
+    expect(recordProof('k\nedge', iat, owner('a')).kind, 'recorded just past the window').to.not.equal('first_use');
+    expect(recordProof('k\nedge', iat, owner('b')).kind, 'on another plugin').to.not.equal('first_use');
+  });
+
   it('refuses new proofs when a plugin\'s quota holds only unexpired ones, until the oldest expires', () => {
     for (let i = 0; i < 1000; i++) expect(recordProof(`k\n${i}`, nowSeconds() - 5, owner('small')).kind).to.equal('first_use');
-    expect(recordProof('k\nnew', nowSeconds(), owner('small'))).to.deep.equal({ kind: 'full', retryAfterSeconds: 60 });
+    // Held through the last instant of the window (60 s from now), free the second after.
+    expect(recordProof('k\nnew', nowSeconds(), owner('small'))).to.deep.equal({ kind: 'full', retryAfterSeconds: 61 });
     expect(recordProof('k\n0', nowSeconds(), owner('big', 100_000)), 'nothing was evicted').to.deep.equal({ kind: 'replayed' });
     expect(recordProof('k\nother', nowSeconds(), owner('big', 100_000)).kind, 'other plugins are unaffected').to.equal('first_use');
     nowMs += 60_000;
+    expect(recordProof('k\nnew', nowSeconds(), owner('small')).kind, 'at the last instant').to.equal('full');
+    nowMs += 1_000;
     expect(recordProof('k\nnew', nowSeconds(), owner('small')).kind).to.equal('first_use');
   });
 

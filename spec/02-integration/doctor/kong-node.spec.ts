@@ -134,6 +134,39 @@ describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () 
     }
   });
 
+  it('never sends --admin-header to another origin named as the `next` page of a list', async () => {
+    const elsewhere: string[] = [];
+    const other = http.createServer((req, res) => {
+      elsewhere.push(`${req.url} ${req.headers['kong-admin-token'] ?? '-'}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [], next: null }));
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherPort = (other.address() as AddressInfo).port;
+    const admin = http.createServer((req, res) => {
+      const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', server: 'kong/3.9.3' }).end(JSON.stringify(body));
+      if (req.url === '/') return reply(200, { version: '3.9.3', plugins: { available_on_server: { 'okta-jwt': { version: '0.1.0', priority: 1060 } } }, configuration: {} });
+      if (req.url === '/routes?size=1000') return reply(200, { data: [{ id: 'r1', name: 'orders', service: { id: 's1' } }], next: `//localhost:${otherPort}/routes?offset=x` });
+      if (req.url === '/plugins?size=1000') return reply(200, { data: [], next: `http://localhost:${otherPort}/plugins?offset=y` });
+      return reply(404, { message: 'Not found' });
+    });
+    await new Promise<void>((r) => admin.listen(0, '127.0.0.1', r));
+    try {
+      const run = await runDoctor(['--admin-url', `http://127.0.0.1:${(admin.address() as AddressInfo).port}`, '--admin-header', 'Kong-Admin-Token: s3cret', '--json']);
+      expect(elsewhere, 'requests that reached the other origin').to.deep.equal([]);
+      expect(run.report().checks.find((c) => c.id === 'kong.guard')?.detail).to.include('another origin');
+    } finally {
+      admin.close();
+      other.close();
+    }
+  });
+
+  it('refuses an --admin-url with credentials without printing them (they belong in --admin-header)', async () => {
+    const run = await runDoctor(['--admin-url', 'http://admin:pw-s3cret@127.0.0.1:1', '--json']);
+    expect(run.stdout + run.stderr).to.not.include('pw-s3cret');
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.include('--admin-header');
+  });
+
   it('an Admin API nobody answers on: exit 3', async () => {
     const run = await runDoctor(['--admin-url', 'http://127.0.0.1:1', '--json']);
     expect(run.code).to.equal(3);

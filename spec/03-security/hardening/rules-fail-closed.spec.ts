@@ -61,6 +61,14 @@ describe('issue 12: rules that fail closed (unmatched_requests "deny")', functio
     await sec.accepts(bearer, '/echo/app/My%20Report.pdf');
   });
 
+  test('an escaped % (Kong keeps %25) is ambiguous: an upstream or a proxy in front of it that decodes again reads %2561dmin as admin', async (sec) => {
+    const bearer: Array<[string, string]> = [['Authorization', `Bearer ${await sec.valid({ scp: ['orders:read'] })}`]];
+    for (const path of ['/echo/app/%2561dmin', '/echo/app/admin%252F', '/echo/app/x%252F..%252Fadmin']) {
+      const res = await sec.refuses('400r', bearer, path);
+      expect(res.headers['www-authenticate'], path).to.include('The request path is ambiguous');
+    }
+  });
+
   test('without a token the answer is still 401: authentication comes before the rules', async (sec) => {
     await sec.refuses('401n', [], '/echo/unlisted', 'PUT');
   });
