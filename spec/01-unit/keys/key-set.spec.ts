@@ -383,7 +383,8 @@ describe('key sets (against a live dev issuer)', () => {
 
     it('refuses an oversized key set announced by Content-Length without reading it', async () => {
       issuer.setFault({ kind: 'huge', bytes: 8 * 1024 * 1024, on: 'jwks' });
-      const ks = keySet({ maxBodyBytes: 262144 });
+      // Generous deadlines: under load a 1 s timeout could end the fetch before the cap is checked.
+      const ks = keySet({ maxBodyBytes: 262144, connectTimeoutMs: 10000, timeoutMs: 20000 });
       const error = await rejectionOf(ks.getKey({ alg: 'RS256', kid: 'k' }));
       expect(error).to.have.property('code', 'keys_unavailable');
       expect(error.message).to.match(/262144-byte cap/);

@@ -62,7 +62,10 @@ for (const version of ['3.9.3', '3.4.2'] as const) {
     let ports: number[];
     let tmp: string;
 
-    before(async () => {
+    before(async function () {
+      // Six process starts (a --dump-all-plugins query and a server for each of three plugin servers),
+      // CPU-bound: about 2 s on an idle 2-core machine, many times that on a busy one.
+      this.timeout(90000);
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kong-double-b2-'));
       up = await startEchoUpstream();
       const yml = fs.readFileSync(path.join(B2, 'config', version === '3.9.3' ? 'kong-b2.yml' : 'kong-b2-v34.yml'), 'utf8');

