@@ -106,6 +106,20 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
     expect(report.verdict.retryAfter).to.match(/^\d+$/);
   });
 
+  it('exits 1, not 3, when the token is refused for a reason of its own (expired) and the issuer is unreachable too', async () => {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const issuer = `http://127.0.0.1:${port}/oauth2/default`;
+    const token = await dev.mint({ iss: issuer, scp: ['orders:read'] }, { expiresInSeconds: -600 });
+    const run = await runDoctor([...flags(issuer), '--token', token]);
+    const report = run.report();
+    expect(failing(report, 'issuer.discovery').detail).to.match(/ECONNREFUSED/);
+    expect(failing(report, 'claims.exp').reason).to.equal('token_expired');
+    expect(run.code).to.equal(1);
+  });
+
   it('exits 1, not 3, when the config is refused and the issuer is unreachable too (config errors win)', async () => {
     const probe = http.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
