@@ -173,22 +173,22 @@ function countPlugins(doc: Entity): number {
   return all.filter((p) => p.name === 'okta-jwt').length;
 }
 
-/** Every enabled okta-jwt plugin of a document (consumer-scoped ones aside), each labelled by where it sits. */
+/**
+ * Every enabled okta-jwt plugin of a document (consumer-scoped ones aside), each selected as
+ * --route/--service would select it (so each gets exactly what a single selection gets).
+ */
 export function everyPluginConfig(parsed: unknown): SelectedConfig[] {
   if (!isEntity(parsed)) throw new UsageError('the config does not hold a declarative Kong config (a mapping)');
   const document = asDocument(parsed);
+  const key = (e: Entity) => (typeof e.id === 'string' ? e.id : typeof e.name === 'string' ? e.name : null);
+  const top = list(document.plugins).filter((p) => p.consumer == null);
+  const own = (e: Entity, kind: 'route' | 'service') => oktaJwt([...list(e.plugins), ...top.filter((p) => (kind === 'service' ? p.route == null : true) && refersTo(p[kind], e))]) !== undefined;
   const services = list(document.services);
-  const label = (e: Entity) => String(e.name ?? e.id ?? '?');
   const routes = [...services.flatMap((s) => list(s.routes)), ...list(document.routes)];
   const found: SelectedConfig[] = [];
-  const add = (plugins: Entity[], where: string) => {
-    const plugin = oktaJwt(plugins);
-    if (plugin !== undefined) found.push({ config: isEntity(plugin.config) ? plugin.config : {}, where });
-  };
-  const top = list(document.plugins).filter((p) => p.consumer == null);
-  add(top.filter((p) => p.route == null && p.service == null), 'global plugin');
-  for (const s of services) add([...list(s.plugins), ...top.filter((p) => p.route == null && refersTo(p.service, s))], `service "${label(s)}"`);
-  for (const r of routes) add([...list(r.plugins), ...top.filter((p) => refersTo(p.route, r))], `route "${label(r)}"`);
+  if (oktaJwt(top.filter((p) => p.route == null && p.service == null)) !== undefined) found.push(selectPluginConfig(document, null, null));
+  for (const s of services) if (own(s, 'service') && key(s) !== null) found.push(selectPluginConfig(document, null, key(s)));
+  for (const r of routes) if (own(r, 'route') && key(r) !== null) found.push(selectPluginConfig(document, key(r), null));
   return found;
 }
 

@@ -94,9 +94,14 @@ describe('okta-jwt doctor reads a live Kong\'s okta-jwt configs (--admin-url)', 
     const service = (config.services as Array<{ routes: Array<Record<string, unknown>> }>)[0]!;
     for (let i = 0; i < 1001; i++) service.routes.push({ name: `extra-${i}`, paths: [`/extra-${i}`] });
     await useConfig(gw, config);
-    const run = await runDoctor(['--admin-url', gw.adminUrl, '--route', 'extra-1000', '--json']);
-    // Found on the second page; no okta-jwt applies to it (the plugin is on "protected" only).
-    expect([run.code, run.stderr]).to.deep.equal([2, 'okta-jwt doctor: no okta-jwt plugin applies to route "extra-1000"; the plugin is on route "protected" (try --route protected)\n']);
+    try {
+      const run = await runDoctor(['--admin-url', gw.adminUrl, '--route', 'extra-1000', '--json']);
+      // Found on the second page; no okta-jwt applies to it (the plugin is on "protected" only).
+      expect([run.code, run.stderr]).to.deep.equal([2, 'okta-jwt doctor: no okta-jwt plugin applies to route "extra-1000"; the plugin is on route "protected" (try --route protected)\n']);
+    } finally {
+      // The gateway is shared with later spec files: leave them a small config to replace.
+      await useConfig(gw, kongYml(gw));
+    }
   });
 
   it('reads saved `GET /plugins` output given to --config: a route\'s own config, or a service\'s by --service', async () => {
