@@ -79,13 +79,16 @@ describe('okta-jwt doctor reads a live Kong\'s okta-jwt configs (--admin-url)', 
     (config.services as Array<{ routes: Array<Record<string, unknown>> }>)[0]!.routes[1]!.plugins = [
       { name: 'okta-jwt', config: oktaJwtConfig(gw, { claims_to_headers: [{ claim: 'sub', header: 'X-User' }, { claim: 'cid', header: 'x-user' }] }) },
     ];
+    // Kong applies a consumer-scoped plugin only to that consumer's requests: noted, not judged.
+    config.consumers = [{ username: 'alice', plugins: [{ name: 'okta-jwt', config: oktaJwtConfig(gw) }] }];
     await useConfig(gw, config);
     const run = await runDoctor(['--admin-url', gw.adminUrl, '--json']);
     const report = run.report();
     expect(run.code).to.equal(1);
     expect(report.verdict.detail).to.include('3 okta-jwt config(s) checked');
-    const plugin = report.checks.filter((c) => c.id === 'config.plugin' || c.id === 'config.startup').map((c) => `${c.status} ${c.detail.split(':')[0]}`);
+    const plugin = report.checks.filter((c) => (c.id === 'config.plugin' || c.id === 'config.startup') && c.status !== 'info').map((c) => `${c.status} ${c.detail.split(':')[0]}`);
     expect(plugin).to.have.members(['pass service "echo"', 'pass route "protected"', 'fail route "open"']);
+    expect(report.checks.find((c) => c.id === 'config.plugin' && c.status === 'info')?.detail).to.match(/^1 consumer-scoped okta-jwt plugin\(s\) not examined/);
     expect(report.checks.some((c) => c.id.startsWith('issuer.discovery') && c.status === 'pass' && c.detail.startsWith('service "echo": '))).to.equal(true);
   });
 
