@@ -117,6 +117,20 @@ export interface DpopSettings {
   nonceLifetimeSeconds: number;
 }
 
+/** Where state shared by Kong nodes lives (state/redis-connections.ts); null in PluginConfig: in-process only. */
+export interface RedisSettings {
+  host: string;
+  port: number;
+  username: string | null;
+  password: string | null;
+  database: number;
+  ssl: boolean;
+  sslVerify: boolean;
+  serverName: string | null;
+  timeoutMs: number;
+  keyPrefix: string;
+}
+
 export interface PluginConfig {
   /** Trusted issuers; the token's iss picks one (the first is the primary `issuer` field). */
   issuers: IssuerSettings[];
@@ -153,6 +167,8 @@ export interface PluginConfig {
   dryRun: boolean;
   tokenCache: TokenCacheSettings;
   dpop: DpopSettings;
+  /** null: no Redis configured (redis.host unset). */
+  redis: RedisSettings | null;
   /** A stable string identifying every setting that influences a verification decision. */
   identity: string;
 }
