@@ -37,12 +37,13 @@ function runMocha(run, summaryFile) {
   });
 }
 
-async function main() {
+/** Runs each of `runs` in order and prints the per-run lines, then the total; resolves with the exit code. */
+async function runAll(runs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'okta-jwt-suites-'));
   const results = [];
   try {
-    for (const [i, run] of RUNS.entries()) {
-      console.log(`\n== run ${i + 1}/${RUNS.length}: ${run.name} (${run.specs})`);
+    for (const [i, run] of runs.entries()) {
+      console.log(`\n== run ${i + 1}/${runs.length}: ${run.name} (${run.specs})`);
       results.push({ run, ...(await runMocha(run, path.join(dir, `run-${i + 1}.json`))) });
     }
   } finally {
@@ -61,7 +62,9 @@ async function main() {
   }
   console.log(line('tests', total));
   const failed = total.failed > 0 || results.some((r) => r.code !== 0);
-  process.exit(failed ? 1 : 0);
+  return failed ? 1 : 0;
 }
 
-main();
+module.exports = { RUNS, runAll };
+
+if (require.main === module) runAll(RUNS).then((code) => process.exit(code));
