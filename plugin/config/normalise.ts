@@ -9,7 +9,7 @@ import { configFields, GUARD_SHARED_KEY, RESERVED_HEADERS as RESERVED_HEADERS_LI
 import { HTTPS_REQUIRED } from './entity-checks';
 import { startupProblems } from './startup-checks';
 import { compileGlob, type PathGlob } from '../authorize/path-glob';
-import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig } from './types';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig, RedisSettings } from './types';
 
 export class ConfigError extends Error {
   /** `message` starts with the field it is about; `field` names it when known (paths as `a[1].b`). */
@@ -233,6 +233,24 @@ function dpopSettings(dpop: Raw): DpopSettings {
 }
 
 /** method_override matters only where a rule names methods: elsewhere the method changes no decision. */
+/** The redis record; null when no host is set. */
+function redisSettings(redis: Raw): RedisSettings | null {
+  const host = optionalStr(redis, 'host');
+  if (host === null) return null;
+  return {
+    host,
+    port: int(redis, 'port'),
+    username: optionalStr(redis, 'username'),
+    password: optionalStr(redis, 'password'),
+    database: int(redis, 'database'),
+    ssl: bool(redis, 'ssl'),
+    sslVerify: bool(redis, 'ssl_verify'),
+    serverName: optionalStr(redis, 'server_name'),
+    timeoutMs: int(redis, 'timeout'),
+    keyPrefix: str(redis, 'key_prefix'),
+  };
+}
+
 function methodOverride(raw: Raw, rules: AccessRule[]): PluginConfig['methodOverride'] {
   const mode = oneOf(raw, 'method_override', ['pass', 'strip', 'refuse'] as const);
   return rules.some((rule) => rule.methods !== null) ? mode : 'pass';
@@ -314,6 +332,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
       maxTtlSeconds: int(tokenCache, 'max_ttl_seconds'),
     },
     dpop: dpopSettings(raw.dpop as Raw),
+    redis: redisSettings(raw.redis as Raw),
   };
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim: set it to the claim naming the consumer (e.g. sub)', 'consumer_claim');
   if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key: choose another name`, 'shared_claims_key');

@@ -48,7 +48,7 @@ const URL_EXTRAS_REFUSED = [
 /** A forward proxy is named by scheme, host and port (credentials allowed: proxies ask for them). */
 const PROXY_URL = [{ pattern: '^https?://[^/%s?#]+/?$', err: 'must name only the proxy, http(s)://[user:password@]host:port, without a path or query' }];
 
-/** The kong.ctx.shared key of the fail-closed guard's mark (README "Fail-closed guard"); no other use may take it. */
+/** The kong.ctx.shared key of the fail-closed guard's mark (docs/fail-closed-guard.md); no other use may take it. */
 export const GUARD_SHARED_KEY = 'okta_jwt_guard';
 
 const keySetFields: Field[] = [
@@ -134,6 +134,23 @@ const dpopFields: Field[] = [
   { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proofs this plugin remembers until they expire, per plugin-server process (replay protection per Kong node; a proof used on any route is refused on every other). An unexpired proof is never forgotten: with this many live, further proofs on this plugin are refused with 503 and Retry-After until the oldest expires. Size it above the plugin\'s peak DPoP requests per second times the widest proof_lifetime_seconds + clock_skew_seconds configured on any plugin.' } },
 ];
 
+/**
+ * Shared state across Kong nodes (the DPoP replay cache, revocations, introspection results), with
+ * the field names of Kong's rate-limiting `redis` record. Unset host: state stays in this process.
+ */
+const redisFields: Field[] = [
+  { host: { type: 'string', required: false, match: '^[%w%.%-:%[%]]+$', description: 'Redis host name or IP address. Unset: no Redis; the state of this plugin stays in each plugin-server process (one Kong node).' } },
+  { port: { type: 'integer', required: true, default: 6379, between: [1, 65535], description: 'Redis port.' } },
+  { username: { type: 'string', required: false, referenceable: true, description: 'Redis ACL user name (Redis 6 and later); unset: the default user.' } },
+  { password: { type: 'string', required: false, referenceable: true, encrypted: true, description: 'Redis password (AUTH).' } },
+  { database: { type: 'integer', required: true, default: 0, between: [0, 1000], description: 'Redis logical database number.' } },
+  { ssl: { type: 'boolean', required: true, default: false, description: 'Connect to Redis over TLS.' } },
+  { ssl_verify: { type: 'boolean', required: true, default: true, description: 'With ssl: verify the Redis server certificate against the system trust store and server_name (or host).' } },
+  { server_name: { type: 'string', required: false, match: '^[%w%.%-]+$', description: 'With ssl: the TLS server name (SNI) to send and verify; unset: host.' } },
+  { timeout: { type: 'integer', required: true, default: 200, between: [10, 10000], description: 'Longest wait for Redis, in milliseconds: connecting, and each command. A request needing Redis gets 503 with Retry-After when it is exceeded (never a pass).' } },
+  { key_prefix: { type: 'string', required: true, default: 'okta-jwt:', match: '^[%w_.:-]+$', len_max: 64, description: 'Prefix of every key okta-jwt writes, so several Kong clusters can share one Redis.' } },
+];
+
 export const configFields: Field[] = [
   { issuer: { type: 'string', required: true, match_none: URL_EXTRAS_REFUSED, match_all: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
   { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
@@ -212,6 +229,7 @@ export const configFields: Field[] = [
   { key_set: { type: 'record', required: true, fields: keySetFields } },
   { dpop: { type: 'record', required: true, fields: dpopFields } },
   { token_cache: { type: 'record', required: true, fields: tokenCacheFields } },
+  { redis: { type: 'record', required: true, fields: redisFields } },
 ];
 
 /** The config record's entity checks (entity-checks.ts), for the plugin info and the Lua schema. */

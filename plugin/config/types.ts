@@ -117,6 +117,20 @@ export interface DpopSettings {
   nonceLifetimeSeconds: number;
 }
 
+/** Where state shared by Kong nodes lives (state/redis-connections.ts); null in PluginConfig: in-process only. */
+export interface RedisSettings {
+  host: string;
+  port: number;
+  username: string | null;
+  password: string | null;
+  database: number;
+  ssl: boolean;
+  sslVerify: boolean;
+  serverName: string | null;
+  timeoutMs: number;
+  keyPrefix: string;
+}
+
 export interface PluginConfig {
   /** Trusted issuers; the token's iss picks one (the first is the primary `issuer` field). */
   issuers: IssuerSettings[];
@@ -143,7 +157,7 @@ export interface PluginConfig {
   consumer: ConsumerSettings;
   /** kong.ctx.shared key under which the verified claims are shared with later plugins; null: not shared. */
   sharedClaimsKey: string | null;
-  /** Mark every request let through in kong.ctx.shared for the Kong-side fail-closed guard (README "Fail-closed guard"). */
+  /** Mark every request let through in kong.ctx.shared for the Kong-side fail-closed guard (docs/fail-closed-guard.md). */
   failClosedGuard: boolean;
   /** How refusals are reported to Kong: a log line at this level (or none), and the serializer value. */
   refusalLog: { level: RefusalLogLevel; serialize: boolean };
@@ -153,6 +167,8 @@ export interface PluginConfig {
   dryRun: boolean;
   tokenCache: TokenCacheSettings;
   dpop: DpopSettings;
+  /** null: no Redis configured (redis.host unset). */
+  redis: RedisSettings | null;
   /** A stable string identifying every setting that influences a verification decision. */
   identity: string;
 }
