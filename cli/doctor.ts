@@ -16,7 +16,8 @@ import { keySetFor } from '../plugin/keys';
 import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
 import { fail, pass, type Check } from './check';
 import { probeIssuer, type IssuerTarget } from './issuer-probe';
-import { readPluginConfig } from './kong-config';
+import { readKongConfig } from './kong-config';
+import { guardFileChecks } from './guard-check';
 import { kongNodeChecks, pluginServerChecks, readKongConfFile } from './kong-node';
 import { parseKongVersion } from './kong-versions';
 import { EXIT, renderText, type Report, type Verdict } from './report';
@@ -202,13 +203,14 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
       explainedBy: null, exitCode: node.unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
     };
   }
-  const selected = options.configFile === null ? null : await readPluginConfig(options.configFile, options.route, options.service);
+  const selected = options.configFile === null ? null : await readKongConfig(options.configFile, options.route, options.service);
   const raw = merge(selected?.config ?? {}, options.overrides);
   const source = selected === null ? 'flags' : `${selected.where} in ${options.configFile}${Object.keys(options.overrides).length ? ' (with flag overrides)' : ''}`;
   const givenToken = options.token === null ? null : await readToken(options.token);
   const judgeRequest = givenToken !== null || Object.keys(options.requestHeaders).length > 0;
 
   const { checks, config } = configChecks(raw);
+  if (selected !== null) checks.push(...guardFileChecks(selected.plugins, selected.names));
   checks.push(...node.checks);
   let unreachable = node.unreachable;
   for (const target of issuerTargets(raw)) {

@@ -2,7 +2,7 @@
 // against what its version needs (kong-versions.ts), and over the Admin API whether every route that
 // runs okta-jwt also runs the fail-closed guard. Read-only: GET /, GET /routes, GET /plugins.
 import fs from 'node:fs';
-import { GUARD_SHARED_KEY } from '../plugin/config/normalise';
+import { guardCode, type ScopedPlugin } from './guard-check';
 import { UsageError } from './args';
 import { fail, info, pass, skip, warn, type Check } from './check';
 import { PLACEHOLDER_START_CMD, parseKongVersion, readinessNeedsStartCommand, startCommandBreaksAdminRoot, type KongVersion } from './kong-versions';
@@ -96,10 +96,8 @@ function applicable(plugins: Obj[], name: string, route: Obj): Obj | undefined {
     ?? mine.find((p) => refId(p.route) === null && refId(p.service) === null);
 }
 
-const guards = (postFunction: Obj | undefined): boolean => {
-  const access = isObj(postFunction?.config) ? (postFunction!.config as Obj).access : undefined;
-  return Array.isArray(access) && access.some((code) => typeof code === 'string' && code.includes(`kong.ctx.shared.${GUARD_SHARED_KEY}`));
-};
+/** Does this post-function run the shipped guard (an earlier form refuses every request okta-jwt marks now)? */
+const guards = (postFunction: Obj | undefined): boolean => guardCode(postFunction as ScopedPlugin | undefined) === 'shipped';
 
 /** One check per route that runs okta-jwt: is the fail-closed guard there too? */
 export async function guardChecks(target: KongNodeTarget): Promise<Check[]> {
@@ -119,7 +117,7 @@ export async function guardChecks(target: KongNodeTarget): Promise<Check[]> {
     const guarded = guards(applicable(plugins, 'post-function', route));
     if (marks && guarded) checks.push(pass('kong.guard', `${label}: okta-jwt with the fail-closed guard`, 'fail_closed_guard'));
     else {
-      const missing = [marks ? null : 'fail_closed_guard: true in okta-jwt\'s config', guarded ? null : `a post-function that refuses requests without kong.ctx.shared.${GUARD_SHARED_KEY}`].filter(Boolean).join(' and ');
+      const missing = [marks ? null : 'fail_closed_guard: true in okta-jwt\'s config', guarded ? null : 'the guard\'s post-function (docs/fail-closed-guard.md)'].filter(Boolean).join(' and ');
       checks.push(fail('kong.guard', `${label}: okta-jwt without the fail-closed guard (missing ${missing}). When Kong skips okta-jwt (plugin server down, stalled, or on Kong 3.4 never ready) this route proxies requests unauthenticated (README "Fail-closed guard")`, 'fail_closed_guard'));
     }
   }
