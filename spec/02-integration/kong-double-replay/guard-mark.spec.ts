@@ -83,6 +83,18 @@ describe('kong-double replay: the fail-closed guard\'s mark in kong.ctx.shared (
         });
       });
 
+      it('hide_credentials with a token cookie: the post-function sets the Cookie without it; the plugins between see no Cookie', async () => {
+        await withRoute(version, [oktaJwt({ token_cookie: 'okta_at', hide_credentials: true }), postFunction(GUARD_POST_FUNCTION)], async (kong) => {
+          const token = await issuer.mint({ sub: 'alice' });
+          expect((await get(kong, [`Cookie: okta_at=${token}; theme=dark`])).status).to.equal(200);
+          const seen = up.received()[0]!;
+          expect([seen.headers.cookie, seen.headers['x-user-sub']]).to.deep.equal(['theme=dark', 'alice']);
+          const cleared = kong.rpcLog.frames.filter((f) => f.dir === 'ps->kong').map((f) => (f.frame[3] as { Data?: { Method?: string; Args?: unknown[] } } | undefined)?.Data)
+            .filter((d) => d?.Method === 'kong.service.request.clear_header').map((d) => String(d!.Args?.[0]).toLowerCase());
+          expect(cleared).to.include('cookie');
+        });
+      });
+
       it('upgrade, okta-jwt first: the earlier post-function refuses the new mark (503), nothing proxied', async () => {
         await withRoute(version, [oktaJwt(), postFunction(EARLIER_GUARD_POST_FUNCTION)], async (kong) => {
           const token = await issuer.mint({ sub: 'alice' });
