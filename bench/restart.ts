@@ -38,7 +38,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function recovered(gw: RestartGateway, mode: Mode, before: number): Promise<void> {
   for (;;) {
     const pid = await gw.servingPid().catch(() => undefined);
-    if (pid !== undefined && pid !== before) return mode === 'supervised' ? gw.waitForStandby(pid) : undefined;
+    if (pid !== undefined && pid !== before) {
+      if (mode === 'supervised') await gw.waitForStandby(pid);
+      return;
+    }
     await sleep(20);
   }
 }
