@@ -91,7 +91,7 @@ export class FramedListener {
    * Stops accepting; from now on each connection is closed with the reply that leaves it with no
    * call to answer and no open event (closing one whose event is open would race that event's next
    * Step). The close goes out with the reply, so Kong sees it before pooling the connection again
-   * (OpenResty checks then) and connects anew, to whichever process holds the path now. An idle
+   * (OpenResty checks then) and connects anew, to whichever process serves the path now. An idle
    * connection is left alone: closing it could race a call Kong is sending on it.
    */
   drain(successor?: string): void {

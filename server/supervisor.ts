@@ -54,6 +54,7 @@ export class Supervisor {
   private candidate?: Worker;
   private readonly workers = new Set<Worker>();
   private stopping = false;
+  private exitCode = 0;
   private quickDeaths = 0;
   private respawnTimer?: NodeJS.Timeout;
   private listener?: net.Server;
@@ -70,8 +71,8 @@ export class Supervisor {
 
   start(): void {
     process.on('SIGHUP', () => this.upgrade());
-    process.once('SIGTERM', () => this.stop('SIGTERM'));
-    process.once('SIGINT', () => this.stop('SIGINT'));
+    process.once('SIGTERM', () => this.stop('SIGTERM received'));
+    process.once('SIGINT', () => this.stop('SIGINT received'));
     // pauseOnConnect: the supervisor never reads a byte; the worker reads the connection from its start.
     this.listener = net.createServer({ pauseOnConnect: true }, (socket) => {
       socket.on('error', () => undefined);
@@ -155,7 +156,11 @@ export class Supervisor {
     this.send(worker, { type: 'take-over', predecessor: previous?.privateSocket });
     if (this.servedInode === undefined) {
       // The first worker is loaded: the socket appears at the path Kong connects to (rename is atomic).
-      fs.renameSync(this.bindPath, this.opts.publicPath);
+      try {
+        fs.renameSync(this.bindPath, this.opts.publicPath);
+      } catch (err) {
+        return this.stop(`cannot serve on ${this.opts.publicPath}: ${(err as Error).message}`, 1);
+      }
       this.servedInode = inodeOf(this.opts.publicPath);
     }
     this.logger.info(`worker ${worker.child.pid} serving on ${this.opts.publicPath}`);
@@ -220,9 +225,11 @@ export class Supervisor {
     this.candidate = this.spawn();
   }
 
-  private stop(signal: NodeJS.Signals): void {
-    this.logger.info(`${signal} received, stopping`);
+  private stop(why: string, exitCode = 0): void {
+    if (exitCode === 0) this.logger.info(`${why}, stopping`);
+    else this.logger.error(`${why}, stopping`);
     this.stopping = true;
+    this.exitCode = exitCode;
     clearTimeout(this.respawnTimer);
     // No new connection: Kong's next connect is refused at once (its pooled ones finish their events).
     this.listener?.close();
@@ -243,7 +250,7 @@ export class Supervisor {
     // Leave no stale file behind, but never remove a socket another server (a new container on the
     // same volume) has put at the path since.
     if (this.servedInode !== undefined && inodeOf(this.opts.publicPath) === this.servedInode) fs.rmSync(this.opts.publicPath, { force: true });
-    process.exit(0);
+    process.exit(this.exitCode);
   }
 
   private send(worker: Worker, msg: ToWorker): void {
