@@ -3,8 +3,10 @@
 // beside it and started again 100 ms after it exits, as systemd `Restart=always` or compose
 // `restart: always` do), with okta-jwt-pluginserver --supervise and without it. Load: RESTART_CLIENTS
 // clients sending valid tokens back to back, one more sending forged ones (none may be proxied).
-// A crash is SIGKILL of the process serving the socket (the active worker under --supervise); an
-// upgrade is SIGHUP under --supervise, and a stop (SIGTERM) plus the restart without it.
+// A crash is SIGKILL of the process serving the socket (the active worker under --supervise); under
+// --supervise also a crash of both workers (the standby, then the active one: a crash loop faster than a
+// worker loads, so Kong's requests meet no loaded worker); an upgrade is SIGHUP under --supervise, and a
+// stop (SIGTERM) plus the restart without it.
 // Where the time goes, per event: when the new process served (the supervisor's switch, or the
 // restarted server listening), when the first valid request sent after the event was answered 200,
 // and why Kong's calls failed (the double's error log: "no data" is a call on a connection of the
@@ -25,7 +27,12 @@ const CLIENTS = Number(process.env.RESTART_CLIENTS ?? 5);
 const STEADY_MS = 500;
 
 type Mode = 'supervised' | 'plain';
-type Kind = 'crash' | 'upgrade';
+type Kind = 'crash' | 'crash-both' | 'upgrade';
+/** The events each server goes through, with their label in the table. */
+const EVENTS_OF: Record<Mode, Array<[Kind, string]>> = {
+  supervised: [['crash', 'crash (SIGKILL)'], ['crash-both', 'crash of both workers (SIGKILL)'], ['upgrade', 'upgrade (SIGHUP)']],
+  plain: [['crash', 'crash (SIGKILL)'], ['upgrade', 'upgrade (stop + restart)']],
+};
 
 interface EventResult {
   /** Valid requests answered other than 200 (the guard's 503, Kong's 500) or not at all. */
@@ -64,6 +71,7 @@ async function recovered(gw: RestartGateway, mode: Mode, before: number): Promis
 
 async function oneEvent(gw: RestartGateway, mode: Mode, kind: Kind): Promise<EventResult> {
   const serving = await gw.servingPid();
+  const standby = kind === 'crash-both' ? await gw.waitForStandby(serving) : undefined;
   const load = steadyLoad(gw, CLIENTS);
   await sleep(STEADY_MS);
   const [outputFrom, errorsFrom] = [gw.output.length, gw.errorLog.lines.length];
@@ -71,7 +79,8 @@ async function oneEvent(gw: RestartGateway, mode: Mode, kind: Kind): Promise<Eve
   loopLag.enable();
   const at = performance.now();
   const atWall = Date.now();
-  if (kind === 'crash') process.kill(serving, 'SIGKILL');
+  if (standby !== undefined) process.kill(standby, 'SIGKILL');
+  if (kind !== 'upgrade') process.kill(serving, 'SIGKILL');
   else process.kill(gw.processPid(), mode === 'supervised' ? 'SIGHUP' : 'SIGTERM');
   await recovered(gw, mode, serving);
   loopLag.disable();
@@ -108,15 +117,16 @@ function kongErrors(messages: string[]): Record<string, number> {
   return counts;
 }
 
-async function measure(mode: Mode): Promise<Record<Kind, EventResult[]>> {
+async function measure(mode: Mode): Promise<Partial<Record<Kind, EventResult[]>>> {
   const gw = await startRestartGateway({ supervise: mode === 'supervised', drainTimeoutSeconds: 5 });
   try {
     if (mode === 'supervised') await gw.waitForStandby(await gw.servingPid());
-    const results: Record<Kind, EventResult[]> = { crash: [], upgrade: [] };
-    for (const kind of ['crash', 'upgrade'] as const) {
+    const results: Partial<Record<Kind, EventResult[]>> = {};
+    for (const [kind] of EVENTS_OF[mode]) {
+      results[kind] = [];
       for (let i = 0; i < EVENTS; i++) {
         const r = await oneEvent(gw, mode, kind);
-        results[kind].push(r);
+        results[kind]!.push(r);
         const errors = Object.entries(r.kongErrors).map(([m, n]) => `${m} ×${n}`).join(', ') || 'none';
         process.stderr.write(
           `  ${mode} ${kind} ${i + 1}: ${r.refused} of ${r.validSent} valid refused (${r.inFlight} in flight), the last ${r.refusedForMs} ms after; ` +
@@ -136,16 +146,15 @@ const mean = (xs: number[]) => Math.round((xs.reduce((a, b) => a + b, 0) / Math.
 
 async function main(): Promise<void> {
   const machine = machineDescription();
-  process.stderr.write(`restart: ${EVENTS} crashes and ${EVENTS} upgrades per mode, ${CLIENTS} clients\n`);
+  process.stderr.write(`restart: ${EVENTS} of each event per mode, ${CLIENTS} clients\n`);
   const results = { supervised: await measure('supervised'), plain: await measure('plain') };
   console.log('\nValid requests refused per event (mean over the events), of them in flight at the event, how long after the event the last refused one was answered, the new process served, and the first request sent after the event was answered 200; the longest the event loop of the double was held up meanwhile\n');
   console.log('| server | event | refused per event | in flight | refused until (ms after) | serving (ms after) | first 200 (ms after) | loop lag of the double (max ms) | forged proxied |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const mode of ['supervised', 'plain'] as const) {
-    for (const kind of ['crash', 'upgrade'] as const) {
-      const rs = results[mode][kind];
+    for (const [kind, event] of EVENTS_OF[mode]) {
+      const rs = results[mode][kind]!;
       const label = mode === 'supervised' ? 'okta-jwt-pluginserver --supervise' : 'okta-jwt-pluginserver, restarted 100 ms after exit';
-      const event = kind === 'crash' ? 'crash (SIGKILL)' : mode === 'supervised' ? 'upgrade (SIGHUP)' : 'upgrade (stop + restart)';
       const known = (xs: Array<number | null>) => xs.filter((x): x is number => x !== null);
       console.log(
         `| ${label} | ${event} | ${mean(rs.map((r) => r.refused))} | ${mean(rs.map((r) => r.inFlight))} | ${mean(rs.map((r) => r.refusedForMs))} | ` +
