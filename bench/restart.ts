@@ -89,7 +89,8 @@ async function oneEvent(gw: RestartGateway, mode: Mode, kind: Kind): Promise<Eve
   const refused = sent.filter((r) => r.valid && r.status !== 200);
   const forged = sent.filter((r) => !r.valid && r.status !== 0 && r.status < 400).length;
   const firstSuccess = sent.filter((r) => r.valid && r.status === 200 && r.sentAt > at).sort((a, b) => a.doneAt - b.doneAt)[0];
-  const servingLine = gw.output.slice(outputFrom).find((l) => (mode === 'supervised' ? / serving on / : /server started at /).test(l));
+  // The last: after a crash of both workers the standby may be switched to and found dead right after.
+  const servingLine = gw.output.slice(outputFrom).filter((l) => (mode === 'supervised' ? / serving on / : /server started at /).test(l)).pop();
   const servingAt = servingLine === undefined ? NaN : Date.parse(servingLine.split(' ')[0]!);
   return {
     refused: refused.length,
