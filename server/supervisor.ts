@@ -112,7 +112,7 @@ export class Supervisor {
     const message: ToWorker = { type: 'connection' };
     worker.child.send(message, socket, { keepOpen: true }, (err) => {
       if (!worker.unsent.delete(socket)) return; // already passed on when the worker died
-      if (err === null) return void socket.destroy();
+      if (!err) return void socket.destroy();
       worker.unreachable = true;
       this.dispatch(socket);
     });
