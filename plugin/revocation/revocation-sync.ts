@@ -111,6 +111,8 @@ class RevocationMirror {
   private currentUntilMs = 0;
   /** Bumped on every loss of the subscription: a reload started before one must not confirm the copy. */
   private generation = 0;
+  /** A reload in progress (a large list may take longer than a heartbeat): the heartbeat leaves it alone. */
+  private reloading = false;
   closed = false;
 
   constructor(private readonly settings: RedisSettings) {
@@ -132,6 +134,7 @@ class RevocationMirror {
   private lose(): void {
     this.generation += 1;
     this.currentUntilMs = 0;
+    this.reloading = false;
   }
 
   private confirm(): void {
@@ -142,6 +145,7 @@ class RevocationMirror {
   private async resync(): Promise<void> {
     const generation = ++this.generation;
     this.currentUntilMs = 0;
+    this.reloading = true;
     try {
       await this.subscriber.subscribe(keys(this.settings.keyPrefix).channel);
       const redis = redisConnection(this.settings);
@@ -159,12 +163,14 @@ class RevocationMirror {
     } catch {
       // Not current; the heartbeat tries again.
       if (generation === this.generation) this.currentUntilMs = 0;
+    } finally {
+      if (generation === this.generation) this.reloading = false;
     }
   }
 
   /** A subscriber that answers PING is still subscribed; one loaded but silent stops counting as current. */
   private async beat(): Promise<void> {
-    if (this.subscriber.status !== 'ready') return;
+    if (this.subscriber.status !== 'ready' || this.reloading) return;
     const generation = this.generation;
     if (this.currentUntilMs === 0) return void this.resync();
     try {
