@@ -102,6 +102,13 @@ export function createMetricsRegistry() {
     registers,
   });
 
+  const ssfSets = new Counter({
+    name: 'okta_jwt_ssf_sets_total',
+    help: 'Security Event Tokens pushed to okta-jwt SSF receivers, by outcome (accepted, unavailable, or the RFC 8935 error they were refused with).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+
   const scopeLabel = boundedValues(MAX_SCOPES);
   const keySetLabel = boundedValues(MAX_KEY_SETS);
   const sink = {
@@ -123,6 +130,9 @@ export function createMetricsRegistry() {
     },
     verification(seconds: number, ok: boolean): void {
       verification.observe({ result: ok ? 'valid' : 'invalid' }, seconds);
+    },
+    ssfSet(outcome: string): void {
+      ssfSets.inc({ outcome });
     },
   };
   return { registry, sink };

@@ -22,6 +22,8 @@ export interface MetricsSink {
   keySetFetch(keySet: string, outcome: 'success' | 'failure'): void;
   /** Time to verify one token (signature, or a cache hit, and the claim checks). */
   verification(seconds: number, valid: boolean): void;
+  /** One per SET pushed to an SSF receiver: accepted, unavailable (503), or the RFC 8935 error it was refused with. */
+  ssfSet(outcome: string): void;
 }
 
 /** The slot's key: Symbol.for, so every copy of this module (and the server) names the same one. */

@@ -14,6 +14,7 @@ import { headerValues, type HeaderMap } from '../core/request';
 import type { Pdk } from '../handler/pdk';
 import type { KeySet } from '../keys';
 import { queueWarning } from '../log/deferred-log';
+import { metricsSink } from '../metrics/sink';
 import { recordRevocation, type Revocation } from '../revocation/revocation-list';
 import { shareRevocations } from '../revocation/revocation-sync';
 import { StoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../state/shared-store';
@@ -68,6 +69,7 @@ export async function handleSetPush(kong: Pdk, config: PluginConfig, receiver: S
     queueWarning(`okta-jwt SSF receiver: push refused after an internal error (${err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown'})`);
     answer = unavailable('The receiver failed; try again later', STORE_RETRY_AFTER_SECONDS);
   }
+  metricsSink()?.ssfSet(answer.status === 202 ? 'accepted' : answer.status === 503 ? 'unavailable' : String(answer.body.err));
   // exit is terminal: no further PDK call.
   void kong.response.exit(answer.status, answer.body, answer.headers);
 }

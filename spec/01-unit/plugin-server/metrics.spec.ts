@@ -65,5 +65,12 @@ describe('okta-jwt-pluginserver metrics', () => {
       expect(values.find((v) => v.labels.route === 'other')?.value).to.equal(5);
       expect(values.find((v) => v.labels.route === 'r0')?.value).to.equal(2);
     });
+
+    it('counts SETs pushed to SSF receivers by outcome', async () => {
+      const { registry, sink } = createMetricsRegistry();
+      for (const outcome of ['accepted', 'accepted', 'invalid_key', 'unavailable']) sink.ssfSet(outcome);
+      const values = (await registry.getSingleMetric('okta_jwt_ssf_sets_total')!.get()).values;
+      expect(Object.fromEntries(values.map((v) => [v.labels.outcome, v.value]))).to.deep.equal({ accepted: 2, invalid_key: 1, unavailable: 1 });
+    });
   });
 });
