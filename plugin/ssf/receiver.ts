@@ -69,7 +69,11 @@ export async function handleSetPush(kong: Pdk, config: PluginConfig, receiver: S
     queueWarning(`okta-jwt SSF receiver: push refused after an internal error (${err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : 'unknown'})`);
     answer = unavailable('The receiver failed; try again later', STORE_RETRY_AFTER_SECONDS);
   }
-  metricsSink()?.ssfSet(answer.status === 202 ? 'accepted' : answer.status === 503 ? 'unavailable' : String(answer.body.err));
+  const outcome = answer.status === 202 ? 'accepted' : answer.status === 503 ? 'unavailable' : String(answer.body.err);
+  metricsSink()?.ssfSet(outcome);
+  // Why a push was refused (fixed strings only, never the SET), for whoever sets up the stream; queued, not awaited.
+  const { level } = config.refusalLog;
+  if (answer.status !== 202 && level !== 'none') void kong.log[level](`okta-jwt SSF receiver refused a SET: status=${answer.status} err=${outcome} (${String(answer.body.description)})`);
   // exit is terminal: no further PDK call.
   void kong.response.exit(answer.status, answer.body, answer.headers);
 }
