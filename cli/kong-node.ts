@@ -120,7 +120,7 @@ export async function guardChecks(target: KongNodeTarget): Promise<Check[]> {
     if (marks && guarded) checks.push(pass('kong.guard', `${label}: okta-jwt with the fail-closed guard`, 'fail_closed_guard'));
     else {
       const missing = [marks ? null : 'fail_closed_guard: true in okta-jwt\'s config', guarded ? null : `a post-function that refuses requests without kong.ctx.shared.${GUARD_SHARED_KEY}`].filter(Boolean).join(' and ');
-      checks.push(fail('kong.guard', `${label}: okta-jwt without the fail-closed guard (missing ${missing}). When Kong skips okta-jwt (plugin server down, stalled, or on Kong 3.4 never ready) this route proxies requests unauthenticated (README "Fail-closed guard")`, 'fail_closed_guard'));
+      checks.push(fail('kong.guard', `${label}: okta-jwt without the fail-closed guard (missing ${missing}). When Kong skips okta-jwt (plugin server down, stalled, or on Kong 3.4 never ready) this route proxies requests unauthenticated (docs/fail-closed-guard.md)`, 'fail_closed_guard'));
     }
   }
   if (checks.length === 0) checks.push(info('kong.guard', 'no route runs okta-jwt (consumer-scoped plugins are not examined)'));

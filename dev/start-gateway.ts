@@ -73,7 +73,7 @@ async function main(): Promise<void> {
                       { claim: 'cid', header: 'X-Client-Id' },
                       { claim: 'scp', header: 'X-Token-Scopes' },
                     ],
-                    // Bearer tokens as before, and DPoP-bound tokens with a proof (README "DPoP").
+                    // Bearer tokens as before, and DPoP-bound tokens with a proof (docs/dpop.md).
                     dpop: { mode: 'allowed' },
                   },
                 },

@@ -8,7 +8,7 @@ import { loadDeclarative, makePlugin } from './declarative';
 import { makeConsumer, makeRoute, makeService, nowSeconds, findByIdOrName, type EntityStore, type PluginEntity } from './entities';
 import { schema } from './schema-bridge';
 import type { KongRuntime } from './runtime';
-import { emptyCollection, entitySchema, multipartFields } from './admin-reads';
+import { emptyCollection, entitySchema, inferFormFields, multipartFields } from './admin-reads';
 import { sameScope, uniqueViolationBody } from './plugin-uniqueness';
 
 type Obj = Record<string, unknown>;
@@ -32,7 +32,7 @@ function parseBody(raw: string, type: string | undefined): Obj {
       const last = path[path.length - 1]!;
       o[last] = k.endsWith('[]') ? [...((o[last] as string[]) ?? []), v] : v;
     }
-    return out;
+    return inferFormFields(out);
   }
   return YAML.parse(raw) as Obj;
 }
