@@ -6,8 +6,8 @@
 // the media type and the declared length; the body is read (kong.request.get_raw_body) only for an
 // authenticated request, and its size is bounded twice (ours, and Kong's client_body_buffer_size:
 // a body nginx buffered to a file reaches the plugin as nothing). Nothing changes state until the
-// SET passed every check; then its revocations are recorded on this node and, with a redis record,
-// in the shared list (once per jti across every node) — or the SET is refused and changes nothing.
+// SET passed every check; then its revocations are recorded on this node and, with revocations.sync
+// "redis", in the shared list (once per jti across every node) — or the SET is refused and changes nothing.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PluginConfig, SsfReceiverSettings } from '../config/types';
 import { headerValues, type HeaderMap } from '../core/request';
@@ -99,11 +99,11 @@ async function receive(kong: Pdk, config: PluginConfig, receiver: SsfReceiverSet
   return record(config, receiver, set.jti, reading.revocations);
 }
 
-/** Records the SET's revocations once (its jti), shared through Redis when configured. */
+/** Records the SET's revocations once (its jti), shared through Redis with revocations.sync "redis". */
 async function record(config: PluginConfig, receiver: SsfReceiverSettings, jti: string, revocations: Revocation[]): Promise<PushAnswer> {
   const windowMs = (receiver.maxSetAgeSeconds + config.leewaySeconds) * 1000;
   const issuer = receiver.transmitterIssuer;
-  if (config.redis !== null) {
+  if (config.revocations.sync === 'redis' && config.redis !== null) {
     let shared;
     try {
       shared = await shareRevocations(config.redis, issuer, jti, windowMs, revocations, receiver.maxEntries);

@@ -37,10 +37,11 @@ describe('revocations across two Kong nodes sharing one Redis', function () {
     return { sub: `user.${id}@example.com`, uid: `00u${id}` };
   };
   const tokenOf = (u: { sub: string; uid: string }) => nodeA.mint({ scp: ['orders:read'], ...u }, { issuedAt: Math.floor(Date.now() / 1000) - 10 });
-  const pushTo = async (node: Gateway, u: { uid: string }) => {
-    const set = await nodeA.issuerControl.ssf.sign({ aud: `${node.proxyUrl}${RECEIVER_PATH}`, subject: { format: 'iss_sub', iss: nodeA.issuerControl.ssf.issuer, sub: u.uid } });
-    return send('POST', `${node.proxyUrl}${RECEIVER_PATH}`, [['Content-Type', 'application/secevent+jwt'], ['Authorization', STREAM_AUTHORIZATION]], set);
-  };
+  const setFor = (node: Gateway, u: { uid: string }) =>
+    nodeA.issuerControl.ssf.sign({ aud: `${node.proxyUrl}${RECEIVER_PATH}`, subject: { format: 'iss_sub', iss: nodeA.issuerControl.ssf.issuer, sub: u.uid } });
+  const pushSet = (node: Gateway, set: string) =>
+    send('POST', `${node.proxyUrl}${RECEIVER_PATH}`, [['Content-Type', 'application/secevent+jwt'], ['Authorization', STREAM_AUTHORIZATION]], set);
+  const pushTo = async (node: Gateway, u: { uid: string }) => pushSet(node, await setFor(node, u));
 
   before(async function () {
     requireRedisServer(this);
@@ -93,6 +94,26 @@ describe('revocations across two Kong nodes sharing one Redis', function () {
     } finally {
       await late.close();
     }
+  });
+
+  it('a SET that cannot reach Redis applies on its node and answers 503; once Redis is back it reaches every node', async () => {
+    const u = user();
+    const token = await tokenOf(u);
+    const set = await setFor(nodeA, u);
+    redis.pause();
+    try {
+      const res = await pushSet(nodeA, set);
+      expect(res.status, res.text).to.equal(503);
+      expect(Number(res.headers['retry-after'])).to.be.within(1, 60);
+      expect((await get(`${nodeA.proxyUrl}${LOCAL_PATH}`, bearer(token))).status, 'applied on the receiving node').to.equal(401);
+    } finally {
+      redis.resume();
+    }
+    // The first attempt timed out here but may still run once Redis resumes (a timeout cannot recall a
+    // command already sent): then the retry is a duplicate of a SET that was applied everywhere.
+    const retried = await until('the retried push to be answered', () => pushSet(nodeA, set), (r) => r.status !== 503);
+    if (retried.status !== 202) expect(retried.json(), retried.text).to.deep.equal({ err: 'invalid_request', description: 'The SET was already received' });
+    await until('node B to refuse the revoked token', () => get(`${nodeB.proxyUrl}/echo/orders`, bearer(token)), (r) => r.status === 401);
   });
 
   it('while Redis does not answer, node B refuses with 503 (or uses its local copy where opted in), and recovers', async () => {
