@@ -3,10 +3,9 @@
 import { normaliseConfig } from './config/normalise';
 import { configEntityChecks, configFields } from './config/schema';
 import type { PluginConfig } from './config/types';
-import { keySetFor } from './keys';
+import { keySetFor, type KeySet } from './keys';
 import { queueWarning } from './log/deferred-log';
 import { handleAccess } from './handler/access';
-import type { KeySet } from './keys';
 import { followRevocations } from './revocation/revocation-check';
 import { handleSetPush } from './ssf/receiver';
 import type { KeySets } from './verify/verify-token';

@@ -162,7 +162,7 @@ const ssfReceiverFields: Field[] = [
   { authorization: { type: 'string', required: false, len_min: 16, referenceable: true, encrypted: true, description: 'The exact Authorization header value the transmitter sends with each push (the stream\'s delivery authorization_header). Required for a receiver; compared in constant time.' } },
   { max_set_bytes: { type: 'integer', required: true, default: 8192, between: [1024, 65536], description: 'Largest SET accepted, in bytes. Kong also hands a plugin only a body that fits client_body_buffer_size (8k by default); a larger one is refused.' } },
   { max_set_age_seconds: { type: 'integer', required: true, default: 3600, between: [60, 86400], description: 'Oldest SET iat accepted; each SET jti is remembered this long, so a SET is applied once.' } },
-  { max_entries: { type: 'integer', required: true, default: 100000, between: [100, 10000000], description: 'Revoked subjects remembered per issuer, per Kong node. A revocation is never forgotten before it expires: with this many live, further SETs are answered 503 (the transmitter retries).' } },
+  { max_entries: { type: 'integer', required: true, default: 100000, between: [100, 10000000], description: 'Revoked subjects remembered per issuer on each Kong node (with revocations.sync redis, also the bound of the shared list). A revocation is never forgotten before it expires: with this many live, further SETs are answered 503 (the transmitter retries).' } },
 ];
 
 /** How a token-verifying instance learns revocations received on other Kong nodes. */
