@@ -55,7 +55,7 @@ describe('okta-jwt revocation signals (SSF receiver)', function () {
       // Its own token issuer and a short token lifetime: its revocations fill a list of their own and expire soon.
       {
         name: 'ssf-flood', paths: [FLOOD_PATH],
-        plugins: [{ name: 'okta-jwt', config: oktaJwtConfig(gw, { issuer: floodIssuer, max_token_age_seconds: 60, ssf_receiver: receiver({ max_entries: 100 }) }) }],
+        plugins: [{ name: 'okta-jwt', config: oktaJwtConfig(gw, { issuer: floodIssuer, max_token_age_seconds: 60, ssf_receiver: receiver({ max_entries: 100, max_set_bytes: 65536 }) }) }],
       },
     );
     await useConfig(gw, config);
@@ -130,6 +130,14 @@ describe('okta-jwt revocation signals (SSF receiver)', function () {
       const set = await setFor(user);
       expectPushError(await push(set + '.'.repeat(5000)), 'invalid_request');
       expectPushError(await push('not a jwt'), 'invalid_request');
+    });
+
+    it('a valid SET larger than Kong\'s client_body_buffer_size (8k) reaches the plugin as nothing: invalid_request, too large', async () => {
+      // The flood route accepts 64 KB, so only Kong's body buffer stands in the way.
+      const big = await setFor(user, { claims: { padding: 'x'.repeat(10_000) } });
+      const res = await push(big, STREAM_AUTHORIZATION, FLOOD_PATH);
+      expectPushError(res, 'invalid_request');
+      expect(res.json().description).to.equal('The SET is too large');
     });
   });
 
