@@ -98,6 +98,11 @@ export function recordProof(key: string, iat: number, by: ProofOwner): Recording
   return { kind: 'first_use' };
 }
 
+/** Proofs remembered (expired ones not yet swept included): for the metrics gauge, read at scrape time. */
+export function replayCacheSize(): number {
+  return seen.size;
+}
+
 /** Tests only: forget every proof and every window. */
 export function clearReplayCache(): void {
   seen.clear();
