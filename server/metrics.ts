@@ -20,6 +20,8 @@ interface PluginStats {
   version: string;
   verifiedTokens(): number;
   dpopProofs(): number;
+  /** Absent in a plugin older than the revocation list. */
+  revocations?(): number;
 }
 
 const pluginStats = (): PluginStats | undefined => (globalThis as { [PLUGIN_STATS_SLOT]?: PluginStats })[PLUGIN_STATS_SLOT];
@@ -130,6 +132,14 @@ export function createMetricsRegistry() {
     registers,
     collect() {
       this.set(pluginStats()?.dpopProofs() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'okta_jwt_revocations',
+    help: 'Revoked subjects this process holds (received by its SSF receivers or copied from the shared list; expired ones not yet dropped included).',
+    registers,
+    collect() {
+      this.set(pluginStats()?.revocations?.() ?? 0);
     },
   });
   const verification = new Histogram({

@@ -40,6 +40,8 @@ export interface PluginStats {
   verifiedTokens(): number;
   /** DPoP proofs remembered against replay. */
   dpopProofs(): number;
+  /** Revoked subjects held (plugin/revocation/revocation-list.ts). */
+  revocations(): number;
 }
 
 export const PLUGIN_STATS_SLOT = Symbol.for('okta-jwt.plugin-stats');

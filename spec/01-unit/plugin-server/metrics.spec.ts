@@ -89,11 +89,12 @@ describe('okta-jwt-pluginserver metrics', () => {
     it('reads the plugin\'s version and cache sizes from the stats it publishes, when scraped', async () => {
       const { registry } = createMetricsRegistry();
       let reads = 0;
-      (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT] = { version: '9.8.7', verifiedTokens: () => ++reads, dpopProofs: () => 4 };
+      (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT] = { version: '9.8.7', verifiedTokens: () => ++reads, dpopProofs: () => 4, revocations: () => 7 };
       try {
         expect(reads).to.equal(0);
         const text = await registry.metrics();
-        expect(text).to.include('okta_jwt_build_info{version="9.8.7"} 1').and.include('okta_jwt_token_cache_entries 1').and.include('okta_jwt_dpop_replay_cache_entries 4');
+        expect(text).to.include('okta_jwt_build_info{version="9.8.7"} 1').and.include('okta_jwt_token_cache_entries 1').and.include('okta_jwt_dpop_replay_cache_entries 4')
+          .and.include('okta_jwt_revocations 7');
       } finally {
         delete (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT];
       }
