@@ -23,6 +23,7 @@ import { measureServerMemory } from './server-memory';
 import { runMissReplay } from './miss-replay';
 import { replayCases, replayHeaders, runSocketReplay } from './socket-replay';
 import { runVerifyBench } from './verify-bench';
+import { runRevocationBench } from './revocation';
 
 function intFromEnv(name: string, fallback: number): number {
   const n = Number(process.env[name] ?? fallback);
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
     const files = writeResults(outDir, results);
     log(`wrote ${files.join(', ')}`);
     for (const t of results.targets) log(`${t.met ? "MET   " : "MISSED"} ${t.id}: ${t.value.toFixed(2)} (floor ${t.floor?.toFixed(2) ?? "—"}; target ${t.comparison} ${t.threshold}) — ${t.description}`);
+    await runRevocationBench(outDir);
   } finally {
     await gw.close();
   }

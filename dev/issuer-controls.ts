@@ -9,9 +9,12 @@
 //   PUT    …/cache-max-age          {seconds}              -> {seconds} the key set's Cache-Control max-age
 //   GET    …/requests                                      -> {discovery, jwks, all}; DELETE resets them
 //   POST   …/authorization-servers  {path}                 -> {issuer}  serve another authorization server path
+//   POST   …/ssf/set                SetRequest             -> {set}     a SET signed by the SSF transmitter (ssf-transmitter.ts)
+//   POST   …/ssf/push               PushRequest            -> {status, body}  a SET pushed to a receiver
 import type http from 'node:http';
 import { readBody, sendJson } from './http-json';
 import type { DevIssuer, IssuerFault } from './issuer';
+import type { PushRequest } from './ssf-transmitter';
 
 export const CONTROL_PREFIX = '/v1/dev/control';
 
@@ -29,6 +32,11 @@ type Handler = (dev: DevIssuer, body: unknown) => Promise<[number, unknown]> | [
 const bad = (description: string): [number, unknown] => [400, { error: 'invalid_request', error_description: description }];
 
 const HANDLERS: Record<string, Handler> = {
+  'POST /ssf/set': async (dev, body) => [200, { set: await dev.ssf.sign(isObject(body) ? body : {}) }],
+  'POST /ssf/push': async (dev, body) => {
+    if (!isObject(body) || typeof body.endpoint !== 'string' || !/^https?:\/\//.test(body.endpoint)) return bad('expected {endpoint: "http(s)://…", authorization?, event?, subject?, …}');
+    return [200, await dev.ssf.push(body as unknown as PushRequest)];
+  },
   'POST /keys/rotate': async (dev, body) => [200, await dev.rotate({ retireOld: isObject(body) && body.retireOld === true })],
   'POST /keys/retire': (dev, body) => {
     const kid = isObject(body) ? body.kid : undefined;

@@ -19,6 +19,7 @@ import { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID } from './dev-ide
 import { ISSUER_ALGORITHMS, KeyRing, randomId, signCompactJws, type IssuerAlgorithm } from './issuer-keys';
 import { readBody, sendJson } from './http-json';
 import { CONTROL_PREFIX, serveControl } from './issuer-controls';
+import { createSsfTransmitter, type PushRequest, type SetRequest, type SsfTransmitter } from './ssf-transmitter';
 
 export type { IssuerAlgorithm } from './issuer-keys';
 
@@ -97,6 +98,8 @@ export interface DevIssuer {
   resetCounts(): void;
   /** Serves another authorization server under this path on the same listener (same one if already served). */
   addAuthServer(path: string): Promise<DevIssuer>;
+  /** The listener's SSF transmitter (dev/ssf-transmitter.ts): its issuer, signed SETs, pushes. */
+  ssf: { issuer: string; sign(request: SetRequest): Promise<string>; push(request: PushRequest): Promise<{ status: number; body: string }> };
   close(): Promise<void>;
 }
 
@@ -192,6 +195,7 @@ interface Listener {
   controlsFromAnyAddress: boolean;
   timers: Set<NodeJS.Timeout>;
   servers: Map<string, AuthServer>;
+  transmitter: SsfTransmitter;
   /** Serves another authorization server path (or returns the one already served there). */
   add(path: string): Promise<DevIssuer>;
 }
@@ -370,6 +374,7 @@ async function createAuthServer(asPath: string, shared: Listener): Promise<AuthS
       counts.discovery = counts.jwks = counts.all = 0;
     },
     addAuthServer: (path) => shared.add(path),
+    ssf: { issuer: shared.transmitter.issuer, sign: (request) => shared.transmitter.sign(request), push: (request) => shared.transmitter.push(request) },
     close: async () => void shared.servers.delete(asPath),
   };
   return { asPath, handle, facade };
@@ -384,6 +389,7 @@ export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIs
   function route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://issuer.invalid').pathname;
     const method = req.method ?? 'GET';
+    if (shared.transmitter.handle(res, path, method)) return;
     // The longest authorization-server path first: '/oauth2/default' before the org server's ''.
     for (const as of [...servers.values()].sort((a, b) => b.asPath.length - a.asPath.length)) if (as.handle(req, res, path, method)) return;
     oktaNotFound(res, path, method);
@@ -391,9 +397,11 @@ export async function startDevIssuer(opts: DevIssuerOptions = {}): Promise<DevIs
 
   const server = http.createServer(route);
   const localBaseUrl = baseUrlFor(host, await listen(server, opts.port ?? 0, host));
+  const origin = (opts.publicBaseUrl ?? localBaseUrl).replace(/\/+$/, '');
   const shared: Listener = {
-    origin: (opts.publicBaseUrl ?? localBaseUrl).replace(/\/+$/, ''),
+    origin,
     localBaseUrl, algorithm, servers,
+    transmitter: await createSsfTransmitter(origin),
     cacheMaxAgeSeconds: opts.cacheMaxAgeSeconds ?? 3600,
     controlsFromAnyAddress: opts.controlsFromAnyAddress ?? false,
     timers: new Set<NodeJS.Timeout>(),

@@ -26,6 +26,9 @@ import { METRICS_ENV, parseMetricsAddress } from '../server/metrics-address';
 const PORTS = { PROXY_PORT: 8000, ADMIN_PORT: 8001, ISSUER_PORT: 9000, ECHO_PORT: 8080 };
 const port = (name: keyof typeof PORTS) => Number(process.env[name] ?? PORTS[name]);
 const root = repoRoot();
+/** The dev stream's SET audience and Authorization value (an Okta stream has its own: docs/revocation.md). */
+const DEV_RECEIVER_AUDIENCE = 'okta-jwt-dev-receiver';
+const DEV_STREAM_AUTHORIZATION = 'Bearer dev-stream-secret-change-me';
 
 async function main(): Promise<void> {
   const database = process.env.KONG_DATABASE === 'postgres' ? 'postgres' : 'off';
@@ -78,6 +81,12 @@ async function main(): Promise<void> {
                 },
               ],
             },
+            {
+              // An SSF receiver (docs/revocation.md): SETs pushed here revoke tokens of the issuer above.
+              name: 'ssf-receiver',
+              paths: ['/ssf/events'],
+              plugins: [{ name: 'okta-jwt', config: { issuer: issuer.issuer, audiences: ['api://default'], ssf_receiver: { transmitter_issuer: issuer.ssf.issuer, audiences: [DEV_RECEIVER_AUDIENCE], authorization: DEV_STREAM_AUTHORIZATION } } }],
+            },
           ],
         },
       ],
@@ -115,6 +124,12 @@ A DPoP-bound token and a proof for one request (a proof is good once; run both l
 
   eval "$(npm run -s token --${issuerFlag} --scope orders:read --dpop --htm GET --htu ${kong.proxyUrl}/echo/hello)"
   curl -i -H "Authorization: DPoP $TOKEN" -H "DPoP: $DPOP_PROOF" ${kong.proxyUrl}/echo/hello
+
+Okta's revocation signals: the dev issuer pushes a signed session-revoked SET for alice to the
+receiver route (/ssf/events); the first curl above then answers 401 (token_revoked):
+
+  curl -s -X POST -H 'Content-Type: application/json' ${issuer.issuer}/v1/dev/control/ssf/push \\
+    -d '{"endpoint":"${kong.proxyUrl}/ssf/events","aud":"${DEV_RECEIVER_AUDIENCE}","authorization":"${DEV_STREAM_AUTHORIZATION}","subject":{"format":"email","email":"alice@example.com"}}'
 
 Ctrl-C stops everything. Kong's error log (notice and above, and okta-jwt's refusal lines) follows:
 `);

@@ -3,9 +3,11 @@
 import { normaliseConfig } from './config/normalise';
 import { configEntityChecks, configFields } from './config/schema';
 import type { PluginConfig } from './config/types';
-import { keySetFor } from './keys';
+import { keySetFor, type KeySet } from './keys';
 import { queueWarning } from './log/deferred-log';
 import { handleAccess } from './handler/access';
+import { followRevocations } from './revocation/revocation-check';
+import { handleSetPush } from './ssf/receiver';
 import type { KeySets } from './verify/verify-token';
 import type { Pdk } from './handler/pdk';
 import { packageVersion } from './version';
@@ -25,15 +27,22 @@ export const EntityChecks = configEntityChecks;
 export class Plugin {
   private readonly config: PluginConfig;
   private readonly keySets: KeySets;
+  /** The transmitter's key set when this instance is an SSF receiver (its route takes pushed SETs only). */
+  private readonly transmitterKeys: KeySet | null;
 
   /** Throws ConfigError for a config Kong's schema could not fully check: Kong then answers 500 (closed). */
   constructor(rawConfig: unknown) {
     this.config = normaliseConfig(rawConfig);
-    this.keySets = new Map(this.config.issuers.map((issuer) => [issuer.issuer, keySetFor(issuer.keys, { warn: queueWarning })]));
+    const receiver = this.config.ssfReceiver;
+    this.transmitterKeys = receiver === null ? null : keySetFor(receiver.keys, { warn: queueWarning });
+    this.transmitterKeys?.warm();
+    this.keySets = receiver !== null ? new Map() : new Map(this.config.issuers.map((issuer) => [issuer.issuer, keySetFor(issuer.keys, { warn: queueWarning })]));
     for (const keySet of this.keySets.values()) keySet.warm();
+    followRevocations(this.config);
   }
 
   async access(kong: Pdk): Promise<void> {
+    if (this.transmitterKeys !== null) return handleSetPush(kong, this.config, this.config.ssfReceiver!, this.transmitterKeys);
     await handleAccess(kong, this.config, this.keySets);
   }
 }

@@ -20,6 +20,8 @@ interface PluginStats {
   version: string;
   verifiedTokens(): number;
   dpopProofs(): number;
+  /** Absent in a plugin older than the revocation list. */
+  revocations?(): number;
 }
 
 const pluginStats = (): PluginStats | undefined => (globalThis as { [PLUGIN_STATS_SLOT]?: PluginStats })[PLUGIN_STATS_SLOT];
@@ -132,11 +134,26 @@ export function createMetricsRegistry() {
       this.set(pluginStats()?.dpopProofs() ?? 0);
     },
   });
+  new Gauge({
+    name: 'okta_jwt_revocations',
+    help: 'Revoked subjects this process holds (received by its SSF receivers or copied from the shared list; expired ones not yet dropped included).',
+    registers,
+    collect() {
+      this.set(pluginStats()?.revocations?.() ?? 0);
+    },
+  });
   const verification = new Histogram({
     name: 'okta_jwt_verification_duration_seconds',
     help: 'Time to verify one access token (a cache hit, or the signature and claim checks), by result.',
     labelNames: ['result'] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers,
+  });
+
+  const ssfSets = new Counter({
+    name: 'okta_jwt_ssf_sets_total',
+    help: 'Security Event Tokens pushed to okta-jwt SSF receivers, by outcome (accepted, unavailable, or the RFC 8935 error they were refused with).',
+    labelNames: ['outcome'] as const,
     registers,
   });
 
@@ -168,6 +185,9 @@ export function createMetricsRegistry() {
     },
     verification(seconds: number, ok: boolean): void {
       verification.observe({ result: ok ? 'valid' : 'invalid' }, seconds);
+    },
+    ssfSet(outcome: string): void {
+      ssfSets.inc({ outcome });
     },
   };
   return { registry, sink };

@@ -57,5 +57,10 @@ export function entityChecksFor(fields: Field[]): EntityCheck[] {
         then_err: 'unmatched_requests "deny" refuses every request when there are no rules: add rules, or use "default_policy"',
       },
     },
+    // Kong reports these as "required field missing" on the then_field.
+    { conditional: { if_field: 'revocations.sync', if_match: { eq: 'redis' }, then_field: 'redis.host', then_match: { required: true } } },
+    { conditional: { if_field: 'ssf_receiver.transmitter_issuer', if_match: { required: true }, then_field: 'ssf_receiver.authorization', then_match: { required: true } } },
+    { conditional: { if_field: 'ssf_receiver.transmitter_issuer', if_match: { required: true }, then_field: 'ssf_receiver.audiences', then_match: { len_min: 1 } } },
+    unlessInsecureAllowed('ssf_receiver.transmitter_issuer', httpsOrLocal),
   ];
 }

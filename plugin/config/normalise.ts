@@ -9,7 +9,7 @@ import { configFields, GUARD_SHARED_KEY, RESERVED_HEADERS as RESERVED_HEADERS_LI
 import { HTTPS_REQUIRED } from './entity-checks';
 import { startupProblems } from './startup-checks';
 import { compileGlob, type PathGlob } from '../authorize/path-glob';
-import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig, RedisSettings } from './types';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig, RedisSettings, RevocationSettings, SsfReceiverSettings } from './types';
 
 export class ConfigError extends Error {
   /** `message` starts with the field it is about; `field` names it when known (paths as `a[1].b`). */
@@ -251,6 +251,34 @@ function redisSettings(redis: Raw): RedisSettings | null {
   };
 }
 
+function revocationSettings(raw: Raw, redis: RedisSettings | null): RevocationSettings {
+  const sync = oneOf(raw, 'sync', ['local', 'redis'] as const);
+  if (sync === 'redis' && redis === null) throw new ConfigError('revocations.sync "redis" needs redis.host: set the redis record, or use sync "local"', 'redis.host');
+  return { sync, whenUnsynced: oneOf(raw, 'when_unsynced', ['refuse', 'local'] as const) };
+}
+
+/** The ssf_receiver record; null when no transmitter is named. */
+function ssfReceiverSettings(raw: Raw, config: Pick<PluginConfig, 'issuers' | 'maxTokenAgeSeconds' | 'leewaySeconds'>, allowInsecure: boolean, keyPolicy: Omit<KeySetSettings, 'issuer' | 'jwksUri'>): SsfReceiverSettings | null {
+  const transmitterIssuer = optionalStr(raw, 'transmitter_issuer');
+  if (transmitterIssuer === null) return null;
+  checkUrl('ssf_receiver.transmitter_issuer', transmitterIssuer, allowInsecure);
+  const authorization = optionalStr(raw, 'authorization');
+  if (authorization === null) throw new ConfigError('ssf_receiver.authorization is required for a receiver: set it to the Authorization value of the stream', 'ssf_receiver.authorization');
+  const audiences = strings(raw, 'audiences');
+  if (audiences.length === 0) throw new ConfigError('ssf_receiver.audiences must name the aud of the stream', 'ssf_receiver.audiences');
+  return {
+    transmitterIssuer,
+    audiences,
+    authorization,
+    maxSetBytes: int(raw, 'max_set_bytes'),
+    maxSetAgeSeconds: int(raw, 'max_set_age_seconds'),
+    maxEntries: int(raw, 'max_entries'),
+    keys: { ...keyPolicy, issuer: transmitterIssuer, jwksUri: null, metadata: 'ssf_transmitter' },
+    tokenIssuers: config.issuers.map((i) => i.issuer),
+    retentionSeconds: config.maxTokenAgeSeconds + config.leewaySeconds,
+  };
+}
+
 function methodOverride(raw: Raw, rules: AccessRule[]): PluginConfig['methodOverride'] {
   const mode = oneOf(raw, 'method_override', ['pass', 'strip', 'refuse'] as const);
   return rules.some((rule) => rule.methods !== null) ? mode : 'pass';
@@ -295,7 +323,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
   const consumerClaim = optionalStr(raw, 'consumer_claim');
   const clientIds = raw.client_ids === null ? null : new Set(strings(raw, 'client_ids'));
   const rules = accessRules(raw);
-  const config: Omit<PluginConfig, 'identity'> = {
+  const config: Omit<PluginConfig, 'identity' | 'revocations' | 'ssfReceiver'> = {
     issuers,
     allowedAlgorithms,
     leewaySeconds: int(raw, 'leeway_seconds'),
@@ -334,19 +362,21 @@ export function normaliseConfig(input: unknown): PluginConfig {
     dpop: dpopSettings(raw.dpop as Raw),
     redis: redisSettings(raw.redis as Raw),
   };
+  const revocations = revocationSettings(raw.revocations as Raw, config.redis);
+  const ssfReceiver = ssfReceiverSettings(raw.ssf_receiver as Raw, config, allowInsecure, keyPolicy);
   if (config.consumer.required && config.consumer.claim === null) throw new ConfigError('consumer_required needs consumer_claim: set it to the claim naming the consumer (e.g. sub)', 'consumer_claim');
   if (config.sharedClaimsKey === GUARD_SHARED_KEY) throw new ConfigError(`shared_claims_key "${GUARD_SHARED_KEY}" is the fail-closed guard's key: choose another name`, 'shared_claims_key');
   if (config.unmatchedRequests === 'deny' && config.rules.length === 0) throw new ConfigError('unmatched_requests "deny" refuses every request when there are no rules: add rules, or use "default_policy"', 'rules');
   const problem = startupProblems(raw)[0];
   if (problem !== undefined) throw new ConfigError(`${problem.field} ${problem.message}`, problem.field);
-  return { ...config, identity: configIdentity(config) };
+  return { ...config, revocations, ssfReceiver, identity: configIdentity(config) };
 }
 
 /**
  * Everything that can change whether a token verifies (and how long a verification may be reused),
  * serialised in a fixed order. Two instances with equal identities share verified-token cache entries.
  */
-function configIdentity(c: Omit<PluginConfig, 'identity'>): string {
+function configIdentity(c: Omit<PluginConfig, 'identity' | 'revocations' | 'ssfReceiver'>): string {
   return JSON.stringify([
     c.issuers.map((i) => [i.issuer, i.keys.jwksUri, [...i.audiences].sort()]),
     [...c.allowedAlgorithms].sort(),

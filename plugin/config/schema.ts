@@ -151,6 +151,26 @@ const redisFields: Field[] = [
   { key_prefix: { type: 'string', required: true, default: 'okta-jwt:', match: '^[%w_.:-]+$', len_max: 64, description: 'Prefix of every key okta-jwt writes, so several Kong clusters can share one Redis.' } },
 ];
 
+/**
+ * Turns this plugin instance into a Shared Signals (SSF) receiver: its route accepts Security Event
+ * Tokens pushed by the transmitter (RFC 8935) instead of proxying. Unset transmitter_issuer: an
+ * ordinary token-verifying instance.
+ */
+const ssfReceiverFields: Field[] = [
+  { transmitter_issuer: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'The SSF transmitter\'s issuer, e.g. https://dev-123.okta.com (the Okta org, not an authorization server). Its keys are found through {origin}/.well-known/ssf-configuration{path}. Set: this plugin instance is a receiver; its route answers pushed SETs and proxies nothing. Revocations apply to tokens of the issuers this instance names (issuer, additional_issuers).' } },
+  { audiences: { type: 'array', required: true, default: [], elements: { type: 'string' }, description: 'Accepted SET aud values (the stream\'s aud, as the transmitter reports it in the stream configuration); a SET must name one of them.' } },
+  { authorization: { type: 'string', required: false, len_min: 16, referenceable: true, encrypted: true, description: 'The exact Authorization header value the transmitter sends with each push (the stream\'s delivery authorization_header). Required for a receiver; compared in constant time.' } },
+  { max_set_bytes: { type: 'integer', required: true, default: 8192, between: [1024, 65536], description: 'Largest SET accepted, in bytes. Kong also hands a plugin only a body that fits client_body_buffer_size (8k by default); a larger one is refused.' } },
+  { max_set_age_seconds: { type: 'integer', required: true, default: 3600, between: [60, 86400], description: 'Oldest SET iat accepted; each SET jti is remembered this long, so a SET is applied once.' } },
+  { max_entries: { type: 'integer', required: true, default: 100000, between: [100, 10000000], description: 'Revoked subjects remembered per issuer on each Kong node (with revocations.sync redis, also the bound of the shared list). A revocation is never forgotten before it expires: with this many live, further SETs are answered 503 (the transmitter retries).' } },
+];
+
+/** How a token-verifying instance learns revocations received on other Kong nodes. */
+const revocationFields: Field[] = [
+  { sync: { type: 'string', required: true, default: 'local', one_of: ['local', 'redis'], description: 'local: revocations received on this Kong node only; redis: every node shares them through the redis record (a node keeps a copy in memory, fed by Redis publish/subscribe).' } },
+  { when_unsynced: { type: 'string', required: true, default: 'refuse', one_of: ['refuse', 'local'], description: 'With sync redis, while this node cannot confirm its copy is current (Redis unreachable): refuse answers 503 with Retry-After; local goes on with the revocations this node holds (logged once a minute).' } },
+];
+
 export const configFields: Field[] = [
   { issuer: { type: 'string', required: true, match_none: URL_EXTRAS_REFUSED, match_all: OKTA_CUSTOM_AS_ISSUER, description: ISSUER_DESCRIPTION } },
   { jwks_uri: { type: 'string', required: false, match: URL_PATTERN, match_none: URL_EXTRAS_REFUSED, description: 'Key-set URL. When unset it is discovered from the issuer metadata; never taken from a token.' } },
@@ -230,6 +250,8 @@ export const configFields: Field[] = [
   { dpop: { type: 'record', required: true, fields: dpopFields } },
   { token_cache: { type: 'record', required: true, fields: tokenCacheFields } },
   { redis: { type: 'record', required: true, fields: redisFields } },
+  { revocations: { type: 'record', required: true, fields: revocationFields } },
+  { ssf_receiver: { type: 'record', required: true, fields: ssfReceiverFields } },
 ];
 
 /** The config record's entity checks (entity-checks.ts), for the plugin info and the Lua schema. */

@@ -23,6 +23,8 @@ export interface KeySetSettings {
   maxBodyBytes: number;
   /** Forward proxy for these requests (key_set.proxy_url); null: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide. */
   proxyUrl: string | null;
+  /** Which metadata names the jwks_uri: an authorization server's (default) or an SSF transmitter's. */
+  metadata?: 'authorization_server' | 'ssf_transmitter';
 }
 
 export interface ClaimHeaderMapping {
@@ -131,6 +133,32 @@ export interface RedisSettings {
   keyPrefix: string;
 }
 
+/** How revocations received on other Kong nodes reach this instance (plugin/revocation/). */
+export interface RevocationSettings {
+  /** 'redis': every node shares revocations through `redis`; 'local': this node's only. */
+  sync: 'local' | 'redis';
+  /** With sync 'redis', while this node's copy cannot be confirmed current: refuse (503) or use what it holds. */
+  whenUnsynced: 'refuse' | 'local';
+}
+
+/** This instance is a Shared Signals receiver (plugin/ssf/): its route takes pushed SETs. */
+export interface SsfReceiverSettings {
+  /** The transmitter's issuer, exactly as the SET iss must read. */
+  transmitterIssuer: string;
+  audiences: string[];
+  /** The exact Authorization header value the transmitter sends. */
+  authorization: string;
+  maxSetBytes: number;
+  maxSetAgeSeconds: number;
+  maxEntries: number;
+  /** The transmitter's key set (found through its SSF configuration metadata). */
+  keys: KeySetSettings;
+  /** Token issuers whose tokens the received revocations apply to. */
+  tokenIssuers: string[];
+  /** How long a revocation must be remembered: the longest a token issued before it stays acceptable. */
+  retentionSeconds: number;
+}
+
 export interface PluginConfig {
   /** Trusted issuers; the token's iss picks one (the first is the primary `issuer` field). */
   issuers: IssuerSettings[];
@@ -169,6 +197,9 @@ export interface PluginConfig {
   dpop: DpopSettings;
   /** null: no Redis configured (redis.host unset). */
   redis: RedisSettings | null;
+  revocations: RevocationSettings;
+  /** null: an ordinary token-verifying instance. */
+  ssfReceiver: SsfReceiverSettings | null;
   /** A stable string identifying every setting that influences a verification decision. */
   identity: string;
 }

@@ -16,6 +16,7 @@ import { checkDpop, spendProof } from '../dpop/bound-request';
 import type { CheckedProof } from '../dpop/proof';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
 import { metricsSink, timedVerification } from '../metrics/sink';
+import { revocationDenial } from '../revocation/revocation-check';
 import { claimAt, perClaims, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from './request';
 import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
@@ -126,6 +127,9 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   }
   const { claims } = verification;
   const refuse = (deny: Deny): Deny => withDetail(deny, token, claims);
+  // On cache hits too: a cached verification never outlives a revocation.
+  const revoked = revocationDenial(claims, config);
+  if (revoked !== null) return revoked.reason === 'token_revoked' ? anonymousOr(request, config, refuse(revoked), source) : refuse(revoked);
   let proof: CheckedProof | null = null;
   if (dpop.kind === 'dpop') {
     const check = await checkDpop(dpop.proof, request, config, token, claims);

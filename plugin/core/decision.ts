@@ -33,6 +33,8 @@ export type ReasonCode =
   | 'consumer_not_found'
   | 'claim_unsafe'
   | 'keys_unavailable'
+  | 'token_revoked'
+  | 'revocations_unavailable'
   | 'internal_error';
 
 export interface Allow {

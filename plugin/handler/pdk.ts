@@ -17,6 +17,8 @@ export interface Pdk {
     getForwardedHost(): Promise<string | null>;
     /** A number on Kong 3.9, a string on 3.4 (kong-transcripts batch2). */
     getForwardedPort(): Promise<number | string | null>;
+    /** Bytes (msgpack bin) or a string; null/undefined when nginx buffered the body to a file (larger than client_body_buffer_size). */
+    getRawBody(): Promise<Uint8Array | string | null | undefined>;
   };
   client: {
     getCredential(): Promise<unknown>;

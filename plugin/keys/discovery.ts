@@ -1,4 +1,5 @@
-// Finds an issuer's jwks_uri from its metadata (RFC 8414, then OpenID Connect Discovery). The
+// Finds an issuer's jwks_uri from its metadata (RFC 8414, then OpenID Connect Discovery; or, for a
+// Shared Signals transmitter, its SSF configuration metadata). The
 // metadata must name exactly the configured issuer, and the jwks_uri must be https — plain http
 // only on a loopback host when the issuer is itself on a loopback host, or on the origin of an
 // issuer that is itself plain http (local development).
@@ -27,18 +28,31 @@ export function acceptableJwksUri(jwksUri: URL, issuer: URL): boolean {
   return issuer.protocol === 'http:' && jwksUri.origin === issuer.origin;
 }
 
-export async function discoverJwksUri(issuer: string, limits: HttpLimits, deadline: AbortSignal): Promise<Discovered> {
+export type MetadataKind = 'authorization_server' | 'ssf_transmitter';
+
+/**
+ * Where the metadata of `issuer` is served: under the issuer for an Okta authorization server (as
+ * Okta serves it); for an SSF transmitter, /.well-known/ssf-configuration between the host and the
+ * issuer's path (SSF 1.0 §7.2.1).
+ */
+function metadataUrls(issuer: string, issuerUrl: URL, kind: MetadataKind): URL[] {
+  if (kind === 'ssf_transmitter') return [new URL(`${issuerUrl.origin}/.well-known/ssf-configuration${issuerUrl.pathname.replace(/\/+$/, '')}`)];
+  const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
+  return METADATA_PATHS.map((path) => new URL(base + path));
+}
+
+export async function discoverJwksUri(issuer: string, limits: HttpLimits, deadline: AbortSignal, kind: MetadataKind = 'authorization_server'): Promise<Discovered> {
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(issuer);
   } catch {
     throw new FetchFailure('the configured issuer is not a URL');
   }
-  const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
   const failures: string[] = [];
-  for (const path of METADATA_PATHS) {
+  for (const url of metadataUrls(issuer, issuerUrl, kind)) {
+    const path = url.pathname;
     try {
-      const { json, maxAgeSeconds } = await httpGetJson(new URL(base + path), limits, deadline);
+      const { json, maxAgeSeconds } = await httpGetJson(url, limits, deadline);
       return { jwksUri: jwksUriFrom(json, issuer, issuerUrl), maxAgeSeconds };
     } catch (error) {
       failures.push(`${path}: ${(error as Error).message}`);

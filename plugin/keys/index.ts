@@ -35,7 +35,7 @@ const collected = new FinalizationRegistry<string>((key) => {
 const consoleLog: KeyLog = { warn: (msg) => console.warn(`[okta-jwt] ${msg}`) };
 
 function registryKey(s: KeySetSettings): string {
-  const source = s.jwksUri !== null ? ['jwks_uri', s.jwksUri] : ['issuer', s.issuer];
+  const source = s.jwksUri !== null ? ['jwks_uri', s.jwksUri] : [s.metadata === 'ssf_transmitter' ? 'ssf_transmitter' : 'issuer', s.issuer];
   return JSON.stringify([...source, s.minTtlSeconds, s.maxTtlSeconds, s.unknownKidCooldownSeconds, s.maxStaleSeconds, s.maxBodyBytes]);
 }
 

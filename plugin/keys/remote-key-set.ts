@@ -202,7 +202,7 @@ export class RemoteKeySet {
     const known = this.discovered;
     if (known !== undefined && clock.now() < known.freshUntil) return known.jwksUri;
     try {
-      const found = await discoverJwksUri(issuer, limits, deadline);
+      const found = await discoverJwksUri(issuer, limits, deadline, this.settings.metadata);
       this.discovered = { jwksUri: found.jwksUri, freshUntil: clock.now() + this.ttlMs(found.maxAgeSeconds) };
       return found.jwksUri;
     } catch (error) {
@@ -262,7 +262,8 @@ export class RemoteKeySet {
 
   private source(): string {
     const { jwksUri, issuer } = this.settings;
-    return jwksUri !== null ? `key set ${jwksUri}` : `key set of issuer ${issuer}`;
+    if (jwksUri !== null) return `key set ${jwksUri}`;
+    return this.settings.metadata === 'ssf_transmitter' ? `key set of SSF transmitter ${issuer}` : `key set of issuer ${issuer}`;
   }
 
   private warn(message: string): void {

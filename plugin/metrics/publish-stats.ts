@@ -2,9 +2,10 @@
 // gauges. One assignment when the plugin module loads; the accessors cost nothing until a scrape.
 import { verifiedTokenCount } from '../cache/verified-tokens';
 import { replayCacheSize } from '../dpop/replay-cache';
+import { revocationCount } from '../revocation/revocation-list';
 import { PLUGIN_STATS_SLOT, type PluginStats } from './sink';
 
 export function publishPluginStats(version: string): void {
-  const stats: PluginStats = { version, verifiedTokens: verifiedTokenCount, dpopProofs: replayCacheSize };
+  const stats: PluginStats = { version, verifiedTokens: verifiedTokenCount, dpopProofs: replayCacheSize, revocations: revocationCount };
   (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT] = stats;
 }

@@ -26,6 +26,8 @@ export interface MetricsSink {
   keySetFetch(keySet: string, outcome: 'success' | 'failure'): void;
   /** Time to verify one token (signature, or a cache hit, and the claim checks). */
   verification(seconds: number, valid: boolean): void;
+  /** One per SET pushed to an SSF receiver: accepted, unavailable (503), or the RFC 8935 error it was refused with. */
+  ssfSet(outcome: string): void;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface PluginStats {
   verifiedTokens(): number;
   /** DPoP proofs remembered against replay. */
   dpopProofs(): number;
+  /** Revoked subjects held (plugin/revocation/revocation-list.ts). */
+  revocations(): number;
 }
 
 export const PLUGIN_STATS_SLOT = Symbol.for('okta-jwt.plugin-stats');

@@ -27,6 +27,8 @@ export type PdkOutcome = { kind: 'value'; value: unknown } | { kind: 'exit' };
 type PdkFn = (env: PdkEnv, args: unknown[]) => unknown;
 
 const EXIT = Symbol('exit');
+/** Kong's default nginx_http_client_body_buffer_size (kong_defaults.lua): larger bodies go to a temporary file. */
+const CLIENT_BODY_BUFFER_SIZE = 8 * 1024;
 
 /**
  * The Step method Kong calls with a PDK call's result (mp_rpc.lua get_step_method): a table result's
@@ -268,7 +270,12 @@ const PDK: Record<string, PdkFn> = {
   'kong.request.get_forwarded_path': (env) => normalizePath(env.ctx.rawPath),
   'kong.request.get_forwarded_prefix': (env) => env.ctx.strippedPrefix,
   'kong.request.get_start_time': (env) => env.ctx.startMs,
-  'kong.request.get_raw_body': (env) => new Uint8Array(env.ctx.body),
+  // Kong 3.4.2 and 3.9.3 (kong/pdk/request.lua): a body nginx wrote to a temporary file, being larger than
+  // client_body_buffer_size (8k by default), is nil unless 3.9's max_allowed_file_size argument is given.
+  'kong.request.get_raw_body': (env, [maxAllowedFileSize]) =>
+    env.ctx.body.length > CLIENT_BODY_BUFFER_SIZE && !(env.kongVersion === '3.9.3' && typeof maxAllowedFileSize === 'number' && maxAllowedFileSize >= 0 && (maxAllowedFileSize === 0 || env.ctx.body.length <= maxAllowedFileSize))
+      ? undefined
+      : new Uint8Array(env.ctx.body),
   'kong.request.get_body': (env) => {
     const type = (env.ctx.firstHeader('content-type') ?? '').toLowerCase();
     const text = env.ctx.body.toString('utf8');

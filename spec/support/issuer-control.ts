@@ -1,6 +1,7 @@
 // The dev issuer driven over HTTP (dev/issuer-controls.ts), so scenarios that rotate keys, take the
 // issuer down or use a second authorization server run the same against the double and a real Kong.
 import type { IssuerFault, MintOptions } from '../../dev/issuer';
+import type { PushRequest, SetRequest } from '../../dev/ssf-transmitter';
 import { CONTROL_PREFIX } from '../../dev/issuer-controls';
 import { send } from './http-client';
 
@@ -19,6 +20,12 @@ export interface IssuerControl {
   resetCounts(): Promise<void>;
   /** Another authorization server of the same dev issuer, under `path` (e.g. /oauth2/aus2nd). */
   authServer(path: string): Promise<IssuerControl>;
+  /** The dev issuer's SSF transmitter: its issuer (the origin of `issuer`), signed SETs, pushes. */
+  ssf: {
+    issuer: string;
+    sign(request?: SetRequest): Promise<string>;
+    push(request: PushRequest): Promise<{ status: number; body: string }>;
+  };
 }
 
 /**
@@ -42,6 +49,11 @@ export function issuerControl(url: string, issuer: string): IssuerControl {
     setCacheMaxAge: async (seconds) => void (await control('PUT', '/cache-max-age', { seconds })),
     requestCount: async (endpoint = 'all') => (await control<Record<string, number>>('GET', '/requests'))[endpoint]!,
     resetCounts: async () => void (await control('DELETE', '/requests')),
+    ssf: {
+      issuer: new URL(issuer).origin,
+      sign: async (request = {}) => (await control<{ set: string }>('POST', '/ssf/set', request)).set,
+      push: (request) => control('POST', '/ssf/push', request),
+    },
     authServer: async (path) => {
       const added = await control<{ issuer: string }>('POST', '/authorization-servers', { path });
       return issuerControl(new URL(url).origin + path, added.issuer);

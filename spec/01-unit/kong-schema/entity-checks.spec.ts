@@ -75,8 +75,14 @@ describe('okta-jwt config entity checks, as Kong enforces them', () => {
   it('passes Kong\'s metaschema, and every field a check names exists', () => {
     expect(checkPluginSchema(schema)).to.deep.equal([]);
     const config = (schema.fields[0] as { config: { fields: Array<Record<string, unknown>>; entity_checks: Array<Record<string, Record<string, string>>> } }).config;
-    const names = new Set(config.fields.map((f) => Object.keys(f)[0]));
-    for (const check of config.entity_checks) for (const key of ['if_field', 'then_field']) expect(names, JSON.stringify(check)).to.include(check.conditional[key]);
+    // Dotted names reach into records (Kong's get_schema_field): every segment must be declared.
+    const declared = (fields: Array<Record<string, unknown>>, path: string[]): boolean => {
+      const entry = fields.find((f) => Object.keys(f)[0] === path[0]);
+      if (entry === undefined) return false;
+      const def = Object.values(entry)[0] as { fields?: Array<Record<string, unknown>> };
+      return path.length === 1 || (def.fields !== undefined && declared(def.fields, path.slice(1)));
+    };
+    for (const check of config.entity_checks) for (const key of ['if_field', 'then_field']) expect(declared(config.fields, check.conditional[key]!.split('.')), JSON.stringify(check)).to.equal(true);
   });
 
   it('refuses plain http off the local host unless allow_insecure_issuer, naming the field and the switch', () => {
@@ -100,5 +106,14 @@ describe('okta-jwt config entity checks, as Kong enforces them', () => {
       '@entity': ['unmatched_requests "deny" refuses every request when there are no rules: add rules, or use "default_policy"'],
     });
     expect(errorsOf(schema, { ...base, unmatched_requests: 'deny', rules: [{ paths: ['/a'] }] })).to.equal(null);
+  });
+  it('refuses revocations.sync redis without redis.host, and a receiver without its Authorization value or audience', () => {
+    expect(errorsOf(schema, { ...base, revocations: { sync: 'redis' } })).to.deep.equal({ redis: { host: 'required field missing' }, '@entity': ["failed conditional validation given value of field 'revocations.sync'"] });
+    expect(errorsOf(schema, { ...base, revocations: { sync: 'redis' }, redis: { host: 'redis' } })).to.equal(null);
+    const receiver = { transmitter_issuer: 'https://dev-123.okta.com', audiences: ['https://api.example.com/ssf'], authorization: 'Bearer 0123456789abcdef' };
+    expect(errorsOf(schema, { ...base, ssf_receiver: receiver })).to.equal(null);
+    expect(errorsOf(schema, { ...base, ssf_receiver: { ...receiver, authorization: null } })).to.deep.equal({ ssf_receiver: { authorization: 'required field missing' }, '@entity': ["failed conditional validation given value of field 'ssf_receiver.transmitter_issuer'"] });
+    expect(errorsOf(schema, { ...base, ssf_receiver: { ...receiver, audiences: [] } })).to.have.nested.property('ssf_receiver.audiences');
+    expect(errorsOf(schema, { ...base, ssf_receiver: { ...receiver, transmitter_issuer: 'http://okta.example' } })).to.have.nested.property('ssf_receiver.transmitter_issuer');
   });
 });

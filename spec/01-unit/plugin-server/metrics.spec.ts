@@ -68,6 +68,13 @@ describe('okta-jwt-pluginserver metrics', () => {
       expect(values.find((v) => v.labels.route === 'r0')?.value).to.equal(2);
     });
 
+    it('counts SETs pushed to SSF receivers by outcome', async () => {
+      const { registry, sink } = createMetricsRegistry();
+      for (const outcome of ['accepted', 'accepted', 'invalid_key', 'unavailable']) sink.ssfSet(outcome);
+      const values = (await registry.getSingleMetric('okta_jwt_ssf_sets_total')!.get()).values;
+      expect(Object.fromEntries(values.map((v) => [v.labels.outcome, v.value]))).to.deep.equal({ accepted: 2, invalid_key: 1, unavailable: 1 });
+    });
+
     it('leaves out labels without a value: an allow has no status or reason, a global plugin no route or service', async () => {
       const { registry, sink } = createMetricsRegistry();
       sink.decision('allow', null, null, { routeId: null, serviceId: null });
@@ -82,11 +89,12 @@ describe('okta-jwt-pluginserver metrics', () => {
     it('reads the plugin\'s version and cache sizes from the stats it publishes, when scraped', async () => {
       const { registry } = createMetricsRegistry();
       let reads = 0;
-      (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT] = { version: '9.8.7', verifiedTokens: () => ++reads, dpopProofs: () => 4 };
+      (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT] = { version: '9.8.7', verifiedTokens: () => ++reads, dpopProofs: () => 4, revocations: () => 7 };
       try {
         expect(reads).to.equal(0);
         const text = await registry.metrics();
-        expect(text).to.include('okta_jwt_build_info{version="9.8.7"} 1').and.include('okta_jwt_token_cache_entries 1').and.include('okta_jwt_dpop_replay_cache_entries 4');
+        expect(text).to.include('okta_jwt_build_info{version="9.8.7"} 1').and.include('okta_jwt_token_cache_entries 1').and.include('okta_jwt_dpop_replay_cache_entries 4')
+          .and.include('okta_jwt_revocations 7');
       } finally {
         delete (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT];
       }

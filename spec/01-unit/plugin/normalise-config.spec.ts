@@ -85,6 +85,10 @@ describe('normalising the plugin config', () => {
     ['a socks proxy_url', { ...base, key_set: { proxy_url: 'socks5://proxy:1080' } }, /key_set\.proxy_url must be an http:\/\/ or https:\/\/ proxy URL/],
     ['a proxy_url with a path', { ...base, key_set: { proxy_url: 'http://proxy:3128/x' } }, /key_set\.proxy_url must name only the proxy/],
     ['a proxy_url that is no URL', { ...base, key_set: { proxy_url: 'http://' } }, /key_set\.proxy_url is not a valid URL/],
+    ['revocations shared through Redis without a redis host', { ...base, revocations: { sync: 'redis' } }, /revocations\.sync "redis" needs redis\.host/],
+    ['a receiver without the stream\'s Authorization value', { ...base, ssf_receiver: { transmitter_issuer: 'https://dev-1.okta.com', audiences: ['https://api.example.com/ssf'] } }, /ssf_receiver\.authorization is required/],
+    ['a receiver without an audience', { ...base, ssf_receiver: { transmitter_issuer: 'https://dev-1.okta.com', authorization: 'Bearer 0123456789abcdef' } }, /ssf_receiver\.audiences must name/],
+    ['a plain-http transmitter', { ...base, ssf_receiver: { transmitter_issuer: 'http://dev-1.okta.com', audiences: ['a'], authorization: 'Bearer 0123456789abcdef' } }, /ssf_receiver\.transmitter_issuer must use https/],
   ];
   for (const [what, raw, message] of refusals) {
     it(`refuses ${what} with a clear message`, () => {

@@ -41,15 +41,19 @@ describe('security catalogue I: timing, side channels and logging', function () 
     // RFC allows, and the same text for every signature / key / algorithm failure.
   });
 
-  it('#106 no secret is ever compared in variable time: the only HMAC is the DPoP server nonce, checked with timingSafeEqual, and tokens are cached by SHA-256 (source check)', () => {
+  it('#106 no secret is ever compared in variable time: the only HMAC is the DPoP server nonce, checked with timingSafeEqual, the SSF stream\'s Authorization value is compared as SHA-256 digests with timingSafeEqual, and tokens are cached by SHA-256 (source check)', () => {
     const nonceFile = path.join('plugin', 'dpop', 'nonce.ts');
+    const receiverFile = path.join('plugin', 'ssf', 'receiver.ts');
     for (const [file, source] of pluginSources()) {
-      if (file === nonceFile) continue;
+      if (file === nonceFile || file === receiverFile) continue;
       expect(/createHmac|timingSafeEqual|client_secret|HS256/.test(source) && !file.endsWith('schema.ts') && !file.endsWith('normalise.ts'), file).to.equal(false);
     }
     const nonce = fs.readFileSync(path.join(repoRoot(), nonceFile), 'utf8');
     expect(nonce).to.match(/timingSafeEqual\(given, expected\)/);
     expect(nonce).to.not.match(/===\s*expected(?!\.length)|given\s*===|\.equals\(/);
+    const receiver = fs.readFileSync(path.join(repoRoot(), receiverFile), 'utf8');
+    expect(receiver).to.match(/timingSafeEqual\(digest\(values\[0\]\), digest\(expected\)\)/);
+    expect(receiver).to.not.match(/===\s*(expected|receiver\.authorization)|authorization\s*===/);
     const cache = fs.readFileSync(path.join(repoRoot(), 'plugin', 'cache', 'verified-tokens.ts'), 'utf8');
     expect(cache).to.match(/\bhash\('sha256'/);
   });
