@@ -22,6 +22,8 @@ export interface MetricsSink {
   keySetFetch(keySet: string, outcome: 'success' | 'failure'): void;
   /** Time to verify one token (signature, or a cache hit, and the claim checks). */
   verification(seconds: number, valid: boolean): void;
+  /** One per call to an introspection endpoint (answers reused from a cache are not calls): its outcome and duration. */
+  introspection(outcome: 'active' | 'inactive' | 'error', seconds: number): void;
 }
 
 /** The slot's key: Symbol.for, so every copy of this module (and the server) names the same one. */

@@ -14,7 +14,9 @@ export interface ChallengeParams {
   maxAge?: number;
 }
 
-const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'dpop_replay_cache_full' | 'internal_error'>, Challenge> = {
+type ServerSide = 'keys_unavailable' | 'dpop_replay_cache_full' | 'introspection_unavailable' | 'shared_state_unavailable';
+
+const CHALLENGES: Record<Exclude<ReasonCode, ServerSide | 'internal_error'>, Challenge> = {
   token_missing: { status: 401, error: null },
   request_invalid: { status: 400, error: 'invalid_request' },
   token_malformed: { status: 401, error: 'invalid_token' },
@@ -28,6 +30,7 @@ const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'dpop_replay_c
   bad_audience: { status: 401, error: 'invalid_token' },
   bad_token_type: { status: 401, error: 'invalid_token' },
   token_bound: { status: 401, error: 'invalid_token' },
+  token_revoked: { status: 401, error: 'invalid_token' },
   dpop_required: { status: 401, error: 'invalid_token' },
   dpop_token_unbound: { status: 401, error: 'invalid_token' },
   dpop_key_mismatch: { status: 401, error: 'invalid_token' },
@@ -73,7 +76,7 @@ export function challenge(realm: string, reason: ChallengeReason, description: s
 }
 
 /** A server-side limit: 503 with Retry-After, never proxied. */
-function unavailable(reason: 'keys_unavailable' | 'dpop_replay_cache_full', message: string, retryAfterSeconds: number): Deny {
+function unavailable(reason: ServerSide, message: string, retryAfterSeconds: number): Deny {
   return { kind: 'deny', status: 503, body: { message }, headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }, reason };
 }
 
@@ -88,6 +91,16 @@ export function keysUnavailable(retryAfterSeconds: number): Deny {
  */
 export function replayProtectionFull(retryAfterSeconds: number): Deny {
   return unavailable('dpop_replay_cache_full', 'DPoP replay protection is at capacity; try again later', retryAfterSeconds);
+}
+
+/** Redis (shared state) did not answer in time: DPoP replay protection cannot be checked across nodes. */
+export function sharedStateUnavailable(retryAfterSeconds: number): Deny {
+  return unavailable('shared_state_unavailable', 'Replay protection is unavailable; try again later', retryAfterSeconds);
+}
+
+/** The introspection endpoint did not answer (and no grace applies): whether the token is revoked is unknown. */
+export function introspectionUnavailable(retryAfterSeconds: number): Deny {
+  return unavailable('introspection_unavailable', 'The token issuer is unavailable; try again later', retryAfterSeconds);
 }
 
 /** Any unexpected failure: fail closed without saying why (the log says why). */
