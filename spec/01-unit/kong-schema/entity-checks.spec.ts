@@ -75,7 +75,16 @@ describe('okta-jwt config entity checks, as Kong enforces them', () => {
   it('passes Kong\'s metaschema, and every field a check names exists', () => {
     expect(checkPluginSchema(schema)).to.deep.equal([]);
     const config = (schema.fields[0] as { config: { fields: Array<Record<string, unknown>>; entity_checks: Array<Record<string, Record<string, string>>> } }).config;
-    const names = new Set(config.fields.map((f) => Object.keys(f)[0]));
+    // Dotted names reach into records, as in Kong's get_schema_field.
+    const names = new Set<string>();
+    const collect = (fields: Array<Record<string, unknown>>, prefix: string): void => {
+      for (const f of fields) {
+        const [name, def] = Object.entries(f)[0] as [string, { type?: string; fields?: Array<Record<string, unknown>> }];
+        names.add(prefix + name);
+        if (def.type === 'record' && def.fields) collect(def.fields, `${prefix}${name}.`);
+      }
+    };
+    collect(config.fields, '');
     for (const check of config.entity_checks) for (const key of ['if_field', 'then_field']) expect(names, JSON.stringify(check)).to.include(check.conditional[key]);
   });
 
@@ -91,6 +100,14 @@ describe('okta-jwt config entity checks, as Kong enforces them', () => {
     for (const ok of ['http://localhost:9000/oauth2/default', 'http://127.0.0.1/oauth2/default', 'http://[::1]:8080/oauth2/default']) expect(errorsOf(schema, { ...base, issuer: ok }), ok).to.equal(null);
     expect(errorsOf(schema, { ...base, issuer: 'http://dev-123.okta.com/oauth2/default', allow_insecure_issuer: true })).to.equal(null);
     expect(errorsOf(schema, { ...base, issuer: 'http://127.0.0.1.evil.example/oauth2/default' })).to.not.equal(null);
+  });
+
+  it('refuses introspection without a client id, and sampling without a share, naming the fields', () => {
+    const cond = "failed conditional validation given value of field 'introspection.mode'";
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'always' } })).to.deep.equal({ introspection: { client_id: 'required field missing' }, '@entity': [cond] });
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'sample', client_id: 'c' } })).to.deep.equal({ introspection: { sample_percent: 'required field missing' }, '@entity': [cond] });
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'sample', sample_percent: 10, client_id: 'c', client_secret: 's' } })).to.equal(null);
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'off' } })).to.equal(null);
   });
 
   it('refuses consumer_required without consumer_claim, and deny without rules, naming the fix', () => {
