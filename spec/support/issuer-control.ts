@@ -2,6 +2,7 @@
 // issuer down or use a second authorization server run the same against the double and a real Kong.
 import type { IssuerFault, MintOptions } from '../../dev/issuer';
 import { CONTROL_PREFIX } from '../../dev/issuer-controls';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '../../dev/dev-identity';
 import { send } from './http-client';
 
 export interface IssuerControl {
@@ -15,7 +16,9 @@ export interface IssuerControl {
   /** Misbehaviour of discovery and key set (null: healthy again). */
   setFault(fault: IssuerFault | null): Promise<void>;
   setCacheMaxAge(seconds: number): Promise<void>;
-  requestCount(endpoint?: 'discovery' | 'jwks' | 'all'): Promise<number>;
+  requestCount(endpoint?: 'discovery' | 'jwks' | 'introspect' | 'all'): Promise<number>;
+  /** Revokes a token at the issuer's revocation endpoint (RFC 7009), as a client would. */
+  revoke(token: string): Promise<void>;
   resetCounts(): Promise<void>;
   /** Another authorization server of the same dev issuer, under `path` (e.g. /oauth2/aus2nd). */
   authServer(path: string): Promise<IssuerControl>;
@@ -42,6 +45,11 @@ export function issuerControl(url: string, issuer: string): IssuerControl {
     setCacheMaxAge: async (seconds) => void (await control('PUT', '/cache-max-age', { seconds })),
     requestCount: async (endpoint = 'all') => (await control<Record<string, number>>('GET', '/requests'))[endpoint]!,
     resetCounts: async () => void (await control('DELETE', '/requests')),
+    revoke: async (token) => {
+      const basic = Buffer.from(`${DEV_CLIENT_ID}:${DEV_CLIENT_SECRET}`).toString('base64');
+      const res = await send('POST', `${url}/v1/revoke`, [['Authorization', `Basic ${basic}`], ['Content-Type', 'application/x-www-form-urlencoded']], new URLSearchParams({ token }).toString());
+      if (res.status !== 200) throw new Error(`dev issuer /v1/revoke: ${res.status} ${res.text}`);
+    },
     authServer: async (path) => {
       const added = await control<{ issuer: string }>('POST', '/authorization-servers', { path });
       return issuerControl(new URL(url).origin + path, added.issuer);

@@ -1,7 +1,9 @@
 // Two Kong nodes (two Kong doubles, each with its own okta-jwt plugin-server process) share one real
 // Redis: a DPoP proof accepted on one node is a replay on the other. With Redis hung, a DPoP request
 // gets 503 with Retry-After (never 200), unless the route opted into local replay protection.
-// The two nodes need their own plugin-server processes, so this runs on the double only.
+// The two nodes need their own plugin-server processes, so this runs on the double only. redis.timeout
+// is generous: on a busy machine a first connection may take a while (a 503 then, correctly, but not
+// what this test is about).
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDpopKey, dpopProof, type DpopKey } from '../../../dev/dpop-proof';
@@ -30,7 +32,7 @@ describe('DPoP replay protection shared by two Kong nodes through Redis', functi
       config: {
         issuer: issuer.issuer, audiences: ['api://default'], scopes_required: ['orders:read'],
         dpop: { mode: 'allowed', external_base_url: BASE, ...dpop },
-        redis: redis.configRecord({ timeout: 200, key_prefix: `two-nodes-${redis.port}:` }),
+        redis: redis.configRecord({ timeout: 1000, key_prefix: `two-nodes-${redis.port}:` }),
       },
     });
     return {
