@@ -1,5 +1,6 @@
 // Command-line options of `okta-jwt doctor`. The plugin config comes from a kong.yml (or decK
-// JSON) file and a route or service name, from flags, or both (flags override the file).
+// JSON, or saved Admin API output) file, from a running Kong's Admin API, from flags, or a file
+// or Kong with flags over it; --route/--service pick the config that applies.
 import { parseArgs } from 'node:util';
 
 export class UsageError extends Error {}
@@ -31,9 +32,11 @@ Explains, check by check, why okta-jwt would accept or refuse a token, using the
 The token is never sent anywhere and never printed (only its SHA-256 prefix, as in the plugin's log).
 
 Plugin config (flags override values read from --config):
-  --config FILE            kong.yml / decK file (YAML or JSON)
-  --route NAME             use the okta-jwt plugin that applies to this route (route, else its service, else global)
-  --service NAME           use the okta-jwt plugin that applies to this service (service, else global)
+  --config FILE            kong.yml / decK file (YAML or JSON), or saved Admin API output (curl …/plugins)
+  --route NAME|ID          use the okta-jwt plugin that applies to this route (route, else its service, else global)
+  --service NAME|ID        use the okta-jwt plugin that applies to this service (service, else global)
+                           (with --admin-url and no --config: the running Kong's plugins; without
+                           --route/--service there, every okta-jwt config on the node is checked)
   --issuer URL             issuer (Okta custom authorization server, https://<org>/oauth2/<id>)
   --audience AUD           accepted audience (repeatable)
   --jwks-uri URL           key-set URL (default: discovered)
@@ -52,19 +55,22 @@ Token and request:
                            without a usable Bearer credential is refused; --token adds "Bearer TOKEN" to token_header
   --method METHOD, --path PATH   the request, for policies in "rules"
 
-Kong node (plugin-server settings for its version, the fail-closed guard on every okta-jwt route):
-  --admin-url URL          a running Kong's Admin API: reads GET / (version, plugin-server settings),
-                           GET /routes and GET /plugins; no plugin config needed
+Kong node (plugin-server settings for its version, the fail-closed guard on every okta-jwt route,
+and its okta-jwt configs):
+  --admin-url URL          a running Kong's Admin API (DB-less or database): reads GET / (version,
+                           plugin-server settings), GET /services, /routes and /plugins (every page)
   --admin-header 'NAME: VALUE'  sent to the Admin API (repeatable), e.g. 'Kong-Admin-Token: …'
+                           (--header is the claims_to_headers mapping above)
   --kong-conf FILE         a kong.conf or KONG_… environment file, with --kong-version X.Y.Z
 
 Output:
   --json                   machine-readable report
   --timeout-ms MS          per issuer request (default 5000)
 
-Exit codes: 0 every check passed; 1 the token is refused or the config has a problem (even when
-the issuer is unreachable too); 2 usage error or unreadable config; 3 the issuer (discovery or
-keys) is unreachable.`;
+Exit codes: 0 every check passed; 1 the token is refused for a reason of its own, or the config or
+the Kong node has a problem (even when the issuer is unreachable too); 2 usage error or unreadable
+config; 3 nothing else is wrong but the issuer (discovery or keys) or the Admin API is unreachable
+(a token is then refused 503 keys_unavailable, as the plugin would).`;
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -146,7 +152,7 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
   const v = parsed.values;
   if (v.help) throw new UsageError('');
   if (v.route !== undefined && v.service !== undefined) throw new UsageError('give --route or --service, not both');
-  if ((v.route !== undefined || v.service !== undefined) && v.config === undefined) throw new UsageError('--route and --service need --config');
+  if ((v.route !== undefined || v.service !== undefined) && v.config === undefined && v['admin-url'] === undefined) throw new UsageError('--route and --service need --config or --admin-url');
   if (v.token !== undefined && v['token-file'] !== undefined) throw new UsageError('give --token or --token-file, not both');
 
   const o: Record<string, unknown> = {};

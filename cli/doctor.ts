@@ -4,6 +4,7 @@
 // configured issuer's metadata and key set. See cli/args.ts for options and exit codes.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { configFields } from '../plugin/config/schema';
 import { ConfigError, configWithDefaults, normaliseConfig } from '../plugin/config/normalise';
 import { startupProblems } from '../plugin/config/startup-checks';
@@ -14,9 +15,9 @@ import { extractToken } from '../plugin/extract/token-sources';
 import type { Decision } from '../plugin/core/decision';
 import { keySetFor } from '../plugin/keys';
 import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
-import { fail, pass, type Check } from './check';
+import { fail, info, pass, type Check } from './check';
 import { probeIssuer, type IssuerTarget } from './issuer-probe';
-import { readPluginConfig } from './kong-config';
+import { consumerScopedCount, everyPluginConfig, readPluginConfig, selectPluginConfig } from './kong-config';
 import { kongNodeChecks, pluginServerChecks, readKongConfFile } from './kong-node';
 import { parseKongVersion } from './kong-versions';
 import { EXIT, renderText, type Report, type Verdict } from './report';
@@ -172,11 +173,20 @@ function explainingCheck(checks: Check[], verdict: Verdict): Check | undefined {
   }
 }
 
+interface NodeResult {
+  checks: Check[];
+  unreachable: boolean;
+  source: string[];
+  /** The live node's services, routes and plugins (--admin-url), as a declarative document. */
+  document: Raw | null;
+}
+
 /** --admin-url and --kong-conf: the Kong node's settings for its version, and the guard on its routes. */
-async function nodeChecks(options: DoctorOptions): Promise<{ checks: Check[]; unreachable: boolean; source: string[] }> {
+async function nodeChecks(options: DoctorOptions): Promise<NodeResult> {
   const checks: Check[] = [];
   const source: string[] = [];
   let unreachable = false;
+  let document: Raw | null = null;
   if (options.kongConf !== null && options.kongVersion !== null) {
     const version = parseKongVersion(options.kongVersion);
     if (version === null) throw new UsageError(`--kong-version needs a version such as 3.4.2, got "${options.kongVersion}"`);
@@ -187,41 +197,106 @@ async function nodeChecks(options: DoctorOptions): Promise<{ checks: Check[]; un
     const live = await kongNodeChecks({ adminUrl: options.adminUrl, headers: options.adminHeaders, timeoutMs: options.timeoutMs });
     checks.push(...live.checks);
     unreachable = live.unreachable;
+    document = live.document;
     source.push(`Admin API ${options.adminUrl}`);
   }
-  return { checks, unreachable, source };
+  return { checks, unreachable, source, document };
 }
 
-export async function runDoctor(options: DoctorOptions): Promise<Report> {
-  const node = await nodeChecks(options);
-  if (options.configFile === null && options.overrides.issuer === undefined) {
-    const failed = node.checks.some((c) => c.status === 'fail');
-    const detail = failed ? 'this Kong node has a problem (FAIL above)' : 'this Kong node runs okta-jwt as its version needs, with the guard on every okta-jwt route';
-    return {
-      source: node.source.join(' and '), tokenSha256: null, checks: node.checks, verdict: { kind: 'kong_node', detail },
-      explainedBy: null, exitCode: node.unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
-    };
-  }
-  const selected = options.configFile === null ? null : await readPluginConfig(options.configFile, options.route, options.service);
-  const raw = merge(selected?.config ?? {}, options.overrides);
-  const source = selected === null ? 'flags' : `${selected.where} in ${options.configFile}${Object.keys(options.overrides).length ? ' (with flag overrides)' : ''}`;
-  const givenToken = options.token === null ? null : await readToken(options.token);
-  const judgeRequest = givenToken !== null || Object.keys(options.requestHeaders).length > 0;
+type Probes = Map<string, Promise<{ checks: Check[]; unreachable: boolean }>>;
 
-  const { checks, config } = configChecks(raw);
-  checks.push(...node.checks);
-  let unreachable = node.unreachable;
+/** Probes every issuer of a raw config; the same issuer with the same settings is asked once per run (a node may hold hundreds of configs). */
+async function issuerChecks(raw: Raw, options: DoctorOptions, probes: Probes): Promise<{ checks: Check[]; unreachable: boolean }> {
+  const checks: Check[] = [];
+  let unreachable = false;
   for (const target of issuerTargets(raw)) {
-    const probe = await probeIssuer(target, {
+    const settings = {
       leewaySeconds: valueOrDefault<number>(raw, 'leeway_seconds'),
       allowedAlgorithms: valueOrDefault<string[]>(raw, 'allowed_algorithms'),
       maxBodyBytes: valueOrDefault<number>(raw, 'key_set', 'max_body_bytes'),
       timeoutMs: options.timeoutMs,
       proxyUrl: configuredProxy(raw),
-    });
+    };
+    const key = JSON.stringify([target, settings]);
+    if (!probes.has(key)) probes.set(key, probeIssuer(target, settings));
+    const probe = await probes.get(key)!;
     checks.push(...probe.checks);
     unreachable ||= probe.unreachable;
   }
+  return { checks, unreachable };
+}
+
+/**
+ * 1 when something is wrong that the operator must fix: the token is refused for a reason of its
+ * own (expired, audience, scope…), the config or the Kong node has a problem; this holds even when
+ * the issuer is unreachable too, since that finding is the more specific one. 3 when the only
+ * problem is reachability (issuer discovery or keys, or the Admin API): the token is then refused
+ * with 503 keys_unavailable, as the plugin would. 0 when every check passed.
+ */
+function exitCodeOf(checks: Check[], verdict: Verdict, unreachable: boolean, configRefused: boolean): number {
+  const reachability = (c: Check) => c.reason === 'keys_unavailable' || c.id === 'kong.admin';
+  const ownFinding = configRefused
+    || checks.some((c) => c.status === 'fail' && !reachability(c))
+    || ((verdict.kind === 'deny' || verdict.kind === 'observe') && verdict.reason !== 'keys_unavailable');
+  if (ownFinding) return EXIT.refused;
+  if (unreachable) return EXIT.unreachable;
+  return checks.some((c) => c.status === 'fail') || !['allow', 'no_token', 'kong_node'].includes(verdict.kind) ? EXIT.refused : EXIT.ok;
+}
+
+const labelled = (where: string) => (c: Check): Check => ({ ...c, detail: `${where}: ${c.detail}` });
+
+/** --admin-url without --route/--service: every okta-jwt config on the node, each through the file checks. */
+async function everyLiveConfig(options: DoctorOptions, node: NodeResult, document: Raw): Promise<Report> {
+  const checks = [...node.checks];
+  const scoped = consumerScopedCount(document);
+  if (scoped > 0) checks.push(info('config.plugin', `${scoped} consumer-scoped okta-jwt plugin(s) not examined: Kong applies them only to requests of that consumer`));
+  const selected = everyPluginConfig(document);
+  if (selected.length === 0) checks.push(info('config.plugin', 'no okta-jwt plugin on this node'));
+  const probes: Probes = new Map();
+  let unreachable = node.unreachable;
+  let refused = false;
+  for (const { config, where } of selected) {
+    const raw = merge(config, options.overrides);
+    const judged = configChecks(raw);
+    const issuer = await issuerChecks(raw, options, probes);
+    checks.push(...[...judged.checks, ...issuer.checks].map(labelled(where)));
+    unreachable ||= issuer.unreachable;
+    refused ||= judged.config === null;
+  }
+  const verdict: Verdict = {
+    kind: 'kong_node',
+    detail: checks.some((c) => c.status === 'fail')
+      ? `this Kong node has a problem (FAIL above); ${selected.length} okta-jwt config(s) checked`
+      : `this Kong node runs okta-jwt as its version needs, with the guard on every okta-jwt route; its ${selected.length} okta-jwt config(s) pass`,
+  };
+  return { source: node.source.join(' and '), tokenSha256: null, checks, verdict, explainedBy: null, exitCode: exitCodeOf(checks, verdict, unreachable, refused) };
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<Report> {
+  const node = await nodeChecks(options);
+  const live = options.configFile === null ? node.document : null;
+  const judgeRequest = options.token !== null || Object.keys(options.requestHeaders).length > 0;
+  if (live !== null && options.route === null && options.service === null && options.overrides.issuer === undefined) {
+    if (judgeRequest) throw new UsageError('name the --route or --service whose okta-jwt config judges the token');
+    return everyLiveConfig(options, node, live);
+  }
+  if (options.configFile === null && live === null && options.overrides.issuer === undefined) {
+    const verdict: Verdict = { kind: 'kong_node', detail: node.checks.some((c) => c.status === 'fail') ? 'this Kong node has a problem (FAIL above)' : 'this Kong node runs okta-jwt as its version needs, with the guard on every okta-jwt route' };
+    return { source: node.source.join(' and '), tokenSha256: null, checks: node.checks, verdict, explainedBy: null, exitCode: exitCodeOf(node.checks, verdict, node.unreachable, false) };
+  }
+  const selected = options.configFile !== null
+    ? await readPluginConfig(options.configFile, options.route, options.service)
+    : live !== null && (options.route !== null || options.service !== null) ? selectPluginConfig(live, options.route, options.service) : null;
+  const raw = merge(selected?.config ?? {}, options.overrides);
+  const origin = options.configFile ?? options.adminUrl;
+  const source = selected === null ? 'flags' : `${selected.where} ${options.configFile !== null ? 'in' : 'on'} ${origin}${Object.keys(options.overrides).length ? ' (with flag overrides)' : ''}`;
+  const givenToken = options.token === null ? null : await readToken(options.token);
+
+  const { checks, config } = configChecks(raw);
+  checks.push(...node.checks);
+  const issuer = await issuerChecks(raw, options, new Map());
+  checks.push(...issuer.checks);
+  const unreachable = node.unreachable || issuer.unreachable;
 
   let verdict: Verdict;
   let token: string | null = givenToken;
@@ -243,7 +318,6 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
   const tokenSha256 = token === null ? null : createHash('sha256').update(token).digest('hex').slice(0, 16);
 
   const explaining = explainingCheck(checks, verdict);
-  const failed = checks.some((c) => c.status === 'fail') || (verdict.kind !== 'allow' && verdict.kind !== 'no_token');
   return {
     source,
     tokenSha256,
@@ -251,7 +325,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
     verdict,
     explainedBy: explaining === undefined ? null : { check: explaining.id, field: explaining.field },
     // A refused config is the operator's to fix whatever the issuer does: a CI gate on 1 must see it.
-    exitCode: config === null ? EXIT.refused : unreachable ? EXIT.unreachable : failed ? EXIT.refused : EXIT.ok,
+    exitCode: exitCodeOf(checks, verdict, unreachable, config === null),
   };
 }
 
@@ -276,12 +350,26 @@ export async function main(argv: string[]): Promise<number> {
   return report.exitCode;
 }
 
-/** The bin entry: `okta-jwt doctor …`. */
+/** okta-jwt's version: package.json, three folders above dist/cli/cli/ in the repo and in the installed package. */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+const TOP_USAGE = `Usage: okta-jwt doctor [options]   explains why okta-jwt accepts or refuses a token, and checks a Kong node
+       okta-jwt --version              prints okta-jwt's version
+(okta-jwt doctor --help for the doctor's options and exit codes)`;
+
+/** The bin entry: `okta-jwt doctor …`, `okta-jwt --version`, `okta-jwt --help`. */
 export function cli(argv: string[]): void {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || (command === 'doctor' && rest.includes('--version'))) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   if (command !== 'doctor') {
-    process.stderr.write(`Usage: okta-jwt doctor [options]   (okta-jwt doctor --help for the options)\n`);
-    process.exitCode = command === '--help' || command === '-h' ? EXIT.ok : EXIT.usage;
+    const help = command === '--help' || command === '-h';
+    (help ? process.stdout : process.stderr).write(`${TOP_USAGE}\n`);
+    process.exitCode = help ? EXIT.ok : EXIT.usage;
     return;
   }
   main(rest).then(

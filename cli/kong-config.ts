@@ -1,8 +1,10 @@
 // Finds the okta-jwt config that applies to a route or service in a declarative Kong config
 // (kong.yml / decK, _format_version 3.0), with Kong's precedence: a plugin on the route, else on
 // its service, else a global one. Plugins may be nested (services[].plugins, routes[].plugins) or
-// top level with a route/service reference. Consumer-scoped plugins are not considered. decK's
-// `${{ env "DECK_X" }}` placeholders are expanded from the environment first, as decK does.
+// top level with a route/service reference (as decK files and the Admin API's lists have them).
+// Consumer-scoped plugins are not considered. decK's `${{ env "DECK_X" }}` placeholders are
+// expanded from the environment first, as decK does. Saved Admin API output (`GET /plugins`, one
+// page `{data, next}`) is read as the top-level plugins of a document.
 import fs from 'node:fs';
 import { UsageError } from './args';
 
@@ -96,12 +98,25 @@ function locate(doc: Entity, route: string | null, service: string | null): Loca
   return { service: undefined, route: undefined };
 }
 
-export function selectPluginConfig(document: unknown, route: string | null, service: string | null): SelectedConfig {
-  if (!isEntity(document)) throw new UsageError('the config file does not hold a declarative Kong config (a mapping)');
+/**
+ * An Admin API list page as a document: its plugins at top level, and the routes and services they
+ * name as bare `{id}` entities (a saved GET /plugins does not say which service a route belongs to,
+ * so a route's own plugin or a global one is found, not its service's: give --service for that).
+ */
+function asDocument(document: Entity): Entity {
+  if (!Array.isArray(document.data) || '_format_version' in document) return document;
+  const plugins = list(document.data);
+  const referenced = (kind: 'route' | 'service') => [...new Set(plugins.map((p) => (isEntity(p[kind]) ? p[kind].id : undefined)).filter((id): id is string => typeof id === 'string'))].map((id) => ({ id }));
+  return { plugins, routes: referenced('route'), services: referenced('service') };
+}
+
+export function selectPluginConfig(parsed: unknown, route: string | null, service: string | null): SelectedConfig {
+  if (!isEntity(parsed)) throw new UsageError('the config file does not hold a declarative Kong config (a mapping)');
+  const document = asDocument(parsed);
   const top = list(document.plugins);
   const located = locate(document, route, service);
   const scoped = (entity: Entity | undefined, kind: 'route' | 'service'): Entity | undefined =>
-    entity === undefined ? undefined : oktaJwt([...list(entity.plugins), ...top.filter((p) => refersTo(p[kind], entity))]);
+    entity === undefined ? undefined : oktaJwt([...list(entity.plugins), ...top.filter((p) => p.consumer == null && refersTo(p[kind], entity))]);
   const global = oktaJwt(top.filter((p) => p.route == null && p.service == null && p.consumer == null));
 
   const name = (e: Entity | undefined) => String(e?.name ?? e?.id ?? '?');
@@ -157,6 +172,34 @@ function countPlugins(doc: Entity): number {
   ];
   return all.filter((p) => p.name === 'okta-jwt').length;
 }
+
+/**
+ * Every enabled okta-jwt plugin of a document (consumer-scoped ones aside), each selected as
+ * --route/--service would select it (so each gets exactly what a single selection gets).
+ */
+export function everyPluginConfig(parsed: unknown): SelectedConfig[] {
+  if (!isEntity(parsed)) throw new UsageError('the config does not hold a declarative Kong config (a mapping)');
+  const document = asDocument(parsed);
+  const key = (e: Entity) => (typeof e.id === 'string' ? e.id : typeof e.name === 'string' ? e.name : null);
+  const top = list(document.plugins).filter((p) => p.consumer == null);
+  const own = (e: Entity, kind: 'route' | 'service') => oktaJwt([...list(e.plugins), ...top.filter((p) => (kind === 'service' ? p.route == null : true) && refersTo(p[kind], e))]) !== undefined;
+  const services = list(document.services);
+  const routes = [...services.flatMap((s) => list(s.routes)), ...list(document.routes)];
+  const found: SelectedConfig[] = [];
+  if (oktaJwt(top.filter((p) => p.route == null && p.service == null)) !== undefined) found.push(selectPluginConfig(document, null, null));
+  for (const s of services) if (own(s, 'service') && key(s) !== null) found.push(selectPluginConfig(document, null, key(s)));
+  for (const r of routes) if (own(r, 'route') && key(r) !== null) found.push(selectPluginConfig(document, key(r), null));
+  return found;
+}
+
+/** Consumer-scoped okta-jwt plugins: Kong applies them only with that consumer, which the doctor does not model. */
+export function consumerScopedCount(parsed: unknown): number {
+  if (!isEntity(parsed)) return 0;
+  return list(asDocument(parsed).plugins).filter((p) => p.name === 'okta-jwt' && p.consumer != null).length;
+}
+
+/** The file's document, parsed (YAML or JSON) with decK's placeholders expanded. */
+export const readConfigDocument = parseDocument;
 
 export async function readPluginConfig(file: string, route: string | null, service: string | null): Promise<SelectedConfig> {
   return selectPluginConfig(await parseDocument(file), route, service);

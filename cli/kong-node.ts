@@ -1,6 +1,7 @@
 // `okta-jwt doctor --admin-url URL` and `--kong-conf FILE`: checks a Kong node's plugin-server settings
 // against what its version needs (kong-versions.ts), and over the Admin API whether every route that
-// runs okta-jwt also runs the fail-closed guard. Read-only: GET /, GET /routes, GET /plugins.
+// runs okta-jwt also runs the fail-closed guard; it hands the node's entities to the doctor, which judges
+// every okta-jwt config on it. Read-only: GET /, GET /services, GET /routes, GET /plugins.
 import fs from 'node:fs';
 import { GUARD_SHARED_KEY } from '../plugin/config/normalise';
 import { UsageError } from './args';
@@ -19,6 +20,8 @@ export interface KongNodeTarget {
 export interface KongNodeResult {
   checks: Check[];
   unreachable: boolean;
+  /** readAdminDocument's answer; null when the lists could not be read. */
+  document: Obj | null;
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -101,15 +104,21 @@ const guards = (postFunction: Obj | undefined): boolean => {
   return Array.isArray(access) && access.some((code) => typeof code === 'string' && code.includes(`kong.ctx.shared.${GUARD_SHARED_KEY}`));
 };
 
+/**
+ * The node's services, routes and plugins as a declarative document (top-level entities with
+ * `{id}` references, as the Admin API returns them), so the doctor judges a live Kong with the
+ * same code and the same input as a kong.yml. Works alike in DB-less and database mode: both
+ * serve the lists, paged with `next`.
+ */
+export async function readAdminDocument(target: KongNodeTarget): Promise<Obj> {
+  const [services, routes, plugins] = await Promise.all(['services', 'routes', 'plugins'].map((c) => listAll(target, c)));
+  return { _format_version: '3.0', services, routes, plugins };
+}
+
 /** One check per route that runs okta-jwt: is the fail-closed guard there too? */
-export async function guardChecks(target: KongNodeTarget): Promise<Check[]> {
-  let routes: Obj[];
-  let plugins: Obj[];
-  try {
-    [routes, plugins] = await Promise.all([listAll(target, 'routes'), listAll(target, 'plugins')]);
-  } catch (err) {
-    return [warn('kong.guard', `cannot list routes and plugins: ${(err as Error).message}`)];
-  }
+export function guardChecks(document: Obj): Check[] {
+  const routes = Array.isArray(document.routes) ? document.routes.filter(isObj) : [];
+  const plugins = Array.isArray(document.plugins) ? document.plugins.filter(isObj) : [];
   const checks: Check[] = [];
   for (const route of routes) {
     const okta = applicable(plugins, 'okta-jwt', route);
@@ -120,7 +129,7 @@ export async function guardChecks(target: KongNodeTarget): Promise<Check[]> {
     if (marks && guarded) checks.push(pass('kong.guard', `${label}: okta-jwt with the fail-closed guard`, 'fail_closed_guard'));
     else {
       const missing = [marks ? null : 'fail_closed_guard: true in okta-jwt\'s config', guarded ? null : `a post-function that refuses requests without kong.ctx.shared.${GUARD_SHARED_KEY}`].filter(Boolean).join(' and ');
-      checks.push(fail('kong.guard', `${label}: okta-jwt without the fail-closed guard (missing ${missing}). When Kong skips okta-jwt (plugin server down, stalled, or on Kong 3.4 never ready) this route proxies requests unauthenticated (README "Fail-closed guard")`, 'fail_closed_guard'));
+      checks.push(fail('kong.guard', `${label}: okta-jwt without the fail-closed guard (missing ${missing}). When Kong skips okta-jwt (plugin server down, stalled, or on Kong 3.4 never ready) this route proxies requests unauthenticated (docs/fail-closed-guard.md)`, 'fail_closed_guard'));
     }
   }
   if (checks.length === 0) checks.push(info('kong.guard', 'no route runs okta-jwt (consumer-scoped plugins are not examined)'));
@@ -133,10 +142,10 @@ export async function kongNodeChecks(target: KongNodeTarget): Promise<KongNodeRe
   try {
     res = await adminGet(target, '/');
   } catch (err) {
-    return { checks: [fail('kong.admin', `cannot reach the Admin API at ${target.adminUrl}: ${(err as Error).message}`, null)], unreachable: true };
+    return { checks: [fail('kong.admin', `cannot reach the Admin API at ${target.adminUrl}: ${(err as Error).message}`, null)], unreachable: true, document: null };
   }
   if (res.status === 401 || res.status === 403) {
-    return { checks: [fail('kong.admin', `the Admin API refused GET / with ${res.status}: give its credentials with --admin-header 'Kong-Admin-Token: …'`, null)], unreachable: false };
+    return { checks: [fail('kong.admin', `the Admin API refused GET / with ${res.status}: give its credentials with --admin-header 'Kong-Admin-Token: …'`, null)], unreachable: false, document: null };
   }
   const body = res.status === 200 ? ((await res.json().catch(() => ({}))) as Obj) : {};
   if (res.status !== 200) await res.body?.cancel();
@@ -159,8 +168,14 @@ export async function kongNodeChecks(target: KongNodeTarget): Promise<KongNodeRe
       checks.push(...rules);
     }
   }
-  checks.push(...(await guardChecks(target)));
-  return { checks, unreachable: false };
+  let document: Obj | null = null;
+  try {
+    document = await readAdminDocument(target);
+    checks.push(...guardChecks(document));
+  } catch (err) {
+    checks.push(fail('kong.guard', `cannot list services, routes and plugins (neither the guard nor the okta-jwt configs are checked): ${(err as Error).message}`, null));
+  }
+  return { checks, unreachable: false, document };
 }
 
 /** A kong.conf or environment file's settings (readKongSettings). */

@@ -1,7 +1,7 @@
 // Prints an access token minted by a RUNNING dev issuer (dev/issuer.ts). The private keys stay in
 // the issuer: this asks its dev-only endpoint POST {issuer}/v1/dev/mint.
 //
-//   npm run token -- --scope orders:read --sub alice [--scope "a b"] [--aud api://default] [--exp 3600]
+//   npm run token -- --scope orders:read --sub alice [--scope "a b"] [--aud api://default] [--exp 3600 | --exp -60]
 //                    [--claim key=value ...] [--issuer-url http://127.0.0.1:9000/oauth2/default] [--help]
 //   npm run -s token -- --dpop --htm GET --htu http://127.0.0.1:8000/echo/hello [other options]
 //
@@ -42,12 +42,23 @@ function claimValue(text: string): unknown {
   }
 }
 
+/** `--exp -60` as `--exp=-60`: node's parser takes "-60" for an option, and expired test tokens need it. */
+function joinNegativeExp(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i] === '--exp' && next !== undefined && /^-\d+$/.test(next)) out.push(`--exp=${argv[++i]}`);
+    else out.push(argv[i] as string);
+  }
+  return out;
+}
+
 /** Turns the command line into the issuer URL and the mint request (throws UsageError). */
 export function parseMintTokenArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MintTokenArgs {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeExp(argv),
       strict: true,
       allowPositionals: false,
       options: {

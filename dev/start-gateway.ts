@@ -10,6 +10,7 @@
 //   KONG_DATABASE=postgres          DB mode: Admin API writes (curl, deck gateway sync), no POST /config
 //   KONG_WORKER_STATE_UPDATE_FREQUENCY  DB mode: seconds until plugin writes run (default 5, as Kong)
 //   OKTA_JWT_PLUGIN_SERVER=stock   use kong-pdk's kong-js-pluginserver instead of okta-jwt-pluginserver
+//   OKTA_JWT_METRICS_ADDR          serve the plugin server's Prometheus metrics there (e.g. 9542)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { repoRoot } from '../spec/support/repo-paths';
 import { PluginServerProcess, pluginServerBinary } from '../spec/kong-double/plugin-server';
 import { ErrorLog } from '../spec/kong-double/recorder';
 import { KONG_DELAYS } from '../spec/kong-double';
+import { METRICS_ENV, parseMetricsAddress } from '../server/metrics-address';
 
 const PORTS = { PROXY_PORT: 8000, ADMIN_PORT: 8001, ISSUER_PORT: 9000, ECHO_PORT: 8080 };
 const port = (name: keyof typeof PORTS) => Number(process.env[name] ?? PORTS[name]);
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
             name: 'echo',
             url: echo.url,
             routes: [
-              // Bearer tokens as before, and DPoP-bound tokens with a proof (README "DPoP").
+              // Bearer tokens as before, and DPoP-bound tokens with a proof (docs/dpop.md).
               { name: 'echo', paths: ['/echo'], plugins: [okta({ dpop: { mode: 'allowed' } })] },
               // A sensitive route: every write asks the issuer whether the token is still active
               // (docs/introspection.md), so a revoked token is refused here within cache_ttl_seconds.
@@ -97,8 +99,9 @@ async function main(): Promise<void> {
   const token = await issuer.mint({ scp: ['orders:read'], sub: 'alice@example.com' });
   const serverName = process.env.OKTA_JWT_PLUGIN_SERVER === 'stock' ? 'kong-js-pluginserver' : 'okta-jwt-pluginserver';
   const admin = database === 'off'
-    ? 'DB-less: POST /config takes a kong.yml (JSON, YAML, or -F config=@kong.yml)'
-    : `DB mode: Admin API writes and deck gateway sync --kong-addr ${kong.adminUrl}; plugin changes run after ${frequency} s`;
+    ? 'DB-less: POST /config takes a kong.yml (JSON, YAML, or -F config=@kong.yml);\n             Admin API writes and decK sync get 405 here: for them, KONG_DATABASE=postgres npm start'
+    : `DB mode (the database is in memory: gone when this stops): Admin API writes and\n             deck gateway sync --kong-addr ${kong.adminUrl}; plugin changes run after ${frequency} s`;
+  const metrics = metricsLine(serverName);
   // The token command must reach THIS issuer: a token from another one is refused as foreign.
   const issuerFlag = issuer.issuer === DEFAULT_ISSUER_URL ? '' : ` --issuer-url ${issuer.issuer}`;
   console.log(`okta-jwt local gateway (Kong double + ${serverName}, pid ${server.pid}, socket ${socketPath})
@@ -107,6 +110,9 @@ async function main(): Promise<void> {
   admin      ${kong.adminUrl}      ${admin}
   issuer     ${issuer.issuer}
   upstream   ${echo.url}
+  metrics    ${metrics}
+  plugin server: started by npm start, restarted when it exits (Kong's "assuming external process
+             management" notice means Kong itself does not start it)
 
 Try it (token valid for an hour; mint more with: npm run token --${issuerFlag} --scope orders:read --sub bob):
 
@@ -138,6 +144,15 @@ Ctrl-C stops everything. Kong's error log (notice and above, and okta-jwt's refu
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Where the plugin server serves metrics (OKTA_JWT_METRICS_ADDR, which it inherits), or how to turn them on. */
+function metricsLine(serverName: string): string {
+  if (serverName !== 'okta-jwt-pluginserver') return 'none (kong-js-pluginserver has no metrics endpoint)';
+  const value = process.env[METRICS_ENV];
+  if (value === undefined || value === '') return `off (${METRICS_ENV}=9542 npm start serves them on http://127.0.0.1:9542/metrics)`;
+  const { host, port } = parseMetricsAddress(value, METRICS_ENV);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`;
 }
 
 main().catch((err: unknown) => {

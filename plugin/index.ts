@@ -9,9 +9,11 @@ import { handleAccess } from './handler/access';
 import type { KeySets } from './verify/verify-token';
 import type { Pdk } from './handler/pdk';
 import { packageVersion } from './version';
+import { publishPluginStats } from './metrics/publish-stats';
 
 export const Name = 'okta-jwt';
 export const Version = packageVersion();
+publishPluginStats(Version);
 // Runs after cors (2000), so CORS preflights are answered first, and before acl (950) and
 // rate-limiting (910), so they see the consumer this plugin authenticates. It sits with Kong's
 // other token plugins (openid-connect 1050, jwt 1450).

@@ -37,7 +37,8 @@ function runSuites(logFile) {
       const all = fs.readFileSync(logFile, 'utf8');
       resolve({
         code,
-        summaries: all.match(/^tests: \d+ passed, \d+ failed, \d+ skipped$/gm) ?? [],
+        summaries: [...new Set(all.match(/^tests(?: \([^)\n]*\))?: .*$/gm) ?? [])],
+        total: all.match(/^tests: \d+ passed, 0 failed, \d+ skipped$/m) !== null,
         seeds: [...all.matchAll(/re-run this order with TEST_SEED=(\d+)\)/g)].map((m) => m[1]).filter((s, i, a) => a.indexOf(s) === i),
       });
     });
@@ -61,7 +62,7 @@ async function main() {
       const logFile = path.join(logDir, `run-${run}.log`);
       const result = await runSuites(logFile);
       const minutes = ((Date.now() - started) / 60000).toFixed(1);
-      const ok = result.code === 0 && result.summaries.length === 3 && result.summaries.every((s) => / 0 failed/.test(s));
+      const ok = result.code === 0 && result.total;
       console.log(`run ${run}: ${ok ? 'passed' : 'FAILED'} in ${minutes} min; seeds ${result.seeds.join(', ') || '(none printed)'}`);
       for (const line of result.summaries) console.log(`  ${line}`);
       if (!ok) {

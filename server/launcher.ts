@@ -1,7 +1,7 @@
 // okta-jwt-pluginserver: a drop-in replacement for kong-pdk's `kong-js-pluginserver` with the same
 // command line (kong-pdk's own parser), serving through HardenedServer and FramedListener (its own
 // framing and decoding: any header name is data, an undecodable request is refused, never dropped).
-// Extra over the stock bin: `--health` (server/health.ts); `--version` is okta-jwt's; ts-node is never
+// Extra over the stock bin: `--health` (server/health.ts); `--version` and `--help` are okta-jwt's (usage.ts); ts-node is never
 // loaded (without-ts-node.ts); log lines go to stderr (the query command's stdout is pure JSON); idle
 // instances and abandoned events expire; SIGTERM/SIGINT close the socket and exit 0; `--metrics ADDR` /
 // OKTA_JWT_METRICS_ADDR serve Prometheus metrics (metrics-endpoint.ts); `--supervise` runs a
@@ -20,6 +20,7 @@ import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import { takeMetricsAddress, type MetricsAddress } from './metrics-address';
 import { startMetrics } from './metrics-endpoint';
 import { Supervisor } from './supervisor';
+import { PLUGIN_SERVER_USAGE, asksForHelp } from './usage';
 import { isSupervisedWorker, serveAsWorker } from './worker';
 
 const SUPERVISE_FLAG = '--supervise';
@@ -36,8 +37,9 @@ export function main(): void {
   }
   // Not a kong-js-pluginserver flag: handled before kong-pdk's parser, which refuses unknown options.
   if (process.argv.includes('--health')) return healthMain(process.argv.slice(2));
-  // kong-pdk's parser would print kong-pdk's own version.
+  // kong-pdk's parser would print kong-pdk's own version and help.
   if (process.argv.includes('--version')) return void process.stdout.write(`${packageVersion()}\n`);
+  if (asksForHelp(process.argv)) return void process.stdout.write(`${PLUGIN_SERVER_USAGE}\n`);
   const supervise = takeFlag(process.argv, SUPERVISE_FLAG);
   const opts = parse();
   const logger = stderrLogger(opts.logLevel);

@@ -4,13 +4,25 @@
 // (plugin/metrics/sink.ts defines the contract; spec/01-unit/plugin-server/metrics.spec.ts checks
 // this side against it).
 // Label values come from configuration (route, service and key-set ids) and the plugin's fixed
-// codes, and each label set is capped, so no request can grow the series count.
+// codes, and each label set is capped, so no request can grow the series count. A label with no
+// value is left out rather than sent empty. Gauges of the plugin's state (build info, cache sizes)
+// are read from the plugin's published stats when scraped, never on the request path.
 // prom-client: the Prometheus client for Node that Prometheus' own docs list, maintained, with the
 // standard process_* / nodejs_* collectors; okta-jwt only adds its own series.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** plugin/metrics/sink.ts METRICS_SINK_SLOT (Symbol.for: the same symbol in every module tree). */
 export const METRICS_SINK_SLOT = Symbol.for('okta-jwt.metrics-sink');
+/** plugin/metrics/sink.ts PLUGIN_STATS_SLOT: the plugin's version and cache sizes, read at scrape time. */
+export const PLUGIN_STATS_SLOT = Symbol.for('okta-jwt.plugin-stats');
+
+interface PluginStats {
+  version: string;
+  verifiedTokens(): number;
+  dpopProofs(): number;
+}
+
+const pluginStats = (): PluginStats | undefined => (globalThis as { [PLUGIN_STATS_SLOT]?: PluginStats })[PLUGIN_STATS_SLOT];
 
 /** Distinct route/service pairs and key sets given their own series; later ones are counted as "other". */
 export const MAX_SCOPES = 1000;
@@ -57,11 +69,13 @@ export function createMetricsRegistry() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // Labels without a value are left out, never sent empty: an allow has no status or reason, a
+  // global plugin no route or service.
   const decisionTally = new Tally<'decision' | 'status' | 'reason' | 'route' | 'service'>();
   const cacheTally = new Tally<'result'>();
   new Counter({
     name: 'okta_jwt_decisions_total',
-    help: 'Requests judged by okta-jwt, by decision (allow, deny, pass, observe = dry-run), refusal status and reason code, route and service id.',
+    help: 'Requests judged by okta-jwt, by decision (allow, deny, pass, observe = dry-run); refusals by status and reason code; by route and service id where the plugin is scoped to one.',
     labelNames: ['decision', 'status', 'reason', 'route', 'service'] as const,
     registers,
     collect() {
@@ -83,15 +97,39 @@ export function createMetricsRegistry() {
     labelNames: ['key_set', 'outcome'] as const,
     registers,
   });
-  const lastSuccess = new Map<string, number>();
-  new Gauge({
-    name: 'okta_jwt_key_set_age_seconds',
-    help: 'Seconds since the key set was last fetched successfully.',
+  // A timestamp, not an age: Prometheus computes the age at query time (time() - this), the value
+  // never depends on when the render ran, and a key set that stopped refreshing stays visible.
+  const lastSuccess = new Gauge({
+    name: 'okta_jwt_key_set_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful key-set fetch, by key set (jwks_uri or issuer).',
     labelNames: ['key_set'] as const,
     registers,
+  });
+  new Gauge({
+    name: 'okta_jwt_build_info',
+    help: 'Always 1; the version label is the okta-jwt code serving requests.',
+    labelNames: ['version'] as const,
+    registers,
     collect() {
-      const now = Date.now();
-      for (const [keySet, at] of lastSuccess) this.set({ key_set: keySet }, (now - at) / 1000);
+      const version = pluginStats()?.version;
+      this.reset();
+      if (version !== undefined) this.set({ version }, 1);
+    },
+  });
+  new Gauge({
+    name: 'okta_jwt_token_cache_entries',
+    help: 'Entries in the verified-token cache of this process (expired ones not yet dropped included).',
+    registers,
+    collect() {
+      this.set(pluginStats()?.verifiedTokens() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'okta_jwt_dpop_replay_cache_entries',
+    help: 'DPoP proofs this process remembers against replay (expired ones not yet dropped included).',
+    registers,
+    collect() {
+      this.set(pluginStats()?.dpopProofs() ?? 0);
     },
   });
   const verification = new Histogram({
@@ -114,12 +152,19 @@ export function createMetricsRegistry() {
   const keySetLabel = boundedValues(MAX_KEY_SETS);
   const sink = {
     decision(kind: string, status: number | null, reason: string | null, scope: Scope): void {
-      const route = scope.routeId ?? '';
-      const service = scope.serviceId ?? '';
-      const bounded = scopeLabel(`${route} ${service}`) === OTHER;
-      decisionTally.add(bounded ? `${kind} ${status} ${reason}` : `${kind} ${status} ${reason} ${route} ${service}`, () => ({
-        decision: kind, status: status === null ? '' : String(status), reason: reason ?? '', route: bounded ? OTHER : route, service: bounded ? OTHER : service,
-      }));
+      const { routeId, serviceId } = scope;
+      const bounded = (routeId !== null || serviceId !== null) && scopeLabel(`${routeId} ${serviceId}`) === OTHER;
+      decisionTally.add(bounded ? `${kind} ${status} ${reason}` : `${kind} ${status} ${reason} ${routeId} ${serviceId}`, () => {
+        const labels: Partial<Record<'decision' | 'status' | 'reason' | 'route' | 'service', string>> = { decision: kind };
+        if (status !== null) labels.status = String(status);
+        if (reason !== null) labels.reason = reason;
+        if (bounded) labels.route = labels.service = OTHER;
+        else {
+          if (routeId !== null) labels.route = routeId;
+          if (serviceId !== null) labels.service = serviceId;
+        }
+        return labels as Record<'decision' | 'status' | 'reason' | 'route' | 'service', string>;
+      });
     },
     tokenCache(hit: boolean): void {
       cacheTally.add(hit ? 'hit' : 'miss', () => ({ result: hit ? 'hit' : 'miss' }));
@@ -127,7 +172,7 @@ export function createMetricsRegistry() {
     keySetFetch(keySet: string, outcome: 'success' | 'failure'): void {
       const label = keySetLabel(keySet);
       fetches.inc({ key_set: label, outcome });
-      if (outcome === 'success') lastSuccess.set(label, Date.now());
+      if (outcome === 'success') lastSuccess.set({ key_set: label }, Date.now() / 1000);
     },
     verification(seconds: number, ok: boolean): void {
       verification.observe({ result: ok ? 'valid' : 'invalid' }, seconds);

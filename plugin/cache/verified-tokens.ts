@@ -103,7 +103,7 @@ export function resetVerifiedTokens(): void {
   lastSweepMs = 0;
 }
 
-/** For tests and diagnostics: entries held (expired ones not yet looked up included). */
+/** Entries held (expired ones not yet looked up included): for tests and the metrics gauge, read at scrape time. */
 export function verifiedTokenCount(): number {
   let count = 0;
   for (const bySize of partitions.values()) for (const partition of bySize.values()) count += partition.entries.size;

@@ -48,7 +48,7 @@ const URL_EXTRAS_REFUSED = [
 /** A forward proxy is named by scheme, host and port (credentials allowed: proxies ask for them). */
 const PROXY_URL = [{ pattern: '^https?://[^/%s?#]+/?$', err: 'must name only the proxy, http(s)://[user:password@]host:port, without a path or query' }];
 
-/** The kong.ctx.shared key of the fail-closed guard's mark (README "Fail-closed guard"); no other use may take it. */
+/** The kong.ctx.shared key of the fail-closed guard's mark (docs/fail-closed-guard.md); no other use may take it. */
 export const GUARD_SHARED_KEY = 'okta_jwt_guard';
 
 const keySetFields: Field[] = [

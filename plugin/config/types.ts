@@ -186,7 +186,7 @@ export interface PluginConfig {
   consumer: ConsumerSettings;
   /** kong.ctx.shared key under which the verified claims are shared with later plugins; null: not shared. */
   sharedClaimsKey: string | null;
-  /** Mark every request let through in kong.ctx.shared for the Kong-side fail-closed guard (README "Fail-closed guard"). */
+  /** Mark every request let through in kong.ctx.shared for the Kong-side fail-closed guard (docs/fail-closed-guard.md). */
   failClosedGuard: boolean;
   /** How refusals are reported to Kong: a log line at this level (or none), and the serializer value. */
   refusalLog: { level: RefusalLogLevel; serialize: boolean };

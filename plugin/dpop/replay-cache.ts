@@ -1,6 +1,6 @@
 // The jti replay cache of RFC 9449 §11.1: a proof is accepted once. Module scope, so it is shared
 // by every plugin instance of this plugin-server process and survives config reloads; it is NOT
-// shared between plugin-server processes or Kong nodes (README "DPoP" says what to do in a cluster).
+// shared between plugin-server processes or Kong nodes (docs/dpop.md says what to do in a cluster).
 //
 // One route's settings never weaken another's protection:
 // - Lookups are process-wide: a proof accepted on one route is a replay on every other (routes can
@@ -107,6 +107,11 @@ export function recordProof(key: string, iat: number, by: ProofOwner): Recording
   seen.set(key, entry);
   owned.push(entry);
   return { kind: 'first_use' };
+}
+
+/** Proofs remembered (expired ones not yet swept included): for the metrics gauge, read at scrape time. */
+export function replayCacheSize(): number {
+  return seen.size;
 }
 
 /** Tests only: forget every proof and every window. */

@@ -7,7 +7,11 @@ import type { ReasonCode } from '../core/decision';
 
 export type DecisionKind = 'allow' | 'deny' | 'pass' | 'observe';
 
-/** Where Kong applied the plugin instance (its config scope): label values, ids only. */
+/**
+ * Where Kong applied the plugin instance (its config scope): label values, ids only. Kong's plugin
+ * config carries route_id/service_id, not names; a name would take an Admin API or PDK call, which
+ * the plugin server does not make (and a rename would split a series).
+ */
 export interface MetricsScope {
   routeId: string | null;
   serviceId: string | null;
@@ -25,6 +29,20 @@ export interface MetricsSink {
   /** One per call to an introspection endpoint (answers reused from a cache are not calls): its outcome and duration. */
   introspection(outcome: 'active' | 'inactive' | 'error', seconds: number): void;
 }
+
+/**
+ * What the plugin publishes once, at load, for the server to read when it is scraped (never per
+ * request): the version of the code serving requests, and the sizes of its process-wide caches.
+ */
+export interface PluginStats {
+  version: string;
+  /** Verified-token cache entries (expired ones not yet dropped included). */
+  verifiedTokens(): number;
+  /** DPoP proofs remembered against replay. */
+  dpopProofs(): number;
+}
+
+export const PLUGIN_STATS_SLOT = Symbol.for('okta-jwt.plugin-stats');
 
 /** The slot's key: Symbol.for, so every copy of this module (and the server) names the same one. */
 export const METRICS_SINK_SLOT = Symbol.for('okta-jwt.metrics-sink');

@@ -8,11 +8,28 @@ import { loadDeclarative, makePlugin } from './declarative';
 import { makeConsumer, makeRoute, makeService, nowSeconds, findByIdOrName, type EntityStore, type PluginEntity } from './entities';
 import { schema } from './schema-bridge';
 import type { KongRuntime } from './runtime';
-import { emptyCollection, entitySchema, multipartFields } from './admin-reads';
+import { emptyCollection, entitySchema, inferFormFields, multipartFields } from './admin-reads';
 import { sameScope, uniqueViolationBody } from './plugin-uniqueness';
 
 type Obj = Record<string, unknown>;
 type Reply = { status: number; body?: unknown };
+
+/**
+ * One page of a collection, as Kong pages every list in both database modes: `size` entities
+ * (default 100, at most 1000), then `next`, a path on this Admin API with an opaque `offset` (it
+ * does not repeat `size`: a client that follows it gets the default page size).
+ */
+function page(all: Obj[], url: URL): Reply {
+  const sizeText = url.searchParams.get('size');
+  const size = sizeText === null ? 100 : Number(sizeText);
+  if (!Number.isInteger(size) || size < 1 || size > 1000) return { status: 400, body: { message: 'size must be an integer between 1 and 1000' } };
+  const offsetText = url.searchParams.get('offset');
+  const start = offsetText === null ? 0 : Number(Buffer.from(offsetText, 'base64url').toString());
+  if (!Number.isInteger(start) || start < 0) return { status: 400, body: { message: 'invalid offset' } };
+  const end = start + size;
+  const next = end < all.length ? `${url.pathname}?offset=${Buffer.from(String(end)).toString('base64url')}` : null;
+  return { status: 200, body: { data: all.slice(start, end), next } };
+}
 
 export interface AdminApi { url: string; port: number; close(): Promise<void> }
 
@@ -32,7 +49,7 @@ function parseBody(raw: string, type: string | undefined): Obj {
       const last = path[path.length - 1]!;
       o[last] = k.endsWith('[]') ? [...((o[last] as string[]) ?? []), v] : v;
     }
-    return out;
+    return inferFormFields(out);
   }
   return YAML.parse(raw) as Obj;
 }
@@ -87,10 +104,10 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
       const fields = entry.kind === 'external' ? entry.info.Schema.fields : [{ config: { type: 'record', fields: [] } }];
       return { status: 200, body: { fields, entity_checks: [] } };
     }
-    return crud(method, parts, body, store);
+    return crud(method, parts, body, store, url);
   }
 
-  function crud(method: string, parts: string[], body: Obj, store: EntityStore): Reply {
+  function crud(method: string, parts: string[], body: Obj, store: EntityStore, url: URL): Reply {
     const top = parts[0] as Collection;
     if (!(top in COLLECTIONS)) return { status: 404, body: { message: 'Not found' } };
     // nested: /{services|routes|consumers}/{x}/plugins[/id], /consumers/{c}/acls[/id]
@@ -114,7 +131,7 @@ export async function startAdminApi(rt: KongRuntime, port: number, unserialisabl
     const nameField = coll === 'acls' ? 'group' : COLLECTIONS[coll];
     const found = key ? list.find((e) => (e.id === key || e[nameField] === key) && inScope(e)) : undefined;
     if (method === 'GET') {
-      if (!key) return { status: 200, body: { data: list.filter(inScope), next: null } };
+      if (!key) return page(list.filter(inScope), url);
       return found ? { status: 200, body: found } : { status: 404, body: { message: 'Not found' } };
     }
     if (method === 'DELETE') {

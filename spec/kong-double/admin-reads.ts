@@ -57,6 +57,25 @@ const ENTITY_SCHEMAS: Record<string, FieldSchema[]> = {
   targets: [],
 };
 
+/** Field types of the entities above by name (no name has two types across them). */
+const FIELD_TYPES = new Map(Object.values(ENTITY_SCHEMAS).flat().flatMap((f) => Object.entries(f)).map(([name, field]) => [name, field.type]));
+
+/**
+ * Kong reads form fields by the entity schema (kong/api/arguments.lua `infer_value`): "true"/"false"
+ * for a boolean field are booleans, a number for an integer field is a number, "" is null; other
+ * values stay text (and fail the schema). `curl --data strip_path=false` therefore stores false.
+ */
+export function inferFormFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => {
+    const type = FIELD_TYPES.get(name);
+    if (typeof value !== 'string' || type === undefined) return [name, value];
+    if (value === '') return [name, null];
+    if (type === 'integer' && value.trim() !== '' && Number.isFinite(Number(value))) return [name, Number(value)];
+    if (type === 'boolean' && (value === 'true' || value === 'false')) return [name, value === 'true'];
+    return [name, value];
+  }));
+}
+
 export function entitySchema(method: string, parts: string[]): { fields: FieldSchema[] } | undefined {
   const fields = method === 'GET' && parts.length === 2 && parts[0] === 'schemas' ? ENTITY_SCHEMAS[parts[1]!] : undefined;
   return fields && { fields };

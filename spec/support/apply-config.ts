@@ -116,10 +116,17 @@ function pluginSpecs(config: Obj): PluginSpec[] {
   return out;
 }
 
+/** Every entity of a collection: Kong pages its lists (`next`) in both database modes. */
 async function all(gw: Gateway, path: string): Promise<Obj[]> {
-  const res = await gw.admin('GET', `${path}?size=1000`);
-  if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status} ${res.text}`);
-  return res.json<{ data: Obj[] }>().data;
+  const out: Obj[] = [];
+  for (let page: string | null = `${path}?size=1000`; page !== null;) {
+    const res = await gw.admin('GET', page);
+    if (res.status !== 200) throw new Error(`GET ${page} answered ${res.status} ${res.text}`);
+    const body = res.json<{ data: Obj[]; next?: string | null }>();
+    out.push(...body.data);
+    page = typeof body.next === 'string' && body.next !== '' ? body.next : null;
+  }
+  return out;
 }
 
 /**

@@ -81,6 +81,14 @@ describe('mint-token CLI: against a running issuer', () => {
     expect(payload.exp! - payload.iat!).to.equal(90);
   });
 
+  it('--exp -60 (as a separate argument) prints a token that expired a minute ago', async () => {
+    const { code, stdout, stderr } = await runCli(['--issuer-url', dev().issuer, '--exp', '-60', '--scope', 'orders:read']);
+    expect({ code, stderr }).to.deep.equal({ code: 0, stderr: '' });
+    const payload = decodeJwt(stdout.trim());
+    expect(payload.exp! - payload.iat!).to.equal(-60);
+    expect(payload.exp!).to.be.below(Date.now() / 1000);
+  });
+
   it('--dpop prints a token bound to the key of a proof for that method, URI and token', async () => {
     const htu = 'http://127.0.0.1:8000/echo/hello';
     const { code, stdout, stderr } = await runCli(['--issuer-url', dev().issuer, '--scope', 'orders:read', '--dpop', '--htm', 'GET', '--htu', htu]);

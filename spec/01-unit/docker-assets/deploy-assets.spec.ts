@@ -3,8 +3,10 @@
 // on both sides (Kong, plugin server), carry no start command, and its plugin configs must pass
 // okta-jwt's schema and config checks with the fail-closed guard beside them.
 import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'yaml';
-import { GUARD_LUA, IMAGE_NODE, PLUGIN_NAME, dockerfileEnv, flag, pluginConfigError, read, readYamlDocs, socketOf, type Obj } from '../../support/deploy-assets';
+import { GUARD_LUA, IMAGE_NODE, PLUGIN_NAME, REPO, dockerfileEnv, flag, pluginConfigError, read, readYamlDocs, socketOf, type Obj } from '../../support/deploy-assets';
 
 /** systemd unit / kong.conf: `key = value` or `Key=value` lines by section (repeated keys kept in order). */
 function iniSections(text: string): Record<string, Record<string, string[]>> {
@@ -189,5 +191,62 @@ describe('deploy assets: decK state (deploy/deck/okta-jwt.yaml)', () => {
   it('renders to a config okta-jwt refuses when the issuer variable holds an Okta org issuer', () => {
     const doc = rendered({ ...example, DECK_OKTA_ISSUER: 'https://dev-123.okta.com' });
     expect(pluginConfigError(doc.services[0].routes[0].plugins[0].config)).to.be.a('string');
+  });
+});
+
+/** Every route of a declarative (kong.yml / decK) document: under its services and at the top level. */
+function routesOf(doc: Obj): Obj[] {
+  const nested = ((doc?.services ?? []) as Obj[]).flatMap((s) => (s?.routes ?? []) as Obj[]);
+  return [...nested, ...((doc?.routes ?? []) as Obj[])];
+}
+
+describe('every route sets strip_path (a hand-written decK 1.x file does not get Kong\'s default)', () => {
+  const shipped = [
+    ...fs.readdirSync(path.join(REPO, 'kong')).filter((f) => /\.ya?ml$/.test(f)).map((f) => `kong/${f}`),
+    ...fs.readdirSync(path.join(REPO, 'deploy/deck')).filter((f) => /\.ya?ml$/.test(f)).map((f) => `deploy/deck/${f}`),
+  ];
+  const docs = ['README.md', ...fs.readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+  it('in the shipped declarative files', () => {
+    expect(shipped).to.include.members(['kong/kong.yml', 'deploy/deck/okta-jwt.yaml']);
+    for (const file of shipped) {
+      const routes = readYamlDocs(file).flatMap(routesOf);
+      expect(routes.length, file).to.be.above(0);
+      for (const route of routes) expect(route.strip_path, `${file}: route ${route.name}`).to.be.a('boolean');
+    }
+  });
+
+  it('on the Ingress of the Kubernetes example (konghq.com/strip-path)', () => {
+    const ingresses = readYamlDocs('deploy/kubernetes/okta-jwt-plugins.yaml').filter((d) => d.kind === 'Ingress');
+    expect(ingresses.length).to.be.above(0);
+    for (const ingress of ingresses) expect(ingress.metadata.annotations['konghq.com/strip-path']).to.be.oneOf(['true', 'false']);
+  });
+
+  it('in the examples of the README and docs/ (YAML routes, Ingresses, Admin API route creation)', () => {
+    let seen = 0;
+    for (const file of docs) {
+      const text = read(file);
+      for (const [, lang, body] of text.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)) {
+        if (lang === 'yaml' && /^\s*(?:routes:|kind: Ingress)/m.test(body!)) {
+          for (const doc of body!.split(/^---$/m).map((d) => parse(d.replace(/…/g, 'x')) as Obj)) {
+            for (const route of routesOf(doc)) {
+              seen++;
+              expect(route.strip_path, `${file}: route ${route.name}`).to.be.a('boolean');
+            }
+            if (doc?.kind === 'Ingress') {
+              seen++;
+              expect(doc.metadata.annotations, `${file}: Ingress ${doc.metadata.name}`).to.have.property('konghq.com/strip-path');
+            }
+          }
+        }
+        if (lang === 'sh') {
+          for (const command of body!.replace(/\\\n/g, ' ').split('\n').filter((l) => /curl .*\/routes(?:['" ]|$)/.test(l) && /-X POST|--data|-d /.test(l))) {
+            seen++;
+            expect(command, `${file}: ${command}`).to.match(/strip_path=(?:true|false)|"strip_path":\s*(?:true|false)/);
+          }
+        }
+      }
+    }
+    expect(seen).to.be.above(3);
   });
 });

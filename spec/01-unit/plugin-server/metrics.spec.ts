@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import type { MetricsSink } from '../../../plugin/metrics/sink';
 import { METRICS_SINK_SLOT as PLUGIN_SLOT, metricsSink } from '../../../plugin/metrics/sink';
 import { takeMetricsAddress } from '../../../server/metrics-address';
-import { MAX_SCOPES, METRICS_SINK_SLOT, createMetricsRegistry, installMetricsSink } from '../../../server/metrics';
+import { MAX_SCOPES, METRICS_SINK_SLOT, PLUGIN_STATS_SLOT, createMetricsRegistry, installMetricsSink } from '../../../server/metrics';
+import { PLUGIN_STATS_SLOT as PLUGIN_SIDE_STATS_SLOT } from '../../../plugin/metrics/sink';
 
 describe('okta-jwt-pluginserver metrics', () => {
   describe('the listen address', () => {
@@ -49,6 +50,7 @@ describe('okta-jwt-pluginserver metrics', () => {
 
     it('is the plugin\'s contract, installed in the slot the plugin reads (none: the plugin reports nothing)', () => {
       expect(METRICS_SINK_SLOT).to.equal(PLUGIN_SLOT);
+      expect(PLUGIN_STATS_SLOT).to.equal(PLUGIN_SIDE_STATS_SLOT);
       expect(metricsSink()).to.equal(undefined);
       const { sink } = createMetricsRegistry();
       const typed: MetricsSink = sink; // compile-time: the server's sink satisfies the plugin's interface
@@ -74,6 +76,30 @@ describe('okta-jwt-pluginserver metrics', () => {
       expect(values).to.have.length(MAX_SCOPES + 1);
       expect(values.find((v) => v.labels.route === 'other')?.value).to.equal(5);
       expect(values.find((v) => v.labels.route === 'r0')?.value).to.equal(2);
+    });
+
+    it('leaves out labels without a value: an allow has no status or reason, a global plugin no route or service', async () => {
+      const { registry, sink } = createMetricsRegistry();
+      sink.decision('allow', null, null, { routeId: null, serviceId: null });
+      sink.decision('deny', 401, 'token_missing', { routeId: 'r1', serviceId: null });
+      const text = await registry.getSingleMetricAsString('okta_jwt_decisions_total');
+      expect(text.split('\n').filter((l) => l.startsWith('okta_jwt_decisions_total'))).to.deep.equal([
+        'okta_jwt_decisions_total{decision="allow"} 1',
+        'okta_jwt_decisions_total{decision="deny",status="401",reason="token_missing",route="r1"} 1',
+      ]);
+    });
+
+    it('reads the plugin\'s version and cache sizes from the stats it publishes, when scraped', async () => {
+      const { registry } = createMetricsRegistry();
+      let reads = 0;
+      (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT] = { version: '9.8.7', verifiedTokens: () => ++reads, dpopProofs: () => 4 };
+      try {
+        expect(reads).to.equal(0);
+        const text = await registry.metrics();
+        expect(text).to.include('okta_jwt_build_info{version="9.8.7"} 1').and.include('okta_jwt_token_cache_entries 1').and.include('okta_jwt_dpop_replay_cache_entries 4');
+      } finally {
+        delete (globalThis as Record<symbol, unknown>)[PLUGIN_STATS_SLOT];
+      }
     });
   });
 });

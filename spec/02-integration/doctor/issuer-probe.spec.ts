@@ -42,6 +42,15 @@ async function startSkewedIssuer(keys: DevIssuer, skewSeconds: number): Promise<
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** An issuer URL on a loopback port nothing listens on (bound, then released). */
+async function closedIssuer(): Promise<string> {
+    const probe = http.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}/oauth2/default`;
+}
+
 const flags = (issuer: string) => ['--issuer', issuer, '--audience', 'api://default', '--scope', 'orders:read', '--json'];
 
 describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent', function () {
@@ -92,11 +101,7 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
   });
 
   it('exits 3 when nothing listens at the issuer, and predicts the plugin\'s 503 keys_unavailable', async () => {
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const issuer = `http://127.0.0.1:${port}/oauth2/default`;
+    const issuer = await closedIssuer();
     const token = await dev.mint({ iss: issuer, scp: ['orders:read'] });
     const run = await runDoctor([...flags(issuer), '--token', token]);
     expect(run.code).to.equal(3);
@@ -106,12 +111,18 @@ describe('okta-jwt doctor and the issuer: clock skew, reachability, what is sent
     expect(report.verdict.retryAfter).to.match(/^\d+$/);
   });
 
+  it('exits 1, not 3, when the token is refused for a reason of its own (expired) and the issuer is unreachable too', async () => {
+    const issuer = await closedIssuer();
+    const token = await dev.mint({ iss: issuer, scp: ['orders:read'] }, { expiresInSeconds: -600 });
+    const run = await runDoctor([...flags(issuer), '--token', token]);
+    const report = run.report();
+    expect(failing(report, 'issuer.discovery').detail).to.match(/ECONNREFUSED/);
+    expect(failing(report, 'claims.exp').reason).to.equal('token_expired');
+    expect(run.code).to.equal(1);
+  });
+
   it('exits 1, not 3, when the config is refused and the issuer is unreachable too (config errors win)', async () => {
-    const probe = http.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const run = await runDoctor([...flags(`http://127.0.0.1:${port}/oauth2/default`), '--leeway', '3600']);
+    const run = await runDoctor([...flags(await closedIssuer()), '--leeway', '3600']);
     expect(run.code).to.equal(1);
     const report = run.report();
     expect(failing(report, 'issuer.discovery').detail).to.match(/ECONNREFUSED/);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { startKongDouble } from '../../kong-double';
+import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
 import { repoRoot } from '../../support/repo-paths';
 import { GUARD_SNIPPET, guardPlugins } from '../../support/kong-config';
 import { startExternalServer } from '../kong-double-replay/transcript-tools';
@@ -15,13 +16,18 @@ import { doctorBuilt, failing, runDoctor, tempDir } from './run-doctor';
 
 const ROOT = repoRoot();
 const PLUGINS_DIR = path.join(ROOT, 'dist', 'plugins');
-const okta = { name: 'okta-jwt', config: { issuer: 'https://dev-123.okta.com/oauth2/default', audiences: ['api://default'], fail_closed_guard: true } };
+// A real issuer: with --admin-url the doctor also checks every okta-jwt config it finds, issuer included.
+let dev: DevIssuer;
+const okta = { name: 'okta-jwt', config: {} as Record<string, unknown> };
 
 describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () {
   this.timeout(30000);
-  before(function () {
+  before(async function () {
     if (!doctorBuilt()) this.skip();
+    dev = await startDevIssuer();
+    okta.config = { issuer: dev.issuer, audiences: ['api://default'], fail_closed_guard: true };
   });
+  after(async () => dev?.close());
 
   describe('against the Kong double', () => {
     let tmp: string;
@@ -34,16 +40,16 @@ describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () 
       server?.kill('SIGKILL');
       fs.rmSync(tmp, { recursive: true, force: true });
     });
-    const config = {
+    const config = () => ({
       _format_version: '3.0',
       services: [{ name: 'orders', url: 'http://127.0.0.1:1', routes: [
         { name: 'guarded', paths: ['/guarded'], plugins: [okta, ...guardPlugins()] },
         { name: 'plain', paths: ['/plain'], plugins: [{ ...okta, config: { ...okta.config, fail_closed_guard: false } }] },
         { name: 'open', paths: ['/open'] },
       ] }],
-    };
+    });
     const double = (kongVersion: '3.4.2' | '3.9.3', startCommand: string[] | null) => startKongDouble({
-      kongVersion, workers: 1, config,
+      kongVersion, workers: 1, config: config(),
       pluginServers: [{ name: 'okta-jwt', pluginsDir: PLUGINS_DIR, startCommand, socketPath: path.join(tmp, 'okta-jwt.sock') }],
     });
 
@@ -113,6 +119,7 @@ describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () 
           configuration: { pluginserver_names: ['okta-jwt'], pluginserver_okta_jwt_socket: '/run/okta-jwt/okta-jwt.sock', pluginserver_okta_jwt_query_cmd: 'node x --dump-all-plugins', pluginserver_okta_jwt_start_cmd: '/bin/sleep 100000000' },
         });
       }
+      if (req.url === '/services?size=1000') return reply(200, { data: [{ id: 's1', name: 'orders' }], next: null });
       if (req.url === '/routes?size=1000') return reply(200, { data: [{ id: 'r1', name: 'orders', service: { id: 's1' } }], next: null });
       if (req.url === '/plugins?size=1000') return reply(200, { data: [{ id: 'p1', name: 'okta-jwt', route: { id: 'r1' }, service: null, consumer: null, config: okta.config }], next: '/plugins?offset=abc' });
       if (req.url === '/plugins?offset=abc') return reply(200, { data: [{ id: 'p2', name: 'post-function', route: null, service: { id: 's1' }, consumer: null, config: { access: [GUARD_SNIPPET] } }], next: null });
@@ -127,7 +134,10 @@ describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () 
       const run = await runDoctor(['--admin-url', url, '--admin-header', 'Kong-Admin-Token: s3cret', '--json']);
       expect([run.code, run.report().checks.filter((c) => c.status !== 'info').map((c) => `${c.id} ${c.status}`)]).to.deep.equal([0, [
         'kong.plugin pass', 'kong.plugin_server.ready pass', 'kong.admin_root pass', 'kong.guard pass',
+        // and the one okta-jwt config found on the node, with the checks a file gets
+        'config.plugin pass', 'issuer.form pass', 'issuer.discovery pass', 'issuer.clock pass', 'issuer.keys pass',
       ]]);
+      expect(run.report().checks.find((c) => c.id === 'config.plugin')?.detail).to.equal('route "orders": the plugin accepts this config');
       expect(seen).to.include('/plugins?offset=abc s3cret');
     } finally {
       admin.close();
@@ -145,6 +155,7 @@ describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () 
     const admin = http.createServer((req, res) => {
       const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', server: 'kong/3.9.3' }).end(JSON.stringify(body));
       if (req.url === '/') return reply(200, { version: '3.9.3', plugins: { available_on_server: { 'okta-jwt': { version: '0.1.0', priority: 1060 } } }, configuration: {} });
+      if (req.url === '/services?size=1000') return reply(200, { data: [], next: null });
       if (req.url === '/routes?size=1000') return reply(200, { data: [{ id: 'r1', name: 'orders', service: { id: 's1' } }], next: `//localhost:${otherPort}/routes?offset=x` });
       if (req.url === '/plugins?size=1000') return reply(200, { data: [], next: `http://localhost:${otherPort}/plugins?offset=y` });
       return reply(404, { message: 'Not found' });

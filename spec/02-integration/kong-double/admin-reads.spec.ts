@@ -46,6 +46,20 @@ describe('kong double: the Admin API as decK and curl use it', function () {
     }
   });
 
+  it('reads form fields by the entity schema, as Kong does: curl --data strip_path=false stores the boolean false', async () => {
+    const kong = await startKongDouble({ workers: 1, database: 'postgres', propagation: { routerMs: 0 }, pluginServers: [{ name: 'js', pluginsDir: PROBE_DIR }] });
+    try {
+      const form = [['Content-Type', 'application/x-www-form-urlencoded']] as [string, string][];
+      expect((await send('POST', `${kong.adminUrl}/services`, form, `name=s&url=${encodeURIComponent('http://127.0.0.1:1')}&retries=2`)).status).to.equal(201);
+      const route = await send('POST', `${kong.adminUrl}/services/s/routes`, form, 'name=r&paths[]=/p&strip_path=false&preserve_host=true&regex_priority=7');
+      expect(route.status, route.text).to.equal(201);
+      expect(route.json()).to.deep.include({ strip_path: false, preserve_host: true, regex_priority: 7 });
+      expect((await send('GET', `${kong.adminUrl}/services/s`)).json()).to.deep.include({ retries: 2 });
+    } finally {
+      await kong.close();
+    }
+  });
+
   it('takes POST /config as multipart/form-data (curl -F config=@kong.yml)', async () => {
     const kong = await startKongDouble({ workers: 1, pluginServers: [{ name: 'js', pluginsDir: PROBE_DIR }] });
     try {

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { bearer, get, send } from '../../support/http-client';
+import { freePort } from '../../support/free-port';
 
 const DEV_DIR = path.resolve(__dirname, '../../../dev');
 const FREE_PORTS = { PROXY_PORT: '0', ADMIN_PORT: '0', ISSUER_PORT: '0', ECHO_PORT: '0' };
@@ -91,6 +92,14 @@ describe('npm start (dev/start-gateway.ts)', function () {
     expect((await get(`${proxyUrl}/echo/hello`, bearer(token))).status).to.equal(200);
   });
 
+  it('says in its banner that metrics are off and how to turn them on, and what the Admin API takes in this mode', async () => {
+    const banner = gateway.output();
+    expect(banner).to.match(/metrics +off \(OKTA_JWT_METRICS_ADDR=9542 npm start serves them on http:\/\/127\.0\.0\.1:9542\/metrics\)/);
+    expect(banner).to.match(/plugin server: started by npm start, restarted when it exits/);
+    if (process.env.KONG_DATABASE === 'postgres') expect(banner).to.include('DB mode (the database is in memory: gone when this stops)');
+    else expect(banner).to.include('Admin API writes and decK sync get 405 here: for them, KONG_DATABASE=postgres npm start');
+  });
+
   it("prints Kong's error log: notice lines and okta-jwt's refusal lines (logged at info)", async () => {
     expect(gateway.output()).to.match(/\[notice\] \[pluginserver\] started, pid \d+/);
     expect((await get(`${proxyUrl}/echo/hello`)).status).to.equal(401);
@@ -103,6 +112,30 @@ describe('npm start (dev/start-gateway.ts)', function () {
     const res = await send('POST', `${adminUrl}/config`, [['Content-Type', 'application/json']], JSON.stringify(config));
     expect(res.status).to.equal(400);
     expect(res.json<{ fields: unknown }>().fields).to.deep.equal({ services: [{ routes: [{ plugins: [{ config: { claims_to_headers: [{ header: '"host" is reserved (Kong, nginx or the upstream rely on it); map the claim to another header' }] } }] }] }] });
+  });
+});
+
+describe('npm start with OKTA_JWT_METRICS_ADDR in DB mode', function () {
+  this.timeout(60_000);
+
+  it('names the metrics URL, which serves the plugin server\'s metrics, and says the database is in memory', async () => {
+    const port = await freePort();
+    const gateway = startGatewayProcess({ ...FREE_PORTS, KONG_DATABASE: 'postgres', OKTA_JWT_METRICS_ADDR: String(port) });
+    try {
+      const url = (await waitFor(gateway.output, /metrics +(http:\S+)/))[1]!;
+      expect(url).to.equal(`http://127.0.0.1:${port}/metrics`);
+      await waitFor(gateway.output, /error log .* follows:/);
+      expect(gateway.output()).to.include('DB mode (the database is in memory: gone when this stops)');
+      // The endpoint may come up just after the plugin socket: poll it until it answers.
+      let text = '';
+      for (const deadline = Date.now() + 20_000; !text.includes('okta_jwt') && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        text = await get(url).then((r) => r.text, () => '');
+      }
+      expect(text).to.include('# TYPE okta_jwt_decisions_total counter');
+    } finally {
+      gateway.child.kill('SIGTERM');
+      await gateway.exited;
+    }
   });
 });
 

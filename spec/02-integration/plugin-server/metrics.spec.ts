@@ -4,6 +4,7 @@
 // kong-pdk's stock server has no endpoint (the plugin then reports to no sink).
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
@@ -13,6 +14,7 @@ import { REPO_ROOT, launchServer, serverBinary, type ServerProcess } from '../..
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS, RENDER_INTERVAL_MS } from '../../../server/metrics-server';
 
 const PLUGINS_DIR = path.join(REPO_ROOT, 'dist', 'plugins');
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const ORDERS_ROUTE = '5b1a4a0e-9a3c-4c49-9a53-0c1f2a6b7d01';
 const ADMIN_ROUTE = '5b1a4a0e-9a3c-4c49-9a53-0c1f2a6b7d02';
 
@@ -133,7 +135,9 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
     let stack: LocalStack;
     let metricsUrl: string;
 
+    let startedAt: number;
     before(async () => {
+      startedAt = Date.now();
       stack = await withFreePort(async (port) => {
         metricsUrl = `http://127.0.0.1:${port}/metrics`;
         const started = await startStack(port);
@@ -188,9 +192,13 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       const all = samples(res.text);
       const delta = (name: string, labels: Record<string, string>) => (value(all, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
       const total = (list: Sample[], name: string) => list.filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
-      // Plugins on a route: Kong sends route_id only, so the service label is empty.
-      const decisions = (labels: Record<string, string>) => delta('okta_jwt_decisions_total', { service: '', ...labels });
-      expect(decisions({ decision: 'allow', route: ORDERS_ROUTE, status: '', reason: '' })).to.equal(2);
+      // No label is ever sent empty: a plugin on a route has no service label (Kong sends route_id
+      // only), an allow no status or reason.
+      expect(all.filter((s) => Object.values(s.labels).includes('')).map((s) => s.name)).to.deep.equal([]);
+      const decisions = (labels: Record<string, string>) => delta('okta_jwt_decisions_total', labels);
+      const allowed = all.filter((s) => s.name === 'okta_jwt_decisions_total' && s.labels.decision === 'allow' && s.labels.route === ORDERS_ROUTE);
+      expect(allowed.map((s) => Object.keys(s.labels).sort())).to.deep.equal([['decision', 'route']]);
+      expect(decisions({ decision: 'allow', route: ORDERS_ROUTE })).to.equal(2);
       expect(decisions({ decision: 'deny', route: ORDERS_ROUTE, status: '401', reason: 'token_missing' })).to.equal(1);
       expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '403', reason: 'scope_missing' })).to.equal(1);
       expect(decisions({ decision: 'deny', route: ADMIN_ROUTE, status: '401', reason: 'bad_signature' })).to.equal(1);
@@ -201,7 +209,11 @@ describe('plugin server: Prometheus metrics (okta-jwt-pluginserver)', function (
       expect(delta('okta_jwt_token_cache_lookups_total', { result: 'hit' })).to.equal(2);
       expect(delta('okta_jwt_token_cache_lookups_total', { result: 'miss' })).to.equal(2);
       expect(value(all, 'okta_jwt_key_set_fetches_total', { key_set: stack.issuer.issuer, outcome: 'success' })).to.be.at.least(1);
-      expect(value(all, 'okta_jwt_key_set_age_seconds', { key_set: stack.issuer.issuer })).to.be.within(0, 60);
+      expect(value(all, 'okta_jwt_key_set_last_success_timestamp_seconds', { key_set: stack.issuer.issuer })).to.be.within(startedAt / 1000, Date.now() / 1000);
+      expect(all.filter((s) => s.name === 'okta_jwt_build_info')).to.deep.equal([{ name: 'okta_jwt_build_info', labels: { version: PACKAGE_VERSION }, value: 1 }]);
+      // Read at scrape time from the plugin's caches: the token verified above is cached; no DPoP proof was sent.
+      expect(value(all, 'okta_jwt_token_cache_entries', {})).to.be.at.least(1);
+      expect(value(all, 'okta_jwt_dpop_replay_cache_entries', {})).to.be.a('number');
       // 4 verifications (the 401 without a token has none): 3 valid (one a cache hit), 1 invalid signature.
       expect(delta('okta_jwt_verification_duration_seconds_count', { result: 'valid' })).to.equal(3);
       expect(delta('okta_jwt_verification_duration_seconds_count', { result: 'invalid' })).to.equal(1);
