@@ -8,6 +8,7 @@
 //   BENCH_VERIFY_ROUNDS (7), BENCH_VERIFY_SAMPLE_MS (300), BENCH_VERIFY_IN_FLIGHT (32),
 //   BENCH_MEMORY_REQUESTS (2500 per okta-jwt route and server), BENCH_STARTUP_RUNS (5), BENCH_OUT (any folder), OKTA_JWT_PLUGIN_SERVER=stock (kong-pdk's server instead of ours),
 //   BENCH_REPLAY_REQUESTS (10000 per pass), BENCH_REPLAY_REPS (5), BENCH_REPLAY_WARMUP (5000 per case), BENCH_REPLAY_CONCURRENCY (10): the socket replay (socket-replay.ts),
+//   BENCH_MISS_REQUESTS (2000 per pass), BENCH_MISS_WARMUP (1000), BENCH_MISS_REPS (3): first-seen tokens in the replay (miss-replay.ts),
 //   BENCH_CASES (e.g. "a,b": a subset, for profiling; (a) always runs), BENCH_CPU_PROF_DIR (V8 CPU
 //   profiles of the plugin servers).
 import { DEV_AUDIENCE } from '../dev/issuer';
@@ -19,6 +20,7 @@ import { cpuSource } from './process-cpu';
 import { evaluateTargets, RECORDED, resultsDir, writeResults, type BenchResults } from './results';
 import { RpcTally } from './rpc-tally';
 import { measureServerMemory } from './server-memory';
+import { runMissReplay } from './miss-replay';
 import { replayCases, replayHeaders, runSocketReplay } from './socket-replay';
 import { runVerifyBench } from './verify-bench';
 import { benchSharedState } from './shared-state';
@@ -47,6 +49,10 @@ const settings = {
   replayWarmUp: intFromEnv('BENCH_REPLAY_WARMUP', 5000),
   // As issue 16's wrk -c10 against one nginx worker: ten requests in flight.
   replayConcurrency: intFromEnv('BENCH_REPLAY_CONCURRENCY', 10),
+  // Every miss needs a token minted beforehand (about 1 ms each): fewer than the hit passes.
+  missRequests: intFromEnv('BENCH_MISS_REQUESTS', 2000),
+  missWarmUp: intFromEnv('BENCH_MISS_WARMUP', 1000),
+  missRepetitions: intFromEnv('BENCH_MISS_REPS', 3),
 };
 
 /**
@@ -115,6 +121,13 @@ async function main(): Promise<void> {
       repetitions: settings.replayRepetitions,
       concurrency: settings.replayConcurrency,
     });
+    log(`cache misses: ${settings.missRequests} fresh tokens per pass against one cached token`);
+    const miss = await runMissReplay(gw.issuer, gw.token, {
+      requests: settings.missRequests,
+      warmUp: settings.missWarmUp,
+      repetitions: settings.missRepetitions,
+      concurrency: settings.replayConcurrency,
+    });
     log('verification micro-benchmark');
     const verify = await runVerifyBench({
       issuer: gw.issuer.issuer,
@@ -143,6 +156,7 @@ async function main(): Promise<void> {
       paired,
       headerHeavy,
       replay,
+      miss,
       servers,
       verify,
       targets: [],

@@ -28,6 +28,8 @@ export interface ReplayCase {
   config: Record<string, unknown>;
   /** Extra server arguments (e.g. --metrics). */
   args?: string[];
+  /** The request of each event, when not the run's one request (e.g. a fresh token each time). */
+  request?: () => Record<string, string[]>;
 }
 
 export interface ReplayResult {
@@ -38,6 +40,9 @@ export interface ReplayResult {
   cpuUsPerRequest: number;
   perRepetition: number[];
   pdkCallsPerRequest: number;
+  /** Socket bytes per request, Kong to the plugin server and back (every frame of the event). */
+  bytesToServerPerRequest: number;
+  bytesFromServerPerRequest: number;
 }
 
 const PLUGIN_DIRS = {
@@ -58,6 +63,7 @@ export function replayCases(issuer: string): ReplayCase[] {
     { id: 'a-stock', title: 'reference plugin (get_header + set_headers) on the stock kong-js-pluginserver: issue 16\'s floor', server: 'stock', ...reference },
     { id: 'a', title: 'reference plugin on okta-jwt-pluginserver', server: 'hardened', ...reference },
     { id: 'b', title: 'okta-jwt, verified-token cache hit, on okta-jwt-pluginserver', server: 'hardened', ...okta },
+    { id: 'b-guard', title: 'okta-jwt with fail_closed_guard, cache hit, on okta-jwt-pluginserver', server: 'hardened', ...okta, config: { ...okta.config, fail_closed_guard: true } },
     { id: 'b-stock', title: 'okta-jwt, verified-token cache hit, on the stock server', server: 'stock', ...okta },
     { id: 'b0', title: 'floor for (b): SHA-256 + Map hit, okta-jwt\'s PDK calls, on okta-jwt-pluginserver', server: 'hardened', pluginsDir: PLUGIN_DIRS.floor, plugin: 'bench-floor', config: { issuer, audience: DEV_AUDIENCE, cache: true } },
   ];
@@ -78,6 +84,7 @@ function pdkAnswer(method: string, args: unknown, headers: Record<string, string
       return { kind: 'value', value: headers[name]?.[0] ?? null };
     }
     case 'kong.service.request.set_headers':
+    case 'kong.ctx.shared.set':
       return { kind: 'value', value: undefined };
     default:
       throw new Error(`socket replay: unexpected PDK call ${method} (the case did not take the allow path)`);
@@ -130,8 +137,9 @@ export async function oneEvent(run: Running, headers: Record<string, string[]>):
 /** `concurrency` loops, as nginx workers each with requests in flight, until `requests` events ran. */
 async function drive(run: Running, headers: Record<string, string[]>, requests: number, concurrency: number): Promise<void> {
   let left = requests;
+  const next = run.replay.request;
   const loop = async () => {
-    while (left-- > 0) await oneEvent(run, headers);
+    while (left-- > 0) await oneEvent(run, next === undefined ? headers : next());
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
 }
@@ -167,6 +175,8 @@ export async function runSocketReplay(cases: readonly ReplayCase[], headers: Rec
       cpuUsPerRequest: median(samples.get(run.replay.id)!),
       perRepetition: samples.get(run.replay.id)!,
       pdkCallsPerRequest: run.pdkCalls / run.events,
+      bytesToServerPerRequest: run.rpc.bytes.toServer / run.events,
+      bytesFromServerPerRequest: run.rpc.bytes.fromServer / run.events,
     }));
   } finally {
     for (const run of running) await stopReplay(run);

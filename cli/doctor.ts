@@ -17,7 +17,8 @@ import { keySetFor } from '../plugin/keys';
 import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
 import { fail, info, pass, type Check } from './check';
 import { probeIssuer, type IssuerTarget } from './issuer-probe';
-import { consumerScopedCount, everyPluginConfig, readPluginConfig, selectPluginConfig } from './kong-config';
+import { consumerScopedCount, everyPluginConfig, readConfigDocument, scopedPlugins, selectPluginConfig } from './kong-config';
+import { guardFileChecks } from './guard-check';
 import { kongNodeChecks, pluginServerChecks, readKongConfFile } from './kong-node';
 import { parseKongVersion } from './kong-versions';
 import { EXIT, renderText, type Report, type Verdict } from './report';
@@ -243,11 +244,18 @@ function exitCodeOf(checks: Check[], verdict: Verdict, unreachable: boolean, con
   return checks.some((c) => c.status === 'fail') || !['allow', 'no_token', 'kong_node'].includes(verdict.kind) ? EXIT.refused : EXIT.ok;
 }
 
+/** The guard beside every okta-jwt of a file or a live node, judged over all of its plugins. */
+function guardChecksOf(document: unknown): Check[] {
+  if (document === null || document === undefined) return [];
+  const { plugins, names } = scopedPlugins(document);
+  return guardFileChecks(plugins, names);
+}
+
 const labelled = (where: string) => (c: Check): Check => ({ ...c, detail: `${where}: ${c.detail}` });
 
 /** --admin-url without --route/--service: every okta-jwt config on the node, each through the file checks. */
 async function everyLiveConfig(options: DoctorOptions, node: NodeResult, document: Raw): Promise<Report> {
-  const checks = [...node.checks];
+  const checks = [...node.checks, ...guardChecksOf(document)];
   const scoped = consumerScopedCount(document);
   if (scoped > 0) checks.push(info('config.plugin', `${scoped} consumer-scoped okta-jwt plugin(s) not examined: Kong applies them only to requests of that consumer`));
   const selected = everyPluginConfig(document);
@@ -284,8 +292,9 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
     const verdict: Verdict = { kind: 'kong_node', detail: node.checks.some((c) => c.status === 'fail') ? 'this Kong node has a problem (FAIL above)' : 'this Kong node runs okta-jwt as its version needs, with the guard on every okta-jwt route' };
     return { source: node.source.join(' and '), tokenSha256: null, checks: node.checks, verdict, explainedBy: null, exitCode: exitCodeOf(node.checks, verdict, node.unreachable, false) };
   }
-  const selected = options.configFile !== null
-    ? await readPluginConfig(options.configFile, options.route, options.service)
+  const file = options.configFile === null ? null : await readConfigDocument(options.configFile);
+  const selected = file !== null
+    ? selectPluginConfig(file, options.route, options.service)
     : live !== null && (options.route !== null || options.service !== null) ? selectPluginConfig(live, options.route, options.service) : null;
   const raw = merge(selected?.config ?? {}, options.overrides);
   const origin = options.configFile ?? options.adminUrl;
@@ -293,6 +302,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Report> {
   const givenToken = options.token === null ? null : await readToken(options.token);
 
   const { checks, config } = configChecks(raw);
+  checks.push(...guardChecksOf(file ?? live));
   checks.push(...node.checks);
   const issuer = await issuerChecks(raw, options, new Map());
   checks.push(...issuer.checks);

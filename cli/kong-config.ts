@@ -7,6 +7,7 @@
 // page `{data, next}`) is read as the top-level plugins of a document.
 import fs from 'node:fs';
 import { UsageError } from './args';
+import type { ScopedPlugin, ScopeNames } from './guard-check';
 
 type Entity = Record<string, unknown>;
 
@@ -201,6 +202,38 @@ export function consumerScopedCount(parsed: unknown): number {
 /** The file's document, parsed (YAML or JSON) with decK's placeholders expanded. */
 export const readConfigDocument = parseDocument;
 
-export async function readPluginConfig(file: string, route: string | null, service: string | null): Promise<SelectedConfig> {
-  return selectPluginConfig(await parseDocument(file), route, service);
+const keyOf = (e: Entity): string => String(e.id ?? e.name ?? '?');
+/** decK's reference (a name, an id, or {name} / {id}) as the key of the entity it names, else the reference itself. */
+function resolve(ref: unknown, entities: Entity[]): string | null {
+  if (ref == null) return null;
+  const found = entities.find((e) => refersTo(ref, e));
+  return found !== undefined ? keyOf(found) : String(isEntity(ref) ? (ref.id ?? ref.name) : ref);
+}
+
+/** Every plugin, nested or top level, as the Admin API lists them: route/service/consumer by key. */
+export function scopedPlugins(document: unknown): { plugins: ScopedPlugin[]; names: ScopeNames } {
+  const doc = isEntity(document) ? asDocument(document) : {};
+  const services = list(doc.services);
+  const routes = [
+    ...services.flatMap((s) => list(s.routes).map((r) => ({ route: r, service: s as Entity | undefined }))),
+    ...list(doc.routes).map((r) => ({ route: r, service: services.find((s) => refersTo(r.service, s)) })),
+  ];
+  const allRoutes = routes.map((r) => r.route);
+  const entry = (p: Entity, route: string | null, service: string | null): ScopedPlugin => ({
+    name: String(p.name), enabled: p.enabled !== false, config: p.config, route, service, consumer: p.consumer == null ? null : String(keyOf(isEntity(p.consumer) ? p.consumer : { id: p.consumer })),
+  });
+  const plugins = [
+    ...list(doc.plugins).map((p) => entry(p, resolve(p.route, allRoutes), resolve(p.service, services))),
+    ...services.flatMap((s) => list(s.plugins).map((p) => entry(p, null, keyOf(s)))),
+    ...routes.flatMap(({ route }) => list(route.plugins).map((p) => entry(p, keyOf(route), null))),
+  ];
+  const label = (e: Entity) => String(e.name ?? e.id);
+  return {
+    plugins,
+    names: {
+      routes: new Map(allRoutes.map((r) => [keyOf(r), label(r)])),
+      services: new Map(services.map((s) => [keyOf(s), label(s)])),
+      routeServices: new Map(routes.map(({ route, service }) => [keyOf(route), service === undefined ? null : keyOf(service)])),
+    },
+  };
 }

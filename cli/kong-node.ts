@@ -3,7 +3,7 @@
 // runs okta-jwt also runs the fail-closed guard; it hands the node's entities to the doctor, which judges
 // every okta-jwt config on it. Read-only: GET /, GET /services, GET /routes, GET /plugins.
 import fs from 'node:fs';
-import { GUARD_SHARED_KEY } from '../plugin/config/normalise';
+import { guardCode, type ScopedPlugin } from './guard-check';
 import { UsageError } from './args';
 import { fail, info, pass, skip, warn, type Check } from './check';
 import { PLACEHOLDER_START_CMD, parseKongVersion, readinessNeedsStartCommand, startCommandBreaksAdminRoot, type KongVersion } from './kong-versions';
@@ -99,10 +99,8 @@ function applicable(plugins: Obj[], name: string, route: Obj): Obj | undefined {
     ?? mine.find((p) => refId(p.route) === null && refId(p.service) === null);
 }
 
-const guards = (postFunction: Obj | undefined): boolean => {
-  const access = isObj(postFunction?.config) ? (postFunction!.config as Obj).access : undefined;
-  return Array.isArray(access) && access.some((code) => typeof code === 'string' && code.includes(`kong.ctx.shared.${GUARD_SHARED_KEY}`));
-};
+/** Does this post-function run the shipped guard (an earlier form refuses every request okta-jwt marks now)? */
+const guards = (postFunction: Obj | undefined): boolean => guardCode(postFunction as ScopedPlugin | undefined) === 'shipped';
 
 /**
  * The node's services, routes and plugins as a declarative document (top-level entities with
@@ -128,7 +126,7 @@ export function guardChecks(document: Obj): Check[] {
     const guarded = guards(applicable(plugins, 'post-function', route));
     if (marks && guarded) checks.push(pass('kong.guard', `${label}: okta-jwt with the fail-closed guard`, 'fail_closed_guard'));
     else {
-      const missing = [marks ? null : 'fail_closed_guard: true in okta-jwt\'s config', guarded ? null : `a post-function that refuses requests without kong.ctx.shared.${GUARD_SHARED_KEY}`].filter(Boolean).join(' and ');
+      const missing = [marks ? null : 'fail_closed_guard: true in okta-jwt\'s config', guarded ? null : 'the guard\'s post-function (docs/fail-closed-guard.md)'].filter(Boolean).join(' and ');
       checks.push(fail('kong.guard', `${label}: okta-jwt without the fail-closed guard (missing ${missing}). When Kong skips okta-jwt (plugin server down, stalled, or on Kong 3.4 never ready) this route proxies requests unauthenticated (docs/fail-closed-guard.md)`, 'fail_closed_guard'));
     }
   }

@@ -58,37 +58,40 @@ export class FramedListener {
   private successor?: string;
 
   /** `debug`: the log level is debug, so each call is logged (the line is not even built otherwise). */
-  constructor(private readonly ps: HardenedServer, private readonly socketPath: string, private readonly debug = false) {
+  constructor(private readonly ps: HardenedServer, private readonly debug = false) {
     this.logger = ps.getLogger();
   }
 
-  serve(): net.Server {
+  /** Listens on `socketPath` (a stale file there is replaced). */
+  serve(socketPath: string): net.Server {
     try {
-      fs.unlinkSync(this.socketPath);
+      fs.unlinkSync(socketPath);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    const server = listenOwnerAndGroupOnly(net.createServer((socket) => this.accept(socket)), this.socketPath);
-    this.logger.info('server started at', this.socketPath);
+    const server = listenOwnerAndGroupOnly(net.createServer((socket) => this.accept(socket)), socketPath);
+    this.logger.info('server started at', socketPath);
     this.server = server;
     return server;
   }
 
+  /** Serves a connection accepted by another process (the supervisor), as if accepted here. */
+  adopt(socket: net.Socket): void {
+    this.accept(socket);
+  }
+
   /** Stops accepting, closes every connection; the socket file is removed when the server closes. */
   close(): Promise<void> {
+    for (const s of this.sockets.keys()) s.destroy();
     const server = this.server;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      for (const s of this.sockets.keys()) s.destroy();
-    });
+    return server ? new Promise((resolve) => server.close(() => resolve())) : Promise.resolve();
   }
 
   /**
    * Stops accepting; from now on each connection is closed with the reply that leaves it with no
    * call to answer and no open event (closing one whose event is open would race that event's next
    * Step). The close goes out with the reply, so Kong sees it before pooling the connection again
-   * (OpenResty checks then) and connects anew, to whichever process holds the path now. An idle
+   * (OpenResty checks then) and connects anew, to whichever process serves the path now. An idle
    * connection is left alone: closing it could race a call Kong is sending on it.
    */
   drain(successor?: string): void {
@@ -138,8 +141,10 @@ export class FramedListener {
           if (this.debug) this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
           conn.pending++;
           if (problem !== undefined) this.answerUndecodable(call, problem, reply);
-          else if (this.ownedElsewhere(call)) this.forward(this.predecessor!, call, frame, send, reply);
+          // Draining: the successor first, it runs every event begun since (and asks its own predecessor,
+          // this process, about older ones); this process's predecessor may be long gone.
           else if (this.successor !== undefined && !this.ownEvent(call)) this.forward(this.successor, call, frame, send, reply);
+          else if (this.ownedElsewhere(call)) this.forward(this.predecessor!, call, frame, send, reply);
           else this.dispatch(call, reply);
         }
       } catch (err) {

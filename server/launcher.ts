@@ -106,8 +106,8 @@ async function dump(opts: CliOptions, pluginsDir: string, settings: ServerSettin
 
 function serve(opts: CliOptions, pluginsDir: string, settings: ServerSettings, logger: Logger): void {
   const ps = new HardenedServer(pluginsDir, logger, settings);
-  const listener = new FramedListener(ps, socketPath(opts), opts.logLevel === 'debug');
-  listener.serve().on('error', (err) => {
+  const listener = new FramedListener(ps, opts.logLevel === 'debug');
+  listener.serve(socketPath(opts)).on('error', (err) => {
     logger.error(`cannot listen: ${err.message}`);
     process.exit(1);
   });

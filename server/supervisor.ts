@@ -1,12 +1,19 @@
-// `okta-jwt-pluginserver --supervise`: a small process that never loads plugin code and keeps two
-// workers (worker.ts) of the same command: one active on the socket path Kong connects to, one
-// started and loaded in advance. When the active dies, the standby takes the path at once (a rename),
-// so a crash costs the calls that were in flight, not a process start. SIGHUP (new code on disk)
-// starts a fresh worker from disk; once it is loaded it takes the path, and the old worker finishes
-// its events (their Steps reach it through the new worker) and exits. SIGTERM/SIGINT stop everything.
+// `okta-jwt-pluginserver --supervise`: a small process that never loads plugin code. It owns the
+// listening socket Kong connects to and keeps two workers (worker.ts) of the same command: the
+// active one, which gets every connection the supervisor accepts, and a standby, started and loaded
+// in advance. The supervisor never reads from a connection: it passes each one, unread, to the
+// active worker (a file descriptor sent over the IPC channel), so an event lives in one process.
+// The socket never closes while the supervisor runs: when the active worker dies, Kong's new
+// connections wait in the supervisor (or the kernel's backlog) until the standby takes them a few
+// milliseconds later, instead of being refused. SIGHUP (new code on disk) starts a fresh worker from
+// disk; once it is loaded, new connections go to it and the old worker finishes its events (their
+// Steps reach it through the new worker) and exits. SIGTERM/SIGINT stop everything.
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import type Server from 'kong-pdk/server';
+import { listenOwnerAndGroupOnly } from './private-socket';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker';
 
 export interface SupervisorOptions {
@@ -20,8 +27,10 @@ interface Worker {
   child: ChildProcess;
   startedAt: number;
   privateSocket?: string;
-  /** The worker it took over from, told to drain once this one serves the path. */
-  replaces?: Worker;
+  /** Connections handed to this worker whose descriptor is not yet written to its channel. */
+  readonly unsent: Set<net.Socket>;
+  /** Its channel failed: it gets no more connections (its 'exit' follows). */
+  unreachable: boolean;
 }
 
 /** A worker that dies sooner than this after its start counts as a crash loop (respawns back off). */
@@ -30,6 +39,13 @@ const FIRST_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 /** Workers still finishing their events this long after SIGTERM are killed. */
 const STOP_GRACE_MS = 10_000;
+/**
+ * Connections accepted while no worker can take them (the active died before a standby was loaded)
+ * are held at most this long and this many: Kong waits for an answer up to its socket timeout (60 s),
+ * and a closed connection is a refused request (with the guard), not a hung one.
+ */
+const HOLD_MS = 10_000;
+const MAX_HELD = 1_000;
 
 export class Supervisor {
   private active?: Worker;
@@ -38,17 +54,34 @@ export class Supervisor {
   private candidate?: Worker;
   private readonly workers = new Set<Worker>();
   private stopping = false;
+  private exitCode = 0;
   private quickDeaths = 0;
   private respawnTimer?: NodeJS.Timeout;
-  /** The socket file our active worker put at the public path (its inode). */
+  private listener?: net.Server;
+  /** Where the listener was bound; renamed over the public path once the first worker is loaded. */
+  private readonly bindPath: string;
+  /** The socket file at the public path, once it is ours (its inode). */
   private servedInode?: number;
+  private readonly held = new Map<net.Socket, NodeJS.Timeout>();
 
-  constructor(private readonly opts: SupervisorOptions, private readonly logger: Server.Logger) {}
+  constructor(private readonly opts: SupervisorOptions, private readonly logger: Server.Logger) {
+    // Unique even beside another container's supervisor on a shared socket volume (pids repeat there).
+    this.bindPath = `${opts.publicPath}.${process.pid}-${randomBytes(3).toString('hex')}.supervisor`;
+  }
 
   start(): void {
     process.on('SIGHUP', () => this.upgrade());
-    process.once('SIGTERM', () => this.stop('SIGTERM'));
-    process.once('SIGINT', () => this.stop('SIGINT'));
+    process.once('SIGTERM', () => this.stop('SIGTERM received'));
+    process.once('SIGINT', () => this.stop('SIGINT received'));
+    // pauseOnConnect: the supervisor never reads a byte; the worker reads the connection from its start.
+    this.listener = net.createServer({ pauseOnConnect: true }, (socket) => {
+      socket.on('error', () => undefined);
+      this.dispatch(socket);
+    });
+    listenOwnerAndGroupOnly(this.listener, this.bindPath).on('error', (err) => {
+      this.logger.error(`cannot listen: ${err.message}`);
+      process.exit(1);
+    });
     this.standby = this.spawn();
   }
 
@@ -57,13 +90,49 @@ export class Supervisor {
       env: { ...process.env, [WORKER_ENV]: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const worker: Worker = { child, startedAt: Date.now() };
+    const worker: Worker = { child, startedAt: Date.now(), unsent: new Set(), unreachable: false };
     this.workers.add(worker);
     child.on('message', (msg: FromWorker) => this.onMessage(worker, msg));
     child.on('exit', (code, signal) => this.onExit(worker, code, signal));
     // An IPC write to a worker that just died: its exit is handled above.
     child.on('error', (err) => this.logger.debug(`worker ${child.pid}: ${err.message}`));
     return worker;
+  }
+
+  /**
+   * Hands a connection Kong opened to the active worker. Our copy of the descriptor is closed as soon
+   * as it is written to the worker's channel: a connection never outlives the worker that got it (Kong
+   * sees it close and refuses that request, rather than waiting on it). One not yet written when the
+   * worker's channel fails was never read by anyone and goes to the next worker.
+   */
+  private dispatch(socket: net.Socket): void {
+    const worker = this.active;
+    if (worker === undefined || worker.unreachable || !worker.child.connected) return this.hold(socket);
+    worker.unsent.add(socket);
+    const message: ToWorker = { type: 'connection' };
+    worker.child.send(message, socket, { keepOpen: true }, (err) => {
+      if (!worker.unsent.delete(socket)) return; // already passed on when the worker died
+      if (!err) return void socket.destroy();
+      worker.unreachable = true;
+      this.dispatch(socket);
+    });
+  }
+
+  private hold(socket: net.Socket): void {
+    if (this.stopping || this.held.size >= MAX_HELD) return void socket.destroy();
+    this.held.set(socket, setTimeout(() => {
+      this.held.delete(socket);
+      socket.destroy();
+    }, HOLD_MS));
+  }
+
+  private releaseHeld(): void {
+    const sockets = [...this.held];
+    this.held.clear();
+    for (const [socket, timer] of sockets) {
+      clearTimeout(timer);
+      this.dispatch(socket);
+    }
   }
 
   private onMessage(worker: Worker, msg: FromWorker): void {
@@ -73,24 +142,30 @@ export class Supervisor {
       this.logger.info(`worker ${pid} ready`);
       if (worker === this.candidate) this.takeOver(worker, this.active);
       else if (worker === this.standby && this.active === undefined) this.takeOver(worker);
-    } else if (msg.type === 'serving') {
-      this.logger.info(`worker ${pid} serving on ${this.opts.publicPath}`);
-      this.servedInode = inodeOf(this.opts.publicPath);
-      // Only now: until the rename, Kong's new connections still reach the old worker's listener.
-      if (worker.replaces !== undefined) this.send(worker.replaces, { type: 'drain', successor: worker.privateSocket });
-      worker.replaces = undefined;
     } else if (msg.type === 'drained') {
       this.logger.info(`worker ${pid} drained (${msg.events} event(s) left open)`);
     }
   }
 
-  /** `worker` takes the public path; the previous active worker, if any, drains. */
+  /** From now on `worker` gets Kong's connections; the previous active worker, if any, drains. */
   private takeOver(worker: Worker, previous?: Worker): void {
     if (worker === this.standby) this.standby = undefined;
     if (worker === this.candidate) this.candidate = undefined;
     this.active = worker;
-    worker.replaces = previous;
+    // First, so that every connection it is handed and every call passed to it finds it serving.
     this.send(worker, { type: 'take-over', predecessor: previous?.privateSocket });
+    if (this.servedInode === undefined) {
+      // The first worker is loaded: the socket appears at the path Kong connects to (rename is atomic).
+      try {
+        fs.renameSync(this.bindPath, this.opts.publicPath);
+      } catch (err) {
+        return this.stop(`cannot serve on ${this.opts.publicPath}: ${(err as Error).message}`, 1);
+      }
+      this.servedInode = inodeOf(this.opts.publicPath);
+    }
+    this.logger.info(`worker ${worker.child.pid} serving on ${this.opts.publicPath}`);
+    if (previous !== undefined) this.send(previous, { type: 'drain', successor: worker.privateSocket });
+    this.releaseHeld();
     // After an upgrade the standby runs the old code: replace it with one started from disk now.
     if (previous !== undefined && this.standby !== undefined) {
       this.standby.child.kill('SIGTERM');
@@ -110,17 +185,20 @@ export class Supervisor {
 
   private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(worker);
+    worker.unreachable = true;
     const pid = worker.child.pid;
-    // A killed worker leaves its private sockets behind.
-    if (worker.privateSocket !== undefined) for (const file of [worker.privateSocket, `${worker.privateSocket}.next`]) fs.rmSync(file, { force: true });
+    // A killed worker leaves its private socket behind.
+    if (worker.privateSocket !== undefined) fs.rmSync(worker.privateSocket, { force: true });
+    // Connections the dead worker never got: to whichever worker serves next.
+    const unsent = [...worker.unsent];
+    worker.unsent.clear();
+    for (const socket of unsent) this.dispatch(socket);
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     if (this.stopping) {
       if (this.workers.size === 0) this.exit();
       return;
     }
     if (worker !== this.active && worker !== this.standby && worker !== this.candidate) return; // a drained or replaced worker
-    // Died between take-over and serving: the worker it replaced must still go.
-    if (worker.replaces !== undefined) this.send(worker.replaces, { type: 'drain', successor: this.standby?.privateSocket });
     this.quickDeaths = Date.now() - worker.startedAt < STABLE_AFTER_MS ? this.quickDeaths + 1 : 0;
     if (worker === this.candidate) {
       this.candidate = undefined;
@@ -147,10 +225,19 @@ export class Supervisor {
     this.candidate = this.spawn();
   }
 
-  private stop(signal: NodeJS.Signals): void {
-    this.logger.info(`${signal} received, stopping`);
+  private stop(why: string, exitCode = 0): void {
+    if (exitCode === 0) this.logger.info(`${why}, stopping`);
+    else this.logger.error(`${why}, stopping`);
     this.stopping = true;
+    this.exitCode = exitCode;
     clearTimeout(this.respawnTimer);
+    // No new connection: Kong's next connect is refused at once (its pooled ones finish their events).
+    this.listener?.close();
+    for (const [socket, timer] of this.held) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.held.clear();
     if (this.workers.size === 0) return this.exit();
     for (const w of this.workers) w.child.kill('SIGTERM');
     setTimeout(() => {
@@ -159,10 +246,11 @@ export class Supervisor {
   }
 
   private exit(): void {
+    fs.rmSync(this.bindPath, { force: true });
     // Leave no stale file behind, but never remove a socket another server (a new container on the
     // same volume) has put at the path since.
     if (this.servedInode !== undefined && inodeOf(this.opts.publicPath) === this.servedInode) fs.rmSync(this.opts.publicPath, { force: true });
-    process.exit(0);
+    process.exit(this.exitCode);
   }
 
   private send(worker: Worker, msg: ToWorker): void {

@@ -1,14 +1,13 @@
 // A worker of the supervisor (supervisor.ts): today's server, started by the supervisor with an IPC
-// channel. It listens on two private sockets next to the public path: `<path>.<pid>-<tag>`, where a
-// successor passes the Steps of this worker's events while it drains (framed-listener.ts), and
-// `<path>.<pid>-<tag>.next`, renamed over the public path when the supervisor says take-over (rename is
-// atomic: Kong's next connect reaches this worker, never a missing file). On drain it stops
-// accepting, passes every call but its own events' Steps to the new worker, closes each connection
-// with its last reply and exits once its events are done and Kong has let go of its connections
-// (or after the drain timeout).
+// channel. Kong's connections reach it from the supervisor, one descriptor at a time, unread. It
+// also listens on a private socket next to the public path, `<path>.<pid>-<tag>`, where the worker
+// that replaced it passes the Steps of this worker's events while it drains, and it passes calls to
+// its successor the same way (framed-listener.ts). On drain it gets no more connections, passes every
+// call but its own events' Steps to the new worker, closes each connection with its last reply and
+// exits once its events are done and Kong has let go of its connections (or after the drain timeout).
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type http from 'node:http';
+import type net from 'node:net';
 import type { HardenedServer } from './hardened-server';
 import { FramedListener } from './framed-listener';
 import { firstIdOfThisProcess } from './unique-ids';
@@ -19,8 +18,9 @@ import type Server from 'kong-pdk/server';
 /** Set in a worker's environment by the supervisor. */
 export const WORKER_ENV = 'OKTA_JWT_PS_WORKER';
 
-export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string };
-export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'serving' } | { type: 'drained'; events: number };
+/** `connection` comes with the descriptor of a connection Kong opened. */
+export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string } | { type: 'connection' };
+export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'drained'; events: number };
 
 export function isSupervisedWorker(): boolean {
   return process.env[WORKER_ENV] === '1' && typeof process.send === 'function';
@@ -42,23 +42,18 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
   }
   // Unique even beside another container's workers on a shared socket volume (pids repeat there).
   const privateSocket = `${opts.publicPath}.${process.pid}-${randomBytes(3).toString('hex')}`;
-  const nextPath = `${privateSocket}.next`;
-  const forwarded = new FramedListener(ps, privateSocket, opts.debug);
-  const fromKong = new FramedListener(ps, nextPath, opts.debug);
-  let listening = 0;
-  for (const listener of [forwarded, fromKong]) {
-    listener
-      .serve()
-      .on('listening', () => ++listening === 2 && send({ type: 'ready', privateSocket }))
-      .on('error', (err) => {
-        logger.error(`cannot listen: ${err.message}`);
-        process.exit(1);
-      });
-  }
+  const forwarded = new FramedListener(ps, opts.debug);
+  const fromKong = new FramedListener(ps, opts.debug);
+  forwarded
+    .serve(privateSocket)
+    .on('listening', () => send({ type: 'ready', privateSocket }))
+    .on('error', (err) => {
+      logger.error(`cannot listen: ${err.message}`);
+      process.exit(1);
+    });
   let metrics: http.Server | undefined;
   let draining = false;
-  /** `forSuccessor`: another worker took the path, so also wait until Kong has let go of this one's connections. */
-  /** `successor`: the private socket of the worker that took the path (then also wait until Kong lets go of this one's connections). */
+  /** `successor`: the private socket of the worker that took over (then also wait until Kong lets go of this one's connections). */
   const drain = (successor?: string) => {
     if (draining) return;
     draining = true;
@@ -76,14 +71,14 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
       void Promise.all([forwarded.close(), fromKong.close()]).then(() => process.exit(0));
     }, 20);
   };
-  process.on('message', (msg: ToWorker) => {
-    if (msg.type === 'take-over') {
+  process.on('message', (msg: ToWorker, handle?: net.Socket) => {
+    if (msg.type === 'connection') {
+      if (handle !== undefined) fromKong.adopt(handle);
+    } else if (msg.type === 'take-over') {
       // Ids count from the moment this worker starts serving, above all its predecessor handed out.
       ps.countIdsFrom(firstIdOfThisProcess());
       forwarded.predecessor = fromKong.predecessor = msg.predecessor;
-      fs.renameSync(nextPath, opts.publicPath);
       if (opts.metrics !== null) metrics = startMetrics(opts.metrics, logger, (opts.drainTimeoutSeconds + 5) * 1000);
-      send({ type: 'serving' });
     } else if (msg.type === 'drain') {
       drain(msg.successor);
     }
@@ -92,7 +87,7 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
   process.on('disconnect', () => drain());
   // Reload is the supervisor's signal; a worker that gets one (a signal to the process group) carries on.
   process.on('SIGHUP', () => undefined);
-  // Stop: the events in flight are finished (bounded by the drain timeout), no new connection is taken.
+  // Stop: the events in flight are finished (bounded by the drain timeout).
   const stop = (signal: NodeJS.Signals) => {
     logger.info(`${signal} received, finishing open events and stopping`);
     drain();

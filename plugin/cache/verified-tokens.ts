@@ -62,10 +62,19 @@ function partitionFor(configIdentity: string, maxEntries: number, now: number): 
   return partition;
 }
 
+/**
+ * The last token looked up and its key: a miss hashes the token on lookup and would again on insert,
+ * after the signature check. Other requests may look up in between; then the insert hashes afresh.
+ */
+let lastLookedUp: string | undefined;
+let lastKey = '';
+
 export function getVerified(token: string, configIdentity: string, settings: TokenCacheSettings): CachedVerification | undefined {
   const partition = partitions.get(configIdentity)?.get(settings.maxEntries);
   if (partition === undefined) return undefined;
   const key = hash('sha256', token, 'base64');
+  lastLookedUp = token;
+  lastKey = key;
   const stored = partition.entries.get(key);
   if (stored === undefined) return undefined;
   if (!(clock.now() < stored.untilMs)) {
@@ -94,12 +103,13 @@ export function putVerified(
   const frozen = Object.freeze({ claims: deepFreeze(entry.claims), kid: entry.kid, expiresAt: entry.expiresAt });
   if (now - lastSweepMs >= SWEEP_EVERY_MS) sweep(now);
   const partition = partitionFor(configIdentity, settings.maxEntries, now);
-  partition.entries.set(hash('sha256', token, 'base64'), { entry: frozen, untilMs });
+  partition.entries.set(token === lastLookedUp ? lastKey : hash('sha256', token, 'base64'), { entry: frozen, untilMs });
   partition.deadAfterMs = Math.max(partition.deadAfterMs, untilMs);
 }
 
 export function resetVerifiedTokens(): void {
   partitions.clear();
+  lastLookedUp = undefined;
   lastSweepMs = 0;
 }
 

@@ -198,7 +198,11 @@ function hideCredential(allow: Allow, request: RequestView, config: PluginConfig
   let { setHeaders, rawQuery } = allow;
   const cookies = cookie === null ? null : cookieWithoutSpellings(request.headers, cookie);
   if (cookies === '') clearHeaders.push('cookie');
-  else if (cookies !== null) setHeaders = { ...setHeaders, Cookie: cookies };
+  else if (cookies !== null) {
+    setHeaders = { ...setHeaders, Cookie: cookies };
+    // Cleared too, for the guard's post-function that sets it later (access.ts); otherwise set_headers replaces it.
+    clearHeaders.push('cookie');
+  }
   if (queryParam !== null && request.rawQuery !== null) rawQuery = queryWithoutSpellings(request.rawQuery, queryParam) ?? rawQuery;
   return { ...allow, setHeaders, clearHeaders, rawQuery };
 }

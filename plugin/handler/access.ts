@@ -4,7 +4,6 @@
 //
 // Fail closed: the plugin server reports a thrown handler to Kong as success and Kong then proxies
 // the request, so everything here is caught and answered with kong.response.exit.
-import { GUARD_SHARED_KEY } from '../config/normalise';
 import type { PluginConfig } from '../config/types';
 import { decide, mayLogRequest, requestNeeds, type RequestNeeds } from '../core/decide';
 import type { Allow, Decision, Deny, Observe } from '../core/decision';
@@ -20,16 +19,15 @@ import type { KeySets } from '../verify/verify-token';
 import { readTarget } from '../dpop/read-target';
 import { metricsSink } from '../metrics/sink';
 import { lookUpConsumer } from './consumer-lookup';
+import { GUARD_SHARED_KEY, guardMark } from './guard-mark';
 import type { HeaderMultiMap, Pdk } from './pdk';
 
-/**
- * The fail-closed guard's mark: a post-function refuses every request where it is not true. It
- * lives in kong.ctx.shared, which exists for one request and which no client input reaches (a
- * header would be forgeable in some spelling). Set last, once okta-jwt has done all its work.
- */
-function markGuard(kong: Pdk, config: PluginConfig): Promise<unknown> | undefined {
-  return config.failClosedGuard ? kong.ctx.shared.set(GUARD_SHARED_KEY, true) : undefined;
+/** Marks a request okta-jwt lets through, for the guard's post-function (guard-mark.ts). Set last. */
+function markGuard(kong: Pdk, config: PluginConfig, setHeaders: Readonly<Record<string, string>> = NO_HEADERS): Promise<unknown> | undefined {
+  return config.failClosedGuard ? kong.ctx.shared.set(GUARD_SHARED_KEY, guardMark(setHeaders)) : undefined;
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Kong's ceiling for get_headers. A request reaching it may hide a second credential: refused. */
 const MAX_HEADERS = 1000;
@@ -161,15 +159,21 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
       setHeaders = { ...setHeaders, ...consumerHeaders(consumer, request.credential, request.anonymous) };
     }
   }
-  if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
-  if (decision.clearHeaders.length > 0) {
-    // set_headers already replaced every value of the names it set; clearing them again would undo it.
-    const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
-    await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
+  if (config.failClosedGuard) {
+    // The post-function sets the headers, after the plugins between: those must not see a client's
+    // value for a name okta-jwt will set, so every such name the client sent is cleared now.
+    await clearAll(kong, decision.clearHeaders);
+  } else {
+    if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
+    if (decision.clearHeaders.length > 0) {
+      // set_headers already replaced every value of the names it set; clearing them again would undo it.
+      const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
+      await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
+    }
   }
   if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
-  await markGuard(kong, config);
+  await markGuard(kong, config, setHeaders);
   // Counted once applied: a missing required consumer turns an allow into a refusal, a failed PDK call into internal_error.
   metricsSink()?.decision('allow', null, null, config.scope);
 }

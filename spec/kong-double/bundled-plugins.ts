@@ -10,22 +10,29 @@
 //   if kong.request.get_header("<name>") ~= "<value>" then return kong.response.exit(<status>[, <body>]) end
 //   if not kong.request.get_header("<name>") then return kong.response.exit(<status>[, <body>]) end
 //   if kong.ctx.shared.<key> ~= true then return kong.response.exit(<status>[, <body>]) end
+//   local <name> = kong.ctx.shared.<key>
+//   if type(<name>) ~= "table"[ or <name>.<field> ~= true] then return kong.response.exit(<status>[, <body>]) end
+//   if <name>.<field> then kong.service.request.set_headers(<name>.<field>) end
 //   return kong.response.exit(<status>[, <body>])
 // where <body> is "<text>" or { message = "<text>" }.
-// Anything else is rejected when the config is loaded.
+// Anything else is rejected when the config is loaded. A Lua error in a statement (set_headers
+// refusing a value) is thrown as the PDK's LuaError: the pipeline answers 500 as Kong does.
 //
 // http-log: kong.log.serialize's entry as JSON, POSTed (or PUT/PATCH) to config.http_endpoint after the
 // response, one entry per request (Kong's default queue batch of 1 sends the object, not an array).
 import http from 'node:http';
 import type { EntityStore } from './entities';
-import { serializeLogEntry } from './pdk';
+import { executePdk, serializeLogEntry, type PdkEnv } from './pdk';
 import type { RequestContext } from './request-context';
+import type { ErrorLog } from './recorder';
 import { errorResponse, type KongVersion } from './responses';
 
 export interface BundledEnv {
   ctx: RequestContext;
   store: EntityStore;
   kongVersion: KongVersion;
+  log: ErrorLog;
+  nodeId: string;
   /** Response headers the plugin adds to whatever the client gets (e.g. rate-limit headers). */
   addResponseHeader(name: string, value: string): void;
 }
@@ -120,7 +127,28 @@ const rateLimiting: BundledPlugin = {
 };
 
 // ---------------------------------------------------------------- pre-/post-function
-type Statement = (env: BundledEnv) => boolean; // false = stop (exit)
+/** The snippet's `local` variables: Lua values as the double keeps them (luaRoundTrip). */
+type Locals = Map<string, unknown>;
+type Statement = (env: BundledEnv, locals: Locals) => boolean; // false = stop (exit)
+const NAME = '([A-Za-z_][A-Za-z0-9_]*)';
+
+/** `t.field` in Lua: nil unless t is a table holding the field (own keys only: Lua tables have no prototype). */
+function field(table: unknown, name: string): unknown {
+  return typeof table === 'object' && table !== null && Object.hasOwn(table, name) ? (table as Record<string, unknown>)[name] : undefined;
+}
+
+/** Lua's type(v) for the values kong.ctx.shared holds. */
+function luaTypeOf(v: unknown): string {
+  if (v === undefined || v === null) return 'nil';
+  if (typeof v === 'object') return 'table';
+  return typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string';
+}
+
+/** A PDK function called from Lua: the same checks and effects as a call from a JS plugin. */
+function pdkFromLua(env: BundledEnv, method: string, args: unknown[]): void {
+  const pdkEnv: PdkEnv = { ctx: env.ctx, pluginName: 'function', kongVersion: env.kongVersion, store: env.store, log: env.log, nodeId: env.nodeId };
+  executePdk(pdkEnv, method, args);
+}
 
 const STR = '"([^"]*)"';
 /** `return kong.response.exit(<status>[, "<text>" | { message = "<text>" }])`: groups status, text body, message. */
@@ -147,10 +175,23 @@ const PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => Statement]> = [
     return false;
   }],
   // The fail-closed guard: kong.ctx.shared of this request (RequestContext.shared), as a JS plugin set it.
-  [new RegExp(`^if kong\\.ctx\\.shared\\.([A-Za-z_][A-Za-z0-9_]*) ~= true then ${EXIT_RE} end$`), (m) => (env) => {
+  [new RegExp(`^if kong\\.ctx\\.shared\\.${NAME} ~= true then ${EXIT_RE} end$`), (m) => (env) => {
     if (env.ctx.shared.get(m[1]!) === true) return true;
     exitFrom(m, 2)(env);
     return false;
+  }],
+  [new RegExp(`^local ${NAME} = kong\\.ctx\\.shared\\.${NAME}$`), (m) => (env, locals) => (locals.set(m[1]!, env.ctx.shared.get(m[2]!)), true)],
+  [new RegExp(`^if type\\(${NAME}\\) ~= "table"(?: or \\1\\.${NAME} ~= true)? then ${EXIT_RE} end$`), (m) => (env, locals) => {
+    const value = locals.get(m[1]!);
+    if (luaTypeOf(value) === 'table' && (m[2] === undefined || field(value, m[2]) === true)) return true;
+    exitFrom(m, 3)(env);
+    return false;
+  }],
+  [new RegExp(`^if ${NAME}\\.${NAME} then kong\\.service\\.request\\.set_headers\\(\\1\\.\\2\\) end$`), (m) => (env, locals) => {
+    const headers = field(locals.get(m[1]!), m[2]!);
+    // Lua's `if`: only nil and false skip.
+    if (headers !== undefined && headers !== null && headers !== false) pdkFromLua(env, 'kong.service.request.set_headers', [headers]);
+    return true;
   }],
   [new RegExp(`^${EXIT_RE}$`), (m) => (env) => (exitFrom(m, 1)(env), false)],
 ];
@@ -186,7 +227,8 @@ function functionPlugin(name: string, priority: number): BundledPlugin {
     },
     access(env, c) {
       for (const snippet of c.access as string[]) {
-        for (const stmt of compileSnippet(snippet)) if (!stmt(env)) return;
+        const locals: Locals = new Map();
+        for (const stmt of compileSnippet(snippet)) if (!stmt(env, locals)) return;
       }
     },
   };

@@ -40,6 +40,8 @@ export class RpcClient {
   private msgid = 0;
   private readonly idle: PooledConn[] = [];
   private readonly all = new Set<PooledConn>();
+  /** Socket bytes both ways since the client was made (the bench's per-request figures). */
+  readonly bytes = { toServer: 0, fromServer: 0 };
 
   constructor(private readonly opts: RpcClientOptions) {}
 
@@ -51,6 +53,7 @@ export class RpcClient {
     try {
       if (conn.closed) throw new RpcTransportError('closed');
       conn.socket.write(raw);
+      this.bytes.toServer += raw.length;
       const reply = await this.readReply(conn, msgid, method);
       this.release(conn);
       return reply;
@@ -106,6 +109,7 @@ export class RpcClient {
       };
       socket.once('error', onConnectError);
       socket.on('data', (chunk: Buffer) => {
+        this.bytes.fromServer += chunk.length;
         conn.buffer = conn.buffer.length ? Buffer.concat([conn.buffer, chunk]) : chunk;
         conn.onData?.();
       });

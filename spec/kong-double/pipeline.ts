@@ -7,7 +7,7 @@ import type { KongRuntime } from './runtime';
 import type { RequestContext } from './request-context';
 import type { BundledEnv } from './bundled-plugins';
 import type { CatalogEntry } from './plugin-catalog';
-import type { PdkEnv } from './pdk';
+import { LuaError, type PdkEnv } from './pdk';
 
 function ordered(rt: KongRuntime, phase: 'access' | 'log'): CatalogEntry[] {
   return [...rt.catalog.entries.values()]
@@ -25,8 +25,15 @@ async function runPlugins(rt: KongRuntime, ctx: RequestContext, worker: number, 
     if (!cfg) continue;
     ctx.currentPluginId = cfg.id;
     if (entry.kind === 'bundled') {
-      const env: BundledEnv = { ctx, store: rt.store, kongVersion: rt.options.kongVersion, addResponseHeader: (n, v) => extras.responseHeaders.push([n, v]) };
-      entry.plugin[phase]!(env, cfg.config);
+      const env: BundledEnv = { ctx, store: rt.store, kongVersion: rt.options.kongVersion, log: rt.log, nodeId: rt.nodeId, addResponseHeader: (n, v) => extras.responseHeaders.push([n, v]) };
+      try {
+        entry.plugin[phase]!(env, cfg.config);
+      } catch (err) {
+        // A Lua error in a plugin's handler: Kong logs it and answers 500 (kong/init.lua, as for an external plugin).
+        if (!(err instanceof LuaError)) throw err;
+        rt.log.log('error', `[kong] init.lua:406 [${entry.name}] ${err.message}`);
+        if (phase === 'access') ctx.exit = unexpectedError(ctx.requestId, rt.options.kongVersion);
+      }
     } else {
       const env: PdkEnv = { ctx, pluginName: entry.name, kongVersion: rt.options.kongVersion, store: rt.store, log: rt.log, nodeId: rt.nodeId };
       const clients = rt.rpc.get(entry.server)!;

@@ -2,10 +2,10 @@
 // with a protected route (/echo) and an open one (/open), okta-jwt scoped to the route, the
 // service or globally, and optionally the fail-closed guard (a post-function).
 import type { Gateway } from './gateway';
+import { GUARD_POST_FUNCTION } from '../../plugin/handler/guard-mark';
 
-/** The guard's check as shipped in kong/kong.yml and the README: refuse every request okta-jwt did not mark. */
-export const GUARD_SNIPPET =
-  'if kong.ctx.shared.okta_jwt_guard ~= true then return kong.response.exit(503, { message = "Authentication is temporarily unavailable" }) end';
+/** The guard's post-function as shipped in every asset: refuse every request okta-jwt did not mark, set the mark's headers. */
+export const GUARD_SNIPPET = GUARD_POST_FUNCTION;
 
 /** What a client might send hoping to pass for okta-jwt's mark: the old marker header and the ctx key, in every spelling. */
 export const FORGED_GUARD_HEADERS: Array<[string, string]> = [

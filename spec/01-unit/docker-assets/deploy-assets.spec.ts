@@ -250,3 +250,43 @@ describe('every route sets strip_path (a hand-written decK 1.x file does not get
     expect(seen).to.be.above(3);
   });
 });
+
+describe('docs/fail-closed-guard.md', () => {
+  const text = read('docs/fail-closed-guard.md');
+  const yamlBlocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('shows the shipped post-function as Lua, in kong.yml, decK and KongPlugin form, and in the Admin API call', () => {
+    expect(text.match(/```lua\n([^\n]*)\n```/)?.[1]).to.equal(GUARD_LUA);
+    const accessLists = yamlBlocks.flatMap((block) => block.split(/^---$/m).map((doc) => parse(doc) as Obj)).flatMap(function find(v: unknown): unknown[] {
+      if (typeof v !== 'object' || v === null) return [];
+      const o = v as Obj;
+      return [...(Array.isArray(o.access) ? [o.access] : []), ...Object.values(o).flatMap(find)];
+    });
+    expect(accessLists).to.deep.equal([[GUARD_LUA], [GUARD_LUA], [GUARD_LUA]]);
+    const posted = [...text.matchAll(/-d '(\{"name":"post-function".*\})'/g)].map((m) => JSON.parse(m[1]!) as Obj);
+    expect(posted).to.deep.equal([{ name: 'post-function', config: { access: [GUARD_LUA] } }]);
+  });
+
+  it('is the post-function every example in README.md and docs/ shows (no earlier form left)', () => {
+    const docs = ['README.md', ...fs.readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    let seen = 0;
+    for (const file of docs) {
+      for (const line of read(file).split('\n').filter((l) => l.includes('kong.ctx.shared.okta_jwt_guard') && l.includes('kong.response.exit'))) {
+        seen++;
+        expect(line.replace(/\\"/g, '"'), file).to.include(GUARD_LUA);
+      }
+    }
+    expect(seen).to.be.above(3);
+  });
+
+  it('its okta-jwt configs pass Kong\'s schema and the plugin\'s checks, with fail_closed_guard', () => {
+    const configs = yamlBlocks.flatMap((block) => block.split(/^---$/m).map((doc) => parse(doc.replace(/\$\{\{ env "DECK_OKTA_ISSUER" \}\}/, 'https://dev-123.okta.com/oauth2/default').replace(/\$\{\{ env "DECK_OKTA_AUDIENCE" \}\}/, 'api://default')) as Obj))
+      .flatMap(function find(v: unknown): Obj[] {
+        if (typeof v !== 'object' || v === null) return [];
+        const o = v as Obj;
+        return [...((o.name === PLUGIN_NAME || o.plugin === PLUGIN_NAME) ? [o.config as Obj] : []), ...Object.values(o).flatMap(find)];
+      });
+    expect(configs).to.have.length(3);
+    for (const config of configs) expect(pluginConfigError(config)).to.equal(undefined);
+  });
+});

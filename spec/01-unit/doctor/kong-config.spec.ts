@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { UsageError } from '../../../cli/args';
-import { expandDeckEnv, readPluginConfig, selectPluginConfig } from '../../../cli/kong-config';
+import { expandDeckEnv, readConfigDocument, selectPluginConfig } from '../../../cli/kong-config';
 import { tempDir } from '../../02-integration/doctor/run-doctor';
 
 const okta = (marker: string, extra: Record<string, unknown> = {}) => ({ name: 'okta-jwt', config: { issuer: marker }, ...extra });
@@ -86,14 +86,14 @@ describe('doctor: picking the okta-jwt config from a declarative Kong config', (
   it('reads YAML and JSON files, and names unreadable or invalid ones', async () => {
     const tmp = tempDir();
     try {
-      expect((await readPluginConfig(tmp.file('kong.yml', stringify(doc)), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
-      expect((await readPluginConfig(tmp.file('kong.json', JSON.stringify(doc)), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
+      expect((selectPluginConfig(await readConfigDocument(tmp.file('kong.yml', stringify(doc))), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
+      expect((selectPluginConfig(await readConfigDocument(tmp.file('kong.json', JSON.stringify(doc))), 'orders-read', null)).config).to.deep.equal({ issuer: 'route' });
       process.env.DECK_OKTA_JWT_SPEC_ISSUER = 'https://dev-1.okta.com/oauth2/default';
       const templated = tmp.file('deck.yml', 'services: [{ name: s, plugins: [{ name: okta-jwt, config: { issuer: "${{ env \"DECK_OKTA_JWT_SPEC_ISSUER\" }}" } }] }]\n');
-      expect((await readPluginConfig(templated, null, 's')).config).to.deep.equal({ issuer: 'https://dev-1.okta.com/oauth2/default' });
+      expect((selectPluginConfig(await readConfigDocument(templated), null, 's')).config).to.deep.equal({ issuer: 'https://dev-1.okta.com/oauth2/default' });
       delete process.env.DECK_OKTA_JWT_SPEC_ISSUER;
-      await readPluginConfig(tmp.file('bad.yml', 'services: [\n'), null, null).then(() => expect.fail('accepted bad YAML'), (err) => expect(err).to.be.instanceOf(UsageError).with.property('message').match(/not valid YAML/));
-      await readPluginConfig(`${tmp.dir}/missing.yml`, null, null).then(() => expect.fail('read a missing file'), (err) => expect(err.message).to.match(/cannot read .*ENOENT/));
+      await readConfigDocument(tmp.file('bad.yml', 'services: [\n')).then(() => expect.fail('accepted bad YAML'), (err) => expect(err).to.be.instanceOf(UsageError).with.property('message').match(/not valid YAML/));
+      await readConfigDocument(`${tmp.dir}/missing.yml`).then(() => expect.fail('read a missing file'), (err) => expect(err.message).to.match(/cannot read .*ENOENT/));
     } finally {
       tmp.remove();
     }

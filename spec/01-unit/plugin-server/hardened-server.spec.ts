@@ -3,6 +3,7 @@ import Server from 'kong-pdk/server';
 import { HardenedServer } from '../../../server/hardened-server';
 import { stderrLogger } from '../../../server/logger';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../../server/settings';
+import { firstIdOfThisProcess } from '../../../server/unique-ids';
 import { fixtureDir } from '../../support/plugin-server/launch';
 
 type Reply = Server.EventReply;
@@ -109,10 +110,9 @@ describe('plugin server: event and instance state (HardenedServer in-process)', 
   });
 
   it('hands out instance and event ids above every id of a server that ran before it on the socket', async () => {
-    const before = new Date('2026-01-01T00:00:00Z').getTime();
     const earlier = hardened();
-    earlier.countIdsFrom(before * 1000);
     const earlierIds = [await start(earlier, 'noop'), (await earlier.HandleEvent({ InstanceId: await start(earlier, 'noop'), EventName: 'access' })).EventId];
+    while (firstIdOfThisProcess() <= Math.max(...earlierIds)) await sleep(1); // a later millisecond
     const later = hardened();
     const id = await start(later, 'noop');
     expect(id).to.be.greaterThan(Math.max(...earlierIds)).and.below(Number.MAX_SAFE_INTEGER);

@@ -133,7 +133,7 @@ describe('okta-jwt doctor: a Kong node (--admin-url, --kong-conf)', function () 
       expect(failing(refused.report(), 'kong.admin').detail).to.include("--admin-header 'Kong-Admin-Token: …'");
       const run = await runDoctor(['--admin-url', url, '--admin-header', 'Kong-Admin-Token: s3cret', '--json']);
       expect([run.code, run.report().checks.filter((c) => c.status !== 'info').map((c) => `${c.id} ${c.status}`)]).to.deep.equal([0, [
-        'kong.plugin pass', 'kong.plugin_server.ready pass', 'kong.admin_root pass', 'kong.guard pass',
+        'kong.plugin pass', 'kong.plugin_server.ready pass', 'kong.admin_root pass', 'kong.guard pass', 'config.guard pass',
         // and the one okta-jwt config found on the node, with the checks a file gets
         'config.plugin pass', 'issuer.form pass', 'issuer.discovery pass', 'issuer.clock pass', 'issuer.keys pass',
       ]]);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { InstanceRegistry, type InstanceConfig } from '../../kong-double/instances';
 import { queryPlugins } from '../../kong-double/plugin-server';
 import { RpcErrorReply } from '../../kong-double/msgpack-rpc-client';
-import { REPO_ROOT, fixtureDir, launchServer, serverBinary } from '../../support/plugin-server/launch';
+import { REPO_ROOT, WALL_CLOCK_BACK_PRELOAD, fixtureDir, launchServer, serverBinary } from '../../support/plugin-server/launch';
 import { kongWorker, rejectedRequest, startProbeInstance } from '../../support/plugin-server/kong-load';
 import { RawConnection, request } from '../../support/plugin-server/raw-connection';
 
@@ -98,6 +98,27 @@ describe('plugin server: okta-jwt-pluginserver as Kong runs it', function () {
     } finally {
       await proc.stop();
     }
+  });
+
+  it('hands out ids above every id of the server that ran before it on the socket, even when the wall clock was stepped back in between', async () => {
+    // Kong keeps instance ids across a restart of the server (until "no plugin instance"): a repeated
+    // id would run another configuration's instance, a repeated event id another request's event.
+    const idsOf = async (nodeArgs: string[]) => {
+      const proc = await launchServer({ kind: 'hardened', pluginsDir: fixtureDir('probe'), nodeArgs });
+      try {
+        const rpc = kongWorker(proc.socketPath);
+        const instanceId = await startProbeInstance(rpc, 'reject');
+        const { EventId } = (await rpc.call('plugin.HandleEvent', { InstanceId: instanceId, EventName: 'access' })) as { EventId: number };
+        rpc.closeAll();
+        return [instanceId, EventId];
+      } finally {
+        await proc.stop();
+      }
+    };
+    const before = await idsOf([]);
+    const after = await idsOf(['-r', WALL_CLOCK_BACK_PRELOAD]);
+    expect(Math.min(...after)).to.be.greaterThan(Math.max(...before));
+    expect(Math.max(...after)).to.be.below(Number.MAX_SAFE_INTEGER);
   });
 
   it('stops on SIGTERM with open connections: exit code 0 within a second, socket file removed', async () => {

@@ -74,6 +74,21 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
     expect(sent.filter((r) => r.valid && r.status !== 200 && r.doneAt > switched && r.sentAt > switched)).to.deep.equal([]);
   });
 
+  it('with no worker loaded (the standby was lost too), Kong\'s requests wait for the next worker instead of being refused', async () => {
+    const active = await gw.servingPid();
+    const standby = await gw.waitForStandby(active);
+    const from = gw.output.length;
+    process.kill(standby, 'SIGKILL');
+    await gw.waitForLine(new RegExp(`standby worker ${standby} ended`), from);
+    process.kill(active, 'SIGKILL');
+    await gw.waitForLine(new RegExp(`worker ${active} ended \\(signal SIGKILL\\); no standby ready yet`), from);
+    // Sent while no process runs plugin code: the socket still accepts, and the next worker answers.
+    const waited = send('GET', `${gw.proxyUrl}/echo/waiting`, [['Authorization', `Bearer ${gw.valid}`]]);
+    const serving = await gw.waitForLine(/worker (\d+) serving on/, from);
+    expect((await waited).status).to.equal(200);
+    expect(await gw.servingPid()).to.equal(Number(serving.match[1]));
+  });
+
   it('answers the query command (--dump-all-plugins) and exits, never starting a supervisor', async () => {
     const plugins = await queryPlugins([serverBinary('hardened'), '--supervise', '-d', path.join(repoRoot(), 'dist', 'plugins'), '--dump-all-plugins'], '3.9.3');
     expect(plugins.map((p) => p.Name)).to.deep.equal(['okta-jwt']);
@@ -120,5 +135,36 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
     expect(valid.filter((r) => r.sentAt > switched).length).to.be.greaterThan(0);
     expect(valid.filter((r) => r.status !== 200).map((r) => r.status)).to.deep.equal([]);
     expect(() => process.kill(old, 0)).to.throw(); // exited
+  });
+  it('two SIGHUPs in a row: a Step reaching the older worker on a connection Kong kept is passed to the newest, where its event lives', async () => {
+    const first = await gw.servingPid();
+    await gw.waitForStandby(first);
+    let from = gw.output.length;
+    process.kill(gw.processPid(), 'SIGHUP');
+    const middle = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+    // The middle worker took over from one that is gone now: its predecessor's socket no longer exists.
+    await gw.waitForLine(new RegExp(`worker ${first} drained`), from);
+    const kept = kongWorker(gw.socketPath);
+    expect(((await kept.call('plugin.GetServerStats', null)) as { Pid: number }).Pid).to.equal(middle);
+
+    from = gw.output.length;
+    process.kill(gw.processPid(), 'SIGHUP');
+    const newest = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+    expect(newest).to.not.equal(middle);
+    // A request that starts on the newest worker (Kong's new connection) ...
+    const fresh = kongWorker(gw.socketPath);
+    const instance = (await fresh.call('plugin.StartInstance', { Name: 'okta-jwt', Config: JSON.stringify({ issuer: 'https://example.okta.com/oauth2/default', audiences: ['api://x'], __seq__: 1 }) })) as { Id: number };
+    const open = (await fresh.call('plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' })) as EventReply;
+    expect(open.Data).to.have.property('Method', 'kong.request.get_headers');
+    // ... and whose next Step takes the pooled connection to the draining middle worker.
+    let reply = (await kept.call('plugin.StepMultiMap', { EventId: open.EventId, Data: {} })) as EventReply;
+    for (let calls = 0; reply.Data !== 'ret' && reply.Data.Method !== 'kong.response.exit' && calls < 10; calls++) {
+      reply = (await fresh.call('plugin.Step', { EventId: open.EventId, Data: KONG_ANSWERS[reply.Data.Method] })) as EventReply;
+    }
+    kept.closeAll();
+    fresh.closeAll();
+    // okta-jwt finishing the request ("no token": 401), not a refusal for an unknown event (500).
+    expect(reply.Data).to.have.property('Method', 'kong.response.exit');
+    expect((reply.Data as { Args: unknown[] }).Args[0]).to.equal(401);
   });
 });

@@ -18,8 +18,8 @@ import { startCore } from '../support/core';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A PDK that records every call (exit with its status); `overrides` replace request.getHeaders / service.request.setHeaders. */
-function fakePdk(overrides: { getHeaders: () => Promise<unknown>; setHeaders?: () => Promise<unknown> }): { kong: Pdk; calls: string[] } {
+/** A PDK that records every call (exit with its status); `overrides` replace request.getHeaders / service.request.clearHeader. */
+function fakePdk(overrides: { getHeaders: () => Promise<unknown>; clearHeader?: () => Promise<unknown> }): { kong: Pdk; calls: string[] } {
   const calls: string[] = [];
   const record = (name: string) => (...args: unknown[]) => {
     calls.push(name === 'exit' ? `exit:${args[0]}` : name);
@@ -33,7 +33,7 @@ function fakePdk(overrides: { getHeaders: () => Promise<unknown>; setHeaders?: (
     request: { getHeaders: recorded('getHeaders', overrides.getHeaders), getMethod: record('getMethod'), getPath: record('getPath'), getPathWithQuery: record('getPathWithQuery'), getQueryArg: record('getQueryArg') },
     client: { getCredential: record('getCredential'), loadConsumer: record('loadConsumer'), authenticate: record('authenticate') },
     ctx: { shared: { set: record('ctx.shared.set') } },
-    service: { request: { setHeaders: overrides.setHeaders ? recorded('setHeaders', overrides.setHeaders) : record('setHeaders'), clearHeader: record('clearHeader') } },
+    service: { request: { setHeaders: record('setHeaders'), clearHeader: overrides.clearHeader ? recorded('clearHeader', overrides.clearHeader) : record('clearHeader') } },
     response: { exit: record('exit') },
     log: { err: record('log.err'), warn: record('log.warn'), notice: record('log.notice'), info: record('log.info'), debug: record('log.debug'), setSerializeValue: record('setSerializeValue') },
   } as unknown as Pdk;
@@ -142,12 +142,13 @@ describe('security catalogue A: bridge and fail-closed behaviour', function () {
         const valid = await core.sign(core.validClaims());
         const { kong, calls } = fakePdk({
           getHeaders: () => Promise.resolve({ authorization: [`Bearer ${valid}`], 'x-user-email': ['spoof'] }),
-          setHeaders: () => new Promise(() => undefined),
+          // With the guard the spoofed header's clear_header is the first call after get_headers.
+          clearHeader: () => new Promise(() => undefined),
         });
         const handled = handleAccess(kong, core.config, core.keySets).then(() => 'returned');
         const outcome = await Promise.race([handled, sleep(300).then(() => 'waiting')]);
         expect(outcome).to.equal('waiting');
-        expect(calls.at(-1), calls.join(',')).to.equal('setHeaders');
+        expect(calls.at(-1), calls.join(',')).to.equal('clearHeader');
         expect(calls.filter((c) => c.startsWith('exit'))).to.deep.equal([]);
       });
     });

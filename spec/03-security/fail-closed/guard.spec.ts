@@ -51,8 +51,8 @@ describe('fail-closed guard: forged marks, dead and crashing plugin servers, __p
   describe('okta-jwt-pluginserver', function () {
     const { test } = securitySuite({ guard: true });
 
-    test('a valid token costs 3 PDK calls with the guard (get_headers, set_headers, ctx.shared.set) and reaches the upstream', async (sec) => {
-      const valid = await sec.valid();
+    test('a valid token costs 2 PDK calls with the guard (get_headers, ctx.shared.set) and reaches the upstream with the mapped headers', async (sec) => {
+      const valid = await sec.valid({ sub: 'alice' });
       await sec.accepts([['Authorization', `Bearer ${valid}`]]); // instance started, key set cached
       const double = sec.gw.double!;
       double.rpcLog.reset();
@@ -61,8 +61,15 @@ describe('fail-closed guard: forged marks, dead and crashing plugin servers, __p
         .filter((f) => f.dir === 'ps->kong')
         .map((f) => (f.frame[3] as { Data?: { Method?: string } } | undefined)?.Data?.Method)
         .filter((m): m is string => typeof m === 'string');
-      expect(calls).to.deep.equal(['kong.request.get_headers', 'kong.service.request.set_headers', 'kong.ctx.shared.set']);
-      expect(seen.headers['x-user-sub']).to.not.equal('admin');
+      expect(calls).to.deep.equal(['kong.request.get_headers', 'kong.service.request.clear_header', 'kong.ctx.shared.set']);
+      expect(seen.headers['x-user-sub']).to.equal('alice');
+      double.rpcLog.reset();
+      await sec.accepts([['Authorization', `Bearer ${valid}`]]);
+      const plain = double.rpcLog.frames
+        .filter((f) => f.dir === 'ps->kong')
+        .map((f) => (f.frame[3] as { Data?: { Method?: string } } | undefined)?.Data?.Method)
+        .filter((m): m is string => typeof m === 'string');
+      expect(plain).to.deep.equal(['kong.request.get_headers', 'kong.ctx.shared.set']);
     });
 
     test('okta-jwt marks every request it lets through (dry run, a passed CORS preflight) and none it refuses', async (sec) => {

@@ -25,6 +25,8 @@ export function fixtureDir(name: string): string {
 
 /** The compiled preload that makes a server answer SIGUSR2 with a forced GC (see gc-on-signal.ts). */
 export const GC_PRELOAD = path.join(__dirname, 'gc-on-signal.js');
+/** The compiled preload that makes a server's wall clock read an hour early (see wall-clock-back.ts). */
+export const WALL_CLOCK_BACK_PRELOAD = path.join(__dirname, 'wall-clock-back.js');
 
 export interface LaunchOptions {
   kind: ServerKind;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../dev/local-stack';
 import { RpcClient } from '../../kong-double/msgpack-rpc-client';
-import { RpcRecorder } from '../../kong-double/recorder';
+import { RpcRecorder, type ErrorLog } from '../../kong-double/recorder';
 import { guardPlugins } from '../kong-config';
 import { send } from '../http-client';
 import { repoRoot } from '../repo-paths';
@@ -32,10 +32,12 @@ export interface RestartGateway {
   servingPid(): Promise<number>;
   /** Resolves with the first output line at or after `from` that matches. */
   waitForLine(pattern: RegExp, from?: number): Promise<{ line: string; index: number; match: RegExpMatchArray }>;
-  /** Under --supervise: waits until a worker other than the active one is loaded and waiting. */
-  waitForStandby(activePid: number): Promise<void>;
+  /** Under --supervise: waits until a worker other than the active one is loaded and waiting; its pid. */
+  waitForStandby(activePid: number): Promise<number>;
   /** Unauthenticated requests (steadyLoad's) that reached the upstream: must stay 0. */
   unauthenticatedUpstream(): number;
+  /** The double's error log (why Kong refused or proxied a request). */
+  errorLog: ErrorLog;
   close(): Promise<void>;
 }
 
@@ -117,7 +119,7 @@ export async function startRestartGateway(options: RestartGatewayOptions): Promi
     let from = (await waitForLine(new RegExp(`worker ${activePid} serving on`))).index;
     for (;;) {
       const { match, index } = await waitForLine(/worker (\d+) ready/, from);
-      if (Number(match[1]) !== activePid) return;
+      if (Number(match[1]) !== activePid) return Number(match[1]);
       from = index + 1;
     }
   };
@@ -138,6 +140,7 @@ export async function startRestartGateway(options: RestartGatewayOptions): Promi
     waitForLine,
     waitForStandby,
     unauthenticatedUpstream: () => started.echo.received().filter((r) => r.url.includes('/unauthenticated')).length,
+    errorLog: started.double.errorLog,
     close: async () => {
       closing = true;
       const exited = new Promise((r) => child.once('exit', r));
