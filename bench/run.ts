@@ -24,6 +24,7 @@ import { runMissReplay } from './miss-replay';
 import { replayCases, replayHeaders, runSocketReplay } from './socket-replay';
 import { runVerifyBench } from './verify-bench';
 import { runRevocationBench } from './revocation';
+import { benchSharedState } from './shared-state';
 
 function intFromEnv(name: string, fallback: number): number {
   const n = Number(process.env[name] ?? fallback);
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
       sampleMs: settings.verifySampleMs,
       inFlight: settings.verifyInFlight,
     });
+    await benchSharedState(gw.issuer, outDir, log);
     await gw.close();
     log('plugin servers: start-up, and memory after the same load (ours, then the stock server)');
     const servers = await measureServerMemory({ workers: settings.workers, connections: settings.connections, requestsPerRoute: settings.memoryRequests, startupRuns: settings.startupRuns });

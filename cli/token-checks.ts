@@ -19,6 +19,7 @@ const EMPTY_POLICY: AccessPolicy = {
   claimsRequired: [],
   claimsMatch: 'all',
   authentication: { amrValues: [], acrValues: [], maxAgeSeconds: null },
+  introspection: { mode: 'off', samplePercent: 100, methods: null },
 };
 
 const iso = (seconds: number) => (Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : String(seconds));

@@ -7,7 +7,8 @@
 //   GET    …/keys/current                                  -> {kid}
 //   PUT    …/fault                  IssuerFault | null     -> {fault}   go down ({kind:'status',status:503}) / come back (null)
 //   PUT    …/cache-max-age          {seconds}              -> {seconds} the key set's Cache-Control max-age
-//   GET    …/requests                                      -> {discovery, jwks, all}; DELETE resets them
+//   GET    …/requests                                      -> {discovery, jwks, introspect, all}; DELETE resets them
+//   PUT    …/client-key             {jwk} | null           -> {}        the key private_key_jwt assertions are signed with
 //   POST   …/authorization-servers  {path}                 -> {issuer}  serve another authorization server path
 //   POST   …/ssf/set                SetRequest             -> {set}     a SET signed by the SSF transmitter (ssf-transmitter.ts)
 //   POST   …/ssf/push               PushRequest            -> {status, body}  a SET pushed to a receiver
@@ -15,6 +16,7 @@ import type http from 'node:http';
 import { readBody, sendJson } from './http-json';
 import type { DevIssuer, IssuerFault } from './issuer';
 import type { PushRequest } from './ssf-transmitter';
+import type { JWK } from 'jose';
 
 export const CONTROL_PREFIX = '/v1/dev/control';
 
@@ -53,7 +55,12 @@ const HANDLERS: Record<string, Handler> = {
     dev.setCacheMaxAge(isObject(body) ? (body.seconds as number) : NaN);
     return [200, body];
   },
-  'GET /requests': (dev) => [200, { discovery: dev.requestCount('discovery'), jwks: dev.requestCount('jwks'), all: dev.requestCount('all') }],
+  'GET /requests': (dev) => [200, { discovery: dev.requestCount('discovery'), jwks: dev.requestCount('jwks'), introspect: dev.requestCount('introspect'), all: dev.requestCount('all') }],
+  'PUT /client-key': (dev, body) => {
+    if (body !== null && !(isObject(body) && isObject(body.jwk))) return bad('expected {jwk: {...}} or null');
+    dev.setClientKey(body === null ? null : (body.jwk as JWK));
+    return [200, {}];
+  },
   'DELETE /requests': (dev) => {
     dev.resetCounts();
     return [204, undefined];

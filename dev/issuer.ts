@@ -7,11 +7,14 @@
 //   GET  {as}/v1/keys       the JWKS, Cache-Control max-age=<cacheMaxAgeSeconds>, must-revalidate
 //   POST {as}/v1/token      grant_type=client_credentials&scope=... (client id from Basic auth or
 //                           client_id, not checked)
+//   POST {as}/v1/introspect token=... (RFC 7662) and {as}/v1/revoke token=... (RFC 7009): see
+//                           issuer-introspection.ts (client_secret_basic with DEV_CLIENT_SECRET, or private_key_jwt)
 //   POST {as}/v1/dev/mint   JSON {claims?, options?: MintOptions} -> {access_token, ...} (dev only)
 //   {as}/v1/dev/control/…   test controls (rotate or retire keys, go down and come back, serve another
 //                           authorization server path...): see issuer-controls.ts; loopback clients only
 //                           unless started with controlsFromAnyAddress (DEV_ISSUER_CONTROLS=any).
-// Faults set with setFault() apply to the discovery and key-set endpoints only. Each authorization
+// Faults set with setFault() apply to the discovery and key-set endpoints, or with on: 'introspect' to
+// the introspection endpoint only (status, refuse and hang). Each authorization
 // server (the default one and those added with addAuthServer) has its own keys, faults and counters.
 import http from 'node:http';
 import { listen } from './listen';
@@ -20,6 +23,8 @@ import { ISSUER_ALGORITHMS, KeyRing, randomId, signCompactJws, type IssuerAlgori
 import { readBody, sendJson } from './http-json';
 import { CONTROL_PREFIX, serveControl } from './issuer-controls';
 import { createSsfTransmitter, type PushRequest, type SetRequest, type SsfTransmitter } from './ssf-transmitter';
+import { tokenStatus } from './issuer-introspection';
+import type { JWK } from 'jose';
 
 export type { IssuerAlgorithm } from './issuer-keys';
 
@@ -72,8 +77,8 @@ type FaultKind =
 
 type MetadataEndpoint = 'discovery' | 'jwks';
 
-/** A misbehaviour of the discovery and key-set endpoints; `on` limits it to one of them. */
-export type IssuerFault = FaultKind & { on?: MetadataEndpoint };
+/** A misbehaviour of the discovery and key-set endpoints (`on` limits it to one of them), or of the introspection endpoint. */
+export type IssuerFault = FaultKind & { on?: MetadataEndpoint | 'introspect' };
 
 export interface DevIssuer {
   /** e.g. http://127.0.0.1:PORT/oauth2/default */
@@ -94,7 +99,9 @@ export interface DevIssuer {
   /** Change the key set's Cache-Control max-age (e.g. the short max-age Okta serves near a rotation). */
   setCacheMaxAge(seconds: number): void;
   /** Requests received per path since start/reset. */
-  requestCount(path?: MetadataEndpoint | 'all'): number;
+  requestCount(path?: MetadataEndpoint | 'introspect' | 'all'): number;
+  /** The public JWK private_key_jwt client assertions must be signed with (null: none accepted). */
+  setClientKey(jwk: JWK | null): void;
   resetCounts(): void;
   /** Serves another authorization server under this path on the same listener (same one if already served). */
   addAuthServer(path: string): Promise<DevIssuer>;
@@ -109,7 +116,7 @@ export interface DevMintRequest {
   options?: MintOptions;
 }
 
-export { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_SUBJECT, DEV_USER_ID };
+export { DEV_AUDIENCE, DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_SUBJECT, DEV_USER_ID } from './dev-identity';
 
 const DISCOVERY_MAX_AGE_SECONDS = 86400;
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'];
@@ -212,9 +219,10 @@ async function createAuthServer(asPath: string, shared: Listener): Promise<AuthS
   await keys.addCurrent();
   let jwksMaxAge = shared.cacheMaxAgeSeconds;
   let fault: IssuerFault | null = null;
-  const counts = { discovery: 0, jwks: 0, all: 0 };
+  const counts = { discovery: 0, jwks: 0, introspect: 0, all: 0 };
   const timers = shared.timers;
   const issuer = `${shared.origin}${asPath}`;
+  const status = tokenStatus(issuer, () => keys.jwks());
 
   async function mint(claims: Record<string, unknown> = {}, mintOpts: MintOptions = {}): Promise<string> {
     const iat = mintOpts.issuedAt ?? nowSeconds();
@@ -250,6 +258,13 @@ async function createAuthServer(asPath: string, shared: Listener): Promise<AuthS
 
   function activeFault(endpoint: MetadataEndpoint): IssuerFault | null {
     return fault && (fault.on === undefined || fault.on === endpoint) ? fault : null;
+  }
+
+  /** The introspection endpoint down: an error status, a dropped connection, or no answer. */
+  function misbehave(req: http.IncomingMessage, res: http.ServerResponse, f: IssuerFault): void {
+    if (f.kind === 'refuse') return void req.socket.destroy();
+    if (f.kind === 'hang') return;
+    sendJson(res, f.kind === 'status' ? f.status : 500, { errorCode: 'E0000009', errorSummary: 'Injected introspection fault' });
   }
 
   /** Answers a discovery or key-set request, or misbehaves as the active fault says. */
@@ -293,6 +308,9 @@ async function createAuthServer(asPath: string, shared: Listener): Promise<AuthS
     const body = await readBody(req);
     if (body === null) return sendJson(res, 413, { error: 'invalid_request', error_description: 'body too large' });
     if (path === `${asPath}/v1/token`) return handleTokenRequest(req, res, new URLSearchParams(body));
+    if (path === `${asPath}/v1/introspect` || path === `${asPath}/v1/revoke`) {
+      return status.serve(req, res, path.endsWith('/introspect') ? 'introspect' : 'revoke', new URLSearchParams(body));
+    }
     let request: DevMintRequest;
     try {
       request = JSON.parse(body) as DevMintRequest;
@@ -337,7 +355,11 @@ async function createAuthServer(asPath: string, shared: Listener): Promise<AuthS
     } else if (method === 'GET' && path === `${asPath}/v1/keys`) {
       counts.jwks += 1;
       serveMetadata(req, res, 'jwks', keys.jwks(), jwksMaxAge);
-    } else if (method === 'POST' && (path === `${asPath}/v1/token` || path === `${asPath}/v1/dev/mint`)) {
+    } else if (method === 'POST' && path === `${asPath}/v1/introspect` && fault?.on === 'introspect') {
+      counts.introspect += 1;
+      misbehave(req, res, fault);
+    } else if (method === 'POST' && [`${asPath}/v1/token`, `${asPath}/v1/dev/mint`, `${asPath}/v1/introspect`, `${asPath}/v1/revoke`].includes(path)) {
+      if (path.endsWith('/v1/introspect')) counts.introspect += 1;
       handlePost(req, res, path).catch((err: Error) => {
         if (!res.headersSent) sendJson(res, 400, { error: 'invalid_request', error_description: err.message });
       });
@@ -371,8 +393,9 @@ async function createAuthServer(asPath: string, shared: Listener): Promise<AuthS
     },
     requestCount: (path = 'all') => counts[path],
     resetCounts: () => {
-      counts.discovery = counts.jwks = counts.all = 0;
+      counts.discovery = counts.jwks = counts.introspect = counts.all = 0;
     },
+    setClientKey: (jwk) => status.setClientKey(jwk),
     addAuthServer: (path) => shared.add(path),
     ssf: { issuer: shared.transmitter.issuer, sign: (request) => shared.transmitter.sign(request), push: (request) => shared.transmitter.push(request) },
     close: async () => void shared.servers.delete(asPath),

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLocalStack } from './local-stack';
 import { DEFAULT_ISSUER_URL } from './mint-token';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from './dev-identity';
 import { followErrorLog, portInUseMessage } from './gateway-log';
 import { repoRoot } from '../spec/support/repo-paths';
 import { PluginServerProcess, pluginServerBinary } from '../spec/kong-double/plugin-server';
@@ -53,44 +54,51 @@ async function main(): Promise<void> {
       // Nothing reads the frames of a long-running local gateway: do not keep them.
       recordRpc: false,
     },
-    config: (issuer, echo) => ({
-      _format_version: '3.0',
-      services: [
-        {
-          name: 'echo',
-          url: echo.url,
-          routes: [
-            {
-              name: 'echo',
-              paths: ['/echo'],
-              plugins: [
-                {
-                  name: 'okta-jwt',
-                  config: {
-                    issuer: issuer.issuer,
-                    audiences: ['api://default'],
-                    scopes_required: ['orders:read'],
-                    claims_to_headers: [
-                      { claim: 'sub', header: 'X-User-Sub' },
-                      { claim: 'cid', header: 'X-Client-Id' },
-                      { claim: 'scp', header: 'X-Token-Scopes' },
-                    ],
-                    // Bearer tokens as before, and DPoP-bound tokens with a proof (docs/dpop.md).
-                    dpop: { mode: 'allowed' },
-                  },
-                },
-              ],
-            },
-            {
-              // An SSF receiver (docs/revocation.md): SETs pushed here revoke tokens of the issuer above.
-              name: 'ssf-receiver',
-              paths: ['/ssf/events'],
-              plugins: [{ name: 'okta-jwt', config: { issuer: issuer.issuer, audiences: ['api://default'], ssf_receiver: { transmitter_issuer: issuer.ssf.issuer, audiences: [DEV_RECEIVER_AUDIENCE], authorization: DEV_STREAM_AUTHORIZATION } } }],
-            },
+    config: (issuer, echo) => {
+      const okta = (extra: Record<string, unknown>) => ({
+        name: 'okta-jwt',
+        config: {
+          issuer: issuer.issuer,
+          audiences: ['api://default'],
+          scopes_required: ['orders:read'],
+          claims_to_headers: [
+            { claim: 'sub', header: 'X-User-Sub' },
+            { claim: 'cid', header: 'X-Client-Id' },
+            { claim: 'scp', header: 'X-Token-Scopes' },
           ],
+          ...extra,
         },
-      ],
-    }),
+      });
+      return {
+        _format_version: '3.0',
+        services: [
+          {
+            name: 'echo',
+            url: echo.url,
+            routes: [
+              // Bearer tokens as before, and DPoP-bound tokens with a proof (docs/dpop.md).
+              { name: 'echo', paths: ['/echo'], plugins: [okta({ dpop: { mode: 'allowed' } })] },
+              // A sensitive route: every write asks the issuer whether the token is still active
+              // (docs/introspection.md), so a revoked token is refused here within cache_ttl_seconds.
+              {
+                name: 'payments',
+                paths: ['/payments'],
+                plugins: [okta({
+                  introspection: { client_id: DEV_CLIENT_ID, client_secret: DEV_CLIENT_SECRET, cache_ttl_seconds: 5 },
+                  rules: [{ paths: ['/payments*'], scopes_required: ['orders:read'], introspection: { mode: 'always', methods: ['POST', 'PUT', 'PATCH', 'DELETE'] } }],
+                })],
+              },
+              {
+                // An SSF receiver (docs/revocation.md): SETs pushed here revoke tokens of the issuer above.
+                name: 'ssf-receiver',
+                paths: ['/ssf/events'],
+                plugins: [{ name: 'okta-jwt', config: { issuer: issuer.issuer, audiences: ['api://default'], ssf_receiver: { transmitter_issuer: issuer.ssf.issuer, audiences: [DEV_RECEIVER_AUDIENCE], authorization: DEV_STREAM_AUTHORIZATION } } }],
+              },
+            ],
+          },
+        ],
+      };
+    },
   }).catch(async (err: unknown) => {
     await server.close(); // the supervised plugin server goes with a failed start
     fs.rmSync(prefix, { recursive: true, force: true });
@@ -106,7 +114,9 @@ async function main(): Promise<void> {
   // The token command must reach THIS issuer: a token from another one is refused as foreign.
   const issuerFlag = issuer.issuer === DEFAULT_ISSUER_URL ? '' : ` --issuer-url ${issuer.issuer}`;
   console.log(`okta-jwt local gateway (Kong double + ${serverName}, pid ${server.pid}, socket ${socketPath})
-  proxy      ${kong.proxyUrl}      route /echo -> echo upstream, okta-jwt requires scope orders:read
+  proxy      ${kong.proxyUrl}      route /echo -> echo upstream, okta-jwt requires scope orders:read;
+                                     route /payments: the same, and writes are introspected at the issuer
+                                     route /ssf/events: receives Okta-style revocation signals (SSF)
   admin      ${kong.adminUrl}      ${admin}
   issuer     ${issuer.issuer}
   upstream   ${echo.url}
@@ -124,6 +134,13 @@ A DPoP-bound token and a proof for one request (a proof is good once; run both l
 
   eval "$(npm run -s token --${issuerFlag} --scope orders:read --dpop --htm GET --htu ${kong.proxyUrl}/echo/hello)"
   curl -i -H "Authorization: DPoP $TOKEN" -H "DPoP: $DPOP_PROOF" ${kong.proxyUrl}/echo/hello
+
+Revocation: /payments asks the issuer about every write (introspection), /echo never does:
+
+  curl -i -X POST -H "Authorization: Bearer ${token}" ${kong.proxyUrl}/payments/charge   # 200
+  curl -u ${DEV_CLIENT_ID}:${DEV_CLIENT_SECRET} -d token=${token} ${issuer.issuer}/v1/revoke
+  curl -i -X POST -H "Authorization: Bearer ${token}" ${kong.proxyUrl}/payments/charge   # 401 within 5 s (token_revoked)
+  curl -i -H "Authorization: Bearer ${token}" ${kong.proxyUrl}/echo/hello                # still 200 until it expires
 
 Okta's revocation signals: the dev issuer pushes a signed session-revoked SET for alice to the
 receiver route (/ssf/events); the first curl above then answers 401 (token_revoked):

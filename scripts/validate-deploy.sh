@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-for profile in "" postgres hybrid kong-managed kong-3.4; do
+for profile in "" postgres hybrid kong-managed kong-3.4 redis; do
   docker-compose ${profile:+--profile "$profile"} -f docker-compose.yml config -q
   echo "docker-compose.yml${profile:+ --profile $profile}: docker-compose config OK"
 done

@@ -156,6 +156,13 @@ export function createMetricsRegistry() {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const introspection = new Histogram({
+    name: 'okta_jwt_introspection_duration_seconds',
+    help: 'Calls to an introspection endpoint (answers reused from a cache are not counted), by outcome (active, inactive, error) and duration.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
 
   const scopeLabel = boundedValues(MAX_SCOPES);
   const keySetLabel = boundedValues(MAX_KEY_SETS);
@@ -188,6 +195,9 @@ export function createMetricsRegistry() {
     },
     ssfSet(outcome: string): void {
       ssfSets.inc({ outcome });
+    },
+    introspection(outcome: 'active' | 'inactive' | 'error', seconds: number): void {
+      introspection.observe({ outcome }, seconds);
     },
   };
   return { registry, sink };

@@ -50,6 +50,8 @@ export function entityChecksFor(fields: Field[]): EntityCheck[] {
     unlessInsecureAllowed('additional_issuers', { elements: strictElement }),
     // Kong reports a missing then_field as "required field missing" (no then_err on this path).
     { conditional: { if_field: 'consumer_required', if_match: { eq: true }, then_field: 'consumer_claim', then_match: { required: true } } },
+    { conditional: { if_field: 'introspection.mode', if_match: { one_of: ['always', 'sample'] }, then_field: 'introspection.client_id', then_match: { required: true } } },
+    { conditional: { if_field: 'introspection.mode', if_match: { eq: 'sample' }, then_field: 'introspection.sample_percent', then_match: { required: true } } },
     {
       conditional: {
         if_field: 'unmatched_requests', if_match: { eq: 'deny' }, then_field: 'rules', then_match: { len_min: 1 },

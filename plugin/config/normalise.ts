@@ -9,7 +9,8 @@ import { configFields, GUARD_SHARED_KEY, RESERVED_HEADERS as RESERVED_HEADERS_LI
 import { HTTPS_REQUIRED } from './entity-checks';
 import { startupProblems } from './startup-checks';
 import { compileGlob, type PathGlob } from '../authorize/path-glob';
-import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IssuerSettings, KeySetSettings, PluginConfig, RedisSettings, RevocationSettings, SsfReceiverSettings } from './types';
+import { signingKey } from '../introspection/client-auth';
+import type { AccessPolicy, AccessRule, ClaimHeaderMapping, DpopSettings, IntrospectionPolicy, IntrospectionSettings, IssuerSettings, KeySetSettings, PluginConfig, RedisSettings, RevocationSettings, SsfReceiverSettings } from './types';
 
 export class ConfigError extends Error {
   /** `message` starts with the field it is about; `field` names it when known (paths as `a[1].b`). */
@@ -153,7 +154,22 @@ function claimMappings(raw: Raw): ClaimHeaderMapping[] {
   });
 }
 
-function accessPolicy(raw: Raw, where: string): AccessPolicy {
+/** A rule's introspection record ('inherit' takes the top-level one), or the top-level record itself. */
+function introspectionPolicy(record: Raw, where: string, inherited: IntrospectionPolicy | null): IntrospectionPolicy {
+  const mode = oneOf(record, 'mode', ['inherit', 'off', 'always', 'sample'] as const);
+  if (mode === 'inherit') {
+    if (inherited === null) throw new ConfigError(`${where}introspection.mode "inherit" is only for rules`);
+    return inherited;
+  }
+  const percent = record.sample_percent;
+  if (mode === 'sample' && (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 1 || percent > 100)) {
+    throw new ConfigError(`${where}introspection.sample_percent must be set (1 to 100) with mode "sample"`, `${where}introspection.sample_percent`);
+  }
+  const methods = record.methods === null || record.methods === undefined ? null : new Set(strings(record, 'methods').map((m) => m.toUpperCase()));
+  return { mode, samplePercent: mode === 'sample' ? (percent as number) : 100, methods };
+}
+
+function accessPolicy(raw: Raw, where: string, introspection: IntrospectionPolicy): AccessPolicy {
   const authentication = isObject(raw.authentication) ? raw.authentication : {};
   const maxAge = authentication.max_age_seconds;
   return {
@@ -174,6 +190,7 @@ function accessPolicy(raw: Raw, where: string): AccessPolicy {
       acrValues: strings(authentication, 'acr_values'),
       maxAgeSeconds: maxAge === null || maxAge === undefined ? null : int(authentication, 'max_age_seconds'),
     },
+    introspection,
   };
 }
 
@@ -182,12 +199,51 @@ function pathPattern(source: string): PathGlob {
   return compileGlob(source);
 }
 
-function accessRules(raw: Raw): AccessRule[] {
+function accessRules(raw: Raw, introspection: IntrospectionPolicy): AccessRule[] {
   return records(raw, 'rules').map((rule, i) => {
+    const where = `rules[${i + 1}].`;
     const methods = rule.methods === null || rule.methods === undefined ? null : new Set(strings(rule, 'methods').map((m) => m.toUpperCase()));
     const paths = rule.paths === null || rule.paths === undefined ? null : strings(rule, 'paths').map(pathPattern);
-    return { methods, paths, policy: accessPolicy(rule, `rules[${i + 1}].`) };
+    const own = isObject(rule.introspection) ? rule.introspection : { mode: 'inherit' };
+    return { methods, paths, policy: accessPolicy(rule, where, introspectionPolicy(own, where, introspection)) };
   });
+}
+
+/**
+ * The introspection client, when some policy introspects (null otherwise: the request path then
+ * never looks at it). Its credentials must be complete then.
+ */
+function introspectionSettings(record: Raw, keySet: Raw, policies: AccessPolicy[]): IntrospectionSettings | null {
+  if (policies.every((policy) => policy.introspection.mode === 'off')) return null;
+  const clientId = optionalStr(record, 'client_id');
+  if (clientId === null) throw new ConfigError('introspection.client_id must be set where a policy introspects (mode always or sample)', 'introspection.client_id');
+  const method = oneOf(record, 'client_auth_method', ['client_secret_basic', 'private_key_jwt'] as const);
+  let auth: IntrospectionSettings['auth'];
+  if (method === 'client_secret_basic') {
+    const secret = optionalStr(record, 'client_secret');
+    if (secret === null) throw new ConfigError('introspection.client_secret must be set with client_auth_method client_secret_basic', 'introspection.client_secret');
+    auth = { method, secret };
+  } else {
+    const privateKey = optionalStr(record, 'private_key');
+    if (privateKey === null) throw new ConfigError('introspection.private_key must be set with client_auth_method private_key_jwt', 'introspection.private_key');
+    try {
+      auth = { method, signing: signingKey(privateKey, optionalStr(record, 'private_key_id')) };
+    } catch (err) {
+      throw new ConfigError((err as Error).message, 'introspection.private_key');
+    }
+  }
+  return {
+    clientId,
+    auth,
+    needsMethod: policies.some((policy) => policy.introspection.mode !== 'off' && policy.introspection.methods !== null),
+    cacheTtlSeconds: int(record, 'cache_ttl_seconds'),
+    timeoutMs: int(record, 'timeout_ms'),
+    connectTimeoutMs: int(keySet, 'connect_timeout_ms'),
+    maxBodyBytes: int(keySet, 'max_body_bytes'),
+    proxyUrl: proxyUrl(optionalStr(keySet, 'proxy_url')),
+    unavailable: oneOf(record, 'unavailable', ['refuse', 'grace'] as const),
+    graceSeconds: int(record, 'grace_seconds'),
+  };
 }
 
 /** The issuer must be an Okta custom authorization server: the org AS issues tokens for Okta's own APIs. */
@@ -226,13 +282,13 @@ function dpopSettings(dpop: Raw): DpopSettings {
     clockSkewSeconds: int(dpop, 'clock_skew_seconds'),
     externalBaseUrl,
     replayCacheMaxEntries: int(dpop, 'replay_cache_max_entries'),
+    redisUnavailable: oneOf(dpop, 'redis_unavailable', ['refuse', 'local'] as const),
     requireNonce: bool(dpop, 'require_nonce'),
     nonceSecret: optionalStr(dpop, 'nonce_secret'),
     nonceLifetimeSeconds: int(dpop, 'nonce_lifetime_seconds'),
   };
 }
 
-/** method_override matters only where a rule names methods: elsewhere the method changes no decision. */
 /** The redis record; null when no host is set. */
 function redisSettings(redis: Raw): RedisSettings | null {
   const host = optionalStr(redis, 'host');
@@ -279,6 +335,7 @@ function ssfReceiverSettings(raw: Raw, config: Pick<PluginConfig, 'issuers' | 'm
   };
 }
 
+/** method_override matters only where a rule names methods: elsewhere the method changes no decision. */
 function methodOverride(raw: Raw, rules: AccessRule[]): PluginConfig['methodOverride'] {
   const mode = oneOf(raw, 'method_override', ['pass', 'strip', 'refuse'] as const);
   return rules.some((rule) => rule.methods !== null) ? mode : 'pass';
@@ -322,14 +379,17 @@ export function normaliseConfig(input: unknown): PluginConfig {
   const tokenHeader = str(raw, 'token_header').toLowerCase();
   const consumerClaim = optionalStr(raw, 'consumer_claim');
   const clientIds = raw.client_ids === null ? null : new Set(strings(raw, 'client_ids'));
-  const rules = accessRules(raw);
+  const introspection = raw.introspection as Raw;
+  const defaultIntrospection = introspectionPolicy(introspection, '', null);
+  const defaultPolicy = accessPolicy(raw, '', defaultIntrospection);
+  const rules = accessRules(raw, defaultIntrospection);
   const config: Omit<PluginConfig, 'identity' | 'revocations' | 'ssfReceiver'> = {
     issuers,
     allowedAlgorithms,
     leewaySeconds: int(raw, 'leeway_seconds'),
     maxTokenAgeSeconds: int(raw, 'max_token_age_seconds'),
     clientIds,
-    defaultPolicy: accessPolicy(raw, ''),
+    defaultPolicy,
     rules,
     unmatchedRequests: oneOf(raw, 'unmatched_requests', ['default_policy', 'deny'] as const),
     methodOverride: methodOverride(raw, rules),
@@ -361,6 +421,7 @@ export function normaliseConfig(input: unknown): PluginConfig {
     },
     dpop: dpopSettings(raw.dpop as Raw),
     redis: redisSettings(raw.redis as Raw),
+    introspection: introspectionSettings(introspection, keySet, [defaultPolicy, ...rules.map((rule) => rule.policy)]),
   };
   const revocations = revocationSettings(raw.revocations as Raw, config.redis);
   const ssfReceiver = ssfReceiverSettings(raw.ssf_receiver as Raw, config, allowInsecure, keyPolicy);

@@ -132,6 +132,7 @@ const dpopFields: Field[] = [
   { nonce_secret: { type: 'string', required: false, len_min: 32, referenceable: true, encrypted: true, description: 'Secret for the stateless nonces, the same on every Kong node so that any node accepts another\'s nonce. Unset: random per plugin-server process (nonces then hold on one node only).' } },
   { nonce_lifetime_seconds: { type: 'integer', required: true, default: 300, between: [10, 3600], description: 'A nonce is valid in the window it was issued in and the next one, so for this long to twice this long.' } },
   { replay_cache_max_entries: { type: 'integer', required: true, default: 100000, between: [1000, 10000000], description: 'Proofs this plugin remembers until they expire, per plugin-server process (replay protection per Kong node; a proof used on any route is refused on every other). An unexpired proof is never forgotten: with this many live, further proofs on this plugin are refused with 503 and Retry-After until the oldest expires. Size it above the plugin\'s peak DPoP requests per second times the widest proof_lifetime_seconds + clock_skew_seconds configured on any plugin.' } },
+  { redis_unavailable: { type: 'string', required: true, default: 'refuse', one_of: ['refuse', 'local'], description: 'With redis.host set, proofs are remembered in Redis (once across every node; no per-plugin quota there), and this is what a DPoP request gets while Redis is unreachable or slower than redis.timeout. refuse: 503 with Retry-After. local: the proof is checked against this node\'s replay cache only (a proof may then be accepted once per node), logged at most once a minute.' } },
 ];
 
 /**
@@ -169,6 +170,33 @@ const ssfReceiverFields: Field[] = [
 const revocationFields: Field[] = [
   { sync: { type: 'string', required: true, default: 'local', one_of: ['local', 'redis'], description: 'local: revocations received on this Kong node only; redis: every node shares them through the redis record (a node keeps a copy in memory, fed by Redis publish/subscribe).' } },
   { when_unsynced: { type: 'string', required: true, default: 'refuse', one_of: ['refuse', 'local'], description: 'With sync redis, while this node cannot confirm its copy is current (Redis unreachable): refuse answers 503 with Retry-After; local goes on with the revocations this node holds (logged once a minute).' } },
+];
+
+/** When a request is introspected (RFC 7662): never, always, or a share of requests; optionally only for some methods. */
+function introspectionPolicyFields(modes: string[], defaultMode: string): Field[] {
+  return [
+    { mode: { type: 'string', required: true, default: defaultMode, one_of: modes, description: `${defaultMode === 'inherit' ? 'inherit: as the top-level introspection.mode (with its sample_percent and methods); ' : ''}off: never introspect; always: introspect every matching request; sample: introspect sample_percent of them.` } },
+    { sample_percent: { type: 'integer', required: false, between: [1, 100], description: 'With mode sample: the share of requests introspected, in percent.' } },
+    { methods: { type: 'set', required: false, elements: { type: 'string', one_of: HTTP_METHODS }, description: 'Introspect only requests with these methods (e.g. the writes: POST, PUT, PATCH, DELETE); unset: every method.' } },
+  ];
+}
+
+/**
+ * Token introspection (RFC 7662) at the authorization server's introspection_endpoint (from
+ * discovery), for routes that must see a revocation before the token expires. The client fields
+ * exist once, at the top level; rules only choose when to introspect.
+ */
+const introspectionFields: Field[] = [
+  ...introspectionPolicyFields(['off', 'always', 'sample'], 'off'),
+  { client_id: { type: 'string', required: false, match: '^[%w._~-]+$', description: 'Client id of the Okta application allowed to introspect (an API Services app of the same authorization server).' } },
+  { client_auth_method: { type: 'string', required: true, default: 'client_secret_basic', one_of: ['client_secret_basic', 'private_key_jwt'], description: 'How okta-jwt authenticates to the introspection endpoint: client_secret_basic (client_id and client_secret in HTTP Basic) or private_key_jwt (a client assertion signed with private_key).' } },
+  { client_secret: { type: 'string', required: false, referenceable: true, encrypted: true, description: 'With client_secret_basic: the client secret (use a vault reference).' } },
+  { private_key: { type: 'string', required: false, referenceable: true, encrypted: true, description: 'With private_key_jwt: the client\'s private key, PKCS#8 PEM or a JWK (JSON), RSA (signs RS256) or EC P-256 (signs ES256) (use a vault reference).' } },
+  { private_key_id: { type: 'string', required: false, match: '^[%w._~-]+$', description: 'With private_key_jwt: the kid of the key as registered with the Okta application, sent in the assertion header.' } },
+  { cache_ttl_seconds: { type: 'integer', required: true, default: 30, between: [0, 3600], description: 'How long an introspection answer is reused for the same token (never past its exp); 0: introspect on every matching request. A revocation takes effect within this time.' } },
+  { timeout_ms: { type: 'integer', required: true, default: 2000, between: [100, 60000], description: 'Longest wait for one introspection (and its discovery), in milliseconds; key_set.connect_timeout_ms, key_set.max_body_bytes and key_set.proxy_url apply as to key-set requests.' } },
+  { unavailable: { type: 'string', required: true, default: 'refuse', one_of: ['refuse', 'grace'], description: 'When the introspection endpoint cannot answer. refuse: 503 with Retry-After. grace: accept a token whose last introspection, at most grace_seconds ago, said active.' } },
+  { grace_seconds: { type: 'integer', required: true, default: 300, between: [1, 86400], description: 'With unavailable grace: how old the last active answer may be.' } },
 ];
 
 export const configFields: Field[] = [
@@ -209,6 +237,7 @@ export const configFields: Field[] = [
           { methods: { type: 'set', required: false, elements: { type: 'string', one_of: HTTP_METHODS }, description: 'Methods this rule applies to; unset: any method.' } },
           { paths: { type: 'array', required: false, len_min: 1, elements: { type: 'string', match: '^/' }, description: 'Path patterns (Kong-normalised path): * matches within a segment, a trailing * matches the rest.' } },
           ...policyFields(),
+          { introspection: { type: 'record', required: true, fields: introspectionPolicyFields(['inherit', 'off', 'always', 'sample'], 'inherit'), description: 'When requests this rule matches are introspected; the client settings are the top-level introspection ones.' } },
         ],
       },
     },
@@ -252,6 +281,7 @@ export const configFields: Field[] = [
   { redis: { type: 'record', required: true, fields: redisFields } },
   { revocations: { type: 'record', required: true, fields: revocationFields } },
   { ssf_receiver: { type: 'record', required: true, fields: ssfReceiverFields } },
+  { introspection: { type: 'record', required: true, fields: introspectionFields } },
 ];
 
 /** The config record's entity checks (entity-checks.ts), for the plugin info and the Lua schema. */

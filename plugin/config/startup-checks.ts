@@ -53,6 +53,14 @@ function urlsOf(config: Raw): Array<[string, string]> {
   return out.filter((e): e is [string, string] => e[1] !== null);
 }
 
+const INTROSPECTING = new Set(['always', 'sample']);
+
+/** The introspection records of the top level and of every rule, with the field path the doctor shows. */
+function introspectionRecords(config: Raw): Array<[string, Raw]> {
+  const top: Array<[string, Raw]> = isRecord(config.introspection) ? [['introspection', config.introspection]] : [];
+  return [...top, ...records(config.rules).flatMap((rule, i): Array<[string, Raw]> => (isRecord(rule.introspection) ? [[`rules[${i + 1}].introspection`, rule.introspection]] : []))];
+}
+
 export const STARTUP_CHECKS: StartupCheck[] = [
   notAbove('key_set', 'min_ttl_seconds', 'max_ttl_seconds'),
   notAbove('key_set', 'connect_timeout_ms', 'timeout_ms'),
@@ -95,6 +103,27 @@ export const STARTUP_CHECKS: StartupCheck[] = [
     fields: ['issuer', 'jwks_uri', 'additional_issuers[].issuer', 'additional_issuers[].jwks_uri', 'key_set.proxy_url', 'dpop.external_base_url'],
     rule: 'every URL parses as a URL (for example, a port above 65535 does not)',
     problems: (config) => urlsOf(config).filter(([, url]) => !URL.canParse(url)).map(([field]) => ({ field, message: 'is not a valid URL: check its host and port' })),
+  },
+  {
+    fields: ['rules[].introspection.mode', 'rules[].introspection.sample_percent'],
+    rule: 'a rule whose `introspection.mode` is `sample` sets `introspection.sample_percent`',
+    problems: (config) =>
+      introspectionRecords(config)
+        .filter(([field, record]) => field !== 'introspection' && record.mode === 'sample' && typeof record.sample_percent !== 'number')
+        .map(([field]) => ({ field: `${field}.sample_percent`, message: 'must be set (1 to 100) with mode "sample": the share of requests to introspect' })),
+  },
+  {
+    fields: ['rules[].introspection.mode', 'introspection.client_id', 'introspection.client_secret', 'introspection.private_key'],
+    rule: 'where any policy (top level or rule) introspects, `introspection.client_id` is set, with `client_secret` (client_secret_basic) or `private_key` (private_key_jwt)',
+    problems(config) {
+      const client = isRecord(config.introspection) ? config.introspection : {};
+      const used = introspectionRecords(config).find(([, record]) => INTROSPECTING.has(String(record.mode)));
+      if (used === undefined) return [];
+      if (text(client.client_id) === null) return [{ field: 'introspection.client_id', message: `must be set: ${used[0]}.mode introspects; name the Okta application allowed to introspect` }];
+      const needed = client.client_auth_method === 'private_key_jwt' ? 'private_key' : 'client_secret';
+      if (text(client[needed]) !== null) return [];
+      return [{ field: `introspection.${needed}`, message: `must be set with client_auth_method ${String(client.client_auth_method ?? 'client_secret_basic')}` }];
+    },
   },
 ];
 

@@ -1,6 +1,7 @@
 // The normalised, typed configuration of one plugin instance. Built once per instance by
 // config/normalise.ts from the raw config Kong sends; the request path only reads it.
 import type { PathGlob } from '../authorize/path-glob';
+import type { SigningKey } from '../introspection/client-auth';
 
 export type ScopesMatch = 'all' | 'any';
 export type RefusalLogLevel = 'none' | 'debug' | 'info' | 'notice' | 'warn' | 'err';
@@ -61,6 +62,15 @@ export interface AuthenticationPolicy {
   maxAgeSeconds: number | null;
 }
 
+/** When a request is introspected (RFC 7662): a rule's own setting, or the top-level one it inherits. */
+export interface IntrospectionPolicy {
+  mode: 'off' | 'always' | 'sample';
+  /** With 'sample': percent of requests introspected. */
+  samplePercent: number;
+  /** null: every method. */
+  methods: ReadonlySet<string> | null;
+}
+
 /** What a verified token must carry to be let through. */
 export interface AccessPolicy {
   scopesRequired: string[];
@@ -68,6 +78,7 @@ export interface AccessPolicy {
   claimsRequired: ClaimRule[];
   claimsMatch: 'all' | 'any';
   authentication: AuthenticationPolicy;
+  introspection: IntrospectionPolicy;
 }
 
 /** Access policy for requests matching methods and paths (null: any); the first matching rule wins. */
@@ -113,6 +124,8 @@ export interface DpopSettings {
   /** Normalised scheme://authority[/prefix] clients address (no trailing slash); null: ask Kong. */
   externalBaseUrl: string | null;
   replayCacheMaxEntries: number;
+  /** With Redis configured: 'local' falls back to this node's replay cache while Redis fails; 'refuse' answers 503. */
+  redisUnavailable: 'refuse' | 'local';
   /** Server nonces (RFC 9449 §9): required in every proof; HMAC secret (null: random per process). */
   requireNonce: boolean;
   nonceSecret: string | null;
@@ -159,6 +172,22 @@ export interface SsfReceiverSettings {
   retentionSeconds: number;
 }
 
+/** How okta-jwt calls the introspection endpoint (plugin/introspection/); null in PluginConfig when no policy introspects. */
+export interface IntrospectionSettings {
+  clientId: string;
+  /** client_secret_basic: the secret; private_key_jwt: the parsed signing key. */
+  auth: { method: 'client_secret_basic'; secret: string } | { method: 'private_key_jwt'; signing: SigningKey };
+  /** Some introspecting policy names methods: the handler must read the request method. */
+  needsMethod: boolean;
+  cacheTtlSeconds: number;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  maxBodyBytes: number;
+  proxyUrl: string | null;
+  unavailable: 'refuse' | 'grace';
+  graceSeconds: number;
+}
+
 export interface PluginConfig {
   /** Trusted issuers; the token's iss picks one (the first is the primary `issuer` field). */
   issuers: IssuerSettings[];
@@ -200,6 +229,8 @@ export interface PluginConfig {
   revocations: RevocationSettings;
   /** null: an ordinary token-verifying instance. */
   ssfReceiver: SsfReceiverSettings | null;
+  /** null: no policy (top level or rule) introspects. */
+  introspection: IntrospectionSettings | null;
   /** A stable string identifying every setting that influences a verification decision. */
   identity: string;
 }

@@ -11,7 +11,9 @@ import { CONSUMER_HEADERS } from '../forward/consumer-headers';
 import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { cookieWithoutSpellings, queryWithoutSpellings, tokenHeaderSpellings } from '../forward/credential-spellings';
 import { methodOverride, OVERRIDE_HEADERS, withoutOverrideParameter } from '../authorize/method-override';
-import { challenge, keysUnavailable } from '../respond/deny';
+import { challenge, introspectionUnavailable, keysUnavailable } from '../respond/deny';
+import { introspect } from '../introspection/introspect';
+import { introspectionWanted } from '../introspection/when';
 import { checkDpop, spendProof } from '../dpop/bound-request';
 import type { CheckedProof } from '../dpop/proof';
 import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Presentation } from '../dpop/presentation';
@@ -40,7 +42,7 @@ function hasPreflightHeaders(headers: HeaderMap): boolean {
 /** null: the headers are all this request needs (no further PDK call). */
 export function requestNeeds(config: PluginConfig, headers: HeaderMap): RequestNeeds | null {
   const dpop = carriesDpop(config, headers);
-  const method = dpop || (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null);
+  const method = dpop || (!config.runOnPreflight && hasPreflightHeaders(headers)) || config.rules.some((r) => r.methods !== null) || config.introspection?.needsMethod === true;
   const path = config.rules.some((r) => r.paths !== null);
   const rawQuery = config.tokenSources.queryParam !== null;
   const credential = config.consumer.anonymous !== null;
@@ -149,9 +151,14 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (setHeaders === 'unsafe') return unforwardable();
   const consumer = consumerFor(claims, config);
   if (consumer === 'unsafe') return unforwardable();
-  // Spent last, once nothing here refuses the request; no await since the check above.
-  const spent = proof === null ? null : spendProof(proof, config);
-  if (spent !== null) return spent.reason === 'dpop_replay_cache_full' ? refuse(spent) : anonymousOr(request, config, refuse(spent), source);
+  if (config.introspection !== null && introspectionWanted(selection.policies, request.method)) {
+    const verdict = await introspect(token, claims.iss as string, claims.exp as number, config, config.introspection);
+    if (verdict.kind === 'unavailable') return refuse(introspectionUnavailable(verdict.retryAfterSeconds));
+    if (verdict.kind === 'inactive') return anonymousOr(request, config, refuse(challenge(config.realm, 'token_revoked', 'The access token is no longer active')), source);
+  }
+  // Spent last, once nothing here refuses the request: of two uses of one proof, one is the first.
+  const spent = proof === null ? null : await spendProof(proof, config);
+  if (spent !== null) return spent.status === 503 ? refuse(spent) : anonymousOr(request, config, refuse(spent), source);
   // Names the handler sets are not cleared again (set_headers replaced that spelling already).
   const allow: Allow = {
     kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,

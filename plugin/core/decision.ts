@@ -16,6 +16,7 @@ export type ReasonCode =
   | 'bad_audience'
   | 'bad_token_type'
   | 'token_bound'
+  | 'token_revoked'
   | 'dpop_required'
   | 'dpop_proof_missing'
   | 'dpop_proof_invalid'
@@ -33,8 +34,9 @@ export type ReasonCode =
   | 'consumer_not_found'
   | 'claim_unsafe'
   | 'keys_unavailable'
-  | 'token_revoked'
   | 'revocations_unavailable'
+  | 'introspection_unavailable'
+  | 'shared_state_unavailable'
   | 'internal_error';
 
 export interface Allow {

@@ -72,6 +72,17 @@ function widen(windowSeconds: number, nowSeconds: number): void {
 }
 
 /**
+ * For a store outside this process (Redis): how long a proof with this iat must be remembered, in
+ * ms (the widest window, as here), or null when it may no longer be recorded (as recordProof's too_old).
+ */
+export function rememberForMs(iat: number, windowSeconds: number): number | null {
+  const now = clock.now() / 1000;
+  widen(windowSeconds, now);
+  if (iat < forgottenBeforeSeconds || iat + windowSeconds < now) return null;
+  return (iat + widestWindowSeconds - now) * 1000;
+}
+
+/**
  * Records a proof (`key`: key thumbprint and jti, so one client cannot burn another's jti) that
  * passed every check and authorization, in one synchronous step: of two concurrent uses of one
  * proof, exactly one is the first.

@@ -1,6 +1,7 @@
-// Finds an issuer's jwks_uri from its metadata (RFC 8414, then OpenID Connect Discovery; or, for a
-// Shared Signals transmitter, its SSF configuration metadata). The
-// metadata must name exactly the configured issuer, and the jwks_uri must be https — plain http
+// Finds an issuer's jwks_uri (and introspection_endpoint, when it names one) from its metadata
+// (RFC 8414, then OpenID Connect Discovery; or, for a Shared Signals transmitter, its SSF
+// configuration metadata). The metadata must name exactly the configured issuer, and each endpoint
+// must be https — plain http
 // only on a loopback host when the issuer is itself on a loopback host, or on the origin of an
 // issuer that is itself plain http (local development).
 // URLs come from configuration and the issuer's metadata only, never from a token.
@@ -8,6 +9,8 @@ import { FetchFailure, httpGetJson, type HttpLimits } from './http-get-json';
 
 export interface Discovered {
   jwksUri: URL;
+  /** null: the metadata names none, or one that is not acceptable. */
+  introspectionEndpoint: URL | null;
   maxAgeSeconds: number | undefined;
 }
 
@@ -18,7 +21,7 @@ function isLoopback(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname);
 }
 
-/** Whether keys may be fetched from a discovered `jwksUri` for an issuer at `issuer`. */
+/** Whether keys may be fetched from (or tokens sent to) a discovered endpoint `jwksUri` for an issuer at `issuer`. */
 export function acceptableJwksUri(jwksUri: URL, issuer: URL): boolean {
   if (jwksUri.protocol === 'https:') return true;
   if (jwksUri.protocol !== 'http:') return false;
@@ -41,7 +44,7 @@ function metadataUrls(issuer: string, issuerUrl: URL, kind: MetadataKind): URL[]
   return METADATA_PATHS.map((path) => new URL(base + path));
 }
 
-export async function discoverJwksUri(issuer: string, limits: HttpLimits, deadline: AbortSignal, kind: MetadataKind = 'authorization_server'): Promise<Discovered> {
+export async function discoverEndpoints(issuer: string, limits: HttpLimits, deadline: AbortSignal, kind: MetadataKind = 'authorization_server'): Promise<Discovered> {
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(issuer);
@@ -53,7 +56,7 @@ export async function discoverJwksUri(issuer: string, limits: HttpLimits, deadli
     const path = url.pathname;
     try {
       const { json, maxAgeSeconds } = await httpGetJson(url, limits, deadline);
-      return { jwksUri: jwksUriFrom(json, issuer, issuerUrl), maxAgeSeconds };
+      return { jwksUri: jwksUriFrom(json, issuer, issuerUrl), introspectionEndpoint: introspectionEndpointFrom(json, issuerUrl), maxAgeSeconds };
     } catch (error) {
       failures.push(`${path}: ${(error as Error).message}`);
       if (deadline.aborted) break;
@@ -75,4 +78,12 @@ function jwksUriFrom(metadata: unknown, issuer: string, issuerUrl: URL): URL {
   }
   if (!acceptableJwksUri(url, issuerUrl)) throw new FetchFailure('metadata jwks_uri is not https');
   return url;
+}
+
+/** Checked like the jwks_uri (jwksUriFrom has checked the issuer already); a token is sent there. */
+function introspectionEndpointFrom(metadata: unknown, issuerUrl: URL): URL | null {
+  const endpoint = (metadata as Record<string, unknown>).introspection_endpoint;
+  if (typeof endpoint !== 'string' || !URL.canParse(endpoint)) return null;
+  const url = new URL(endpoint);
+  return acceptableJwksUri(url, issuerUrl) && url.username === '' && url.password === '' ? url : null;
 }

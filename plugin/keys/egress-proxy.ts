@@ -8,7 +8,9 @@
 // These two agents plus proxy-from-env are the smallest maintained set (proxy-agent adds PAC, SOCKS
 // and a JavaScript engine okta-jwt does not need).
 /// <reference path="./proxy-from-env.d.ts" />
-import type { Agent } from 'node:http';
+import http, { type Agent } from 'node:http';
+import https from 'node:https';
+import { BoundedLru } from '../cache/bounded-lru';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
@@ -34,4 +36,23 @@ export function agentFor(target: URL, proxy: URL | null): Agent | false {
 /** The proxy as logs and the doctor show it: scheme, host and port, never credentials. */
 export function proxyLabel(proxy: URL): string {
   return `${proxy.protocol}//${proxy.host}`;
+}
+
+/** Keep-alive agents for requests that may run per request (token introspection): direct ones, and one per proxy. */
+const directAgents = { http: new http.Agent({ keepAlive: true, maxSockets: 64 }), https: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
+/** Distinct proxies given a pooled agent; the least recently used beyond this is dropped (its sockets close when idle). */
+const MAX_PROXY_AGENTS = 16;
+const proxyAgents = new BoundedLru<string, Agent>(MAX_PROXY_AGENTS);
+
+/** A pooled agent for `target` through `proxy` (or directly). */
+export function pooledAgentFor(target: URL, proxy: URL | null): Agent {
+  const secure = target.protocol === 'https:';
+  if (proxy === null) return secure ? directAgents.https : directAgents.http;
+  const key = `${secure ? 'https' : 'http'} ${proxy.href}`;
+  let agent = proxyAgents.get(key);
+  if (agent === undefined) {
+    agent = secure ? new HttpsProxyAgent(proxy, { keepAlive: true, maxSockets: 64 }) : new HttpProxyAgent(proxy, { keepAlive: true, maxSockets: 64 });
+    proxyAgents.set(key, agent);
+  }
+  return agent;
 }

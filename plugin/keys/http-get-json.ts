@@ -1,11 +1,12 @@
-// One bounded HTTP GET for issuer metadata and key sets: connect timeout, an overall deadline
-// (an AbortSignal shared by every request of one refresh), a body-size cap that aborts the read as
-// soon as it is exceeded, exactly 200 required, redirects never followed, JSON body. Through a
-// forward proxy when one applies (egress-proxy.ts); the limits hold the same way through it.
-// Error messages describe the failure only; they never contain the body.
+// One bounded HTTP request for issuer metadata and key sets (GET) and token introspection (a form
+// POST): connect timeout, an overall deadline (an AbortSignal shared by every request of one
+// refresh), a body-size cap that aborts the read as soon as it is exceeded, exactly 200 required,
+// redirects never followed, JSON body. Through a forward proxy when one applies (egress-proxy.ts);
+// the limits hold the same way through it. Error messages describe the failure only; they never
+// contain a body, sent or received.
 import http from 'node:http';
 import https from 'node:https';
-import { agentFor, proxyFor, proxyLabel } from './egress-proxy';
+import { agentFor, pooledAgentFor, proxyFor, proxyLabel } from './egress-proxy';
 
 export interface HttpLimits {
   connectTimeoutMs: number;
@@ -22,7 +23,25 @@ export interface JsonResponse {
 
 export class FetchFailure extends Error {}
 
+/** A form POST (application/x-www-form-urlencoded) with its extra headers (e.g. Authorization). */
+export interface FormPost {
+  form: string;
+  headers: Record<string, string>;
+}
+
 export function httpGetJson(url: URL, limits: HttpLimits, deadline: AbortSignal): Promise<JsonResponse> {
+  return httpJson(url, limits, deadline, null);
+}
+
+/**
+ * Posts a form and reads a JSON answer. Sent on pooled keep-alive connections: unlike key-set
+ * refreshes, a post may run per request (token introspection), where a handshake each time costs.
+ */
+export function httpPostFormJson(url: URL, post: FormPost, limits: HttpLimits, deadline: AbortSignal): Promise<JsonResponse> {
+  return httpJson(url, limits, deadline, post);
+}
+
+function httpJson(url: URL, limits: HttpLimits, deadline: AbortSignal, post: FormPost | null): Promise<JsonResponse> {
   return new Promise<JsonResponse>((resolve, reject) => {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       reject(new FetchFailure(`unsupported URL scheme ${url.protocol}`));
@@ -57,9 +76,15 @@ export function httpGetJson(url: URL, limits: HttpLimits, deadline: AbortSignal)
     const onDeadline = (): void => finish(new FetchFailure(`no complete response from ${url.origin}${via} in time`));
 
     const client = url.protocol === 'https:' ? https : http;
-    // A fresh connection per request (refreshes are minutes apart): no stale pooled sockets, and
-    // the connect timeout always applies.
-    const req = client.request(url, { method: 'GET', agent: agentFor(url, proxy), headers: { accept: 'application/json' } });
+    // GET: a fresh connection per request (refreshes are minutes apart): no stale pooled sockets, and
+    // the connect timeout always applies. POST: pooled (see httpPostFormJson).
+    const req = post === null
+      ? client.request(url, { method: 'GET', agent: agentFor(url, proxy), headers: { accept: 'application/json' } })
+      : client.request(url, {
+        method: 'POST',
+        agent: pooledAgentFor(url, proxy),
+        headers: { ...post.headers, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(post.form)) },
+      });
     deadline.addEventListener('abort', onDeadline, { once: true });
     // Runs from the start: a proxy agent hands the request its socket only once the tunnel is up.
     connectTimer = setTimeout(
@@ -104,7 +129,7 @@ export function httpGetJson(url: URL, limits: HttpLimits, deadline: AbortSignal)
         finish(undefined, { json, maxAgeSeconds: cacheLifetime(res.headers) });
       });
     });
-    req.end();
+    req.end(post?.form);
   });
 }
 

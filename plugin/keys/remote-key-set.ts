@@ -14,7 +14,7 @@
 import { createLocalJWKSet, type CryptoKey, type LocalJWKSet } from 'jose';
 import type { KeySetSettings } from '../config/types';
 import { clock } from '../cache/clock';
-import { discoverJwksUri } from './discovery';
+import { discoverEndpoints } from './discovery';
 import { httpGetJson, type HttpLimits } from './http-get-json';
 import { KeySetError } from './key-set-error';
 import { metricsSink } from '../metrics/sink';
@@ -202,7 +202,7 @@ export class RemoteKeySet {
     const known = this.discovered;
     if (known !== undefined && clock.now() < known.freshUntil) return known.jwksUri;
     try {
-      const found = await discoverJwksUri(issuer, limits, deadline, this.settings.metadata);
+      const found = await discoverEndpoints(issuer, limits, deadline, this.settings.metadata);
       this.discovered = { jwksUri: found.jwksUri, freshUntil: clock.now() + this.ttlMs(found.maxAgeSeconds) };
       return found.jwksUri;
     } catch (error) {

@@ -28,6 +28,8 @@ export interface MetricsSink {
   verification(seconds: number, valid: boolean): void;
   /** One per SET pushed to an SSF receiver: accepted, unavailable (503), or the RFC 8935 error it was refused with. */
   ssfSet(outcome: string): void;
+  /** One per call to an introspection endpoint (answers reused from a cache are not calls): its outcome and duration. */
+  introspection(outcome: 'active' | 'inactive' | 'error', seconds: number): void;
 }
 
 /**

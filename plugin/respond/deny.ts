@@ -14,7 +14,9 @@ export interface ChallengeParams {
   maxAge?: number;
 }
 
-const CHALLENGES: Record<Exclude<ReasonCode, 'keys_unavailable' | 'dpop_replay_cache_full' | 'revocations_unavailable' | 'internal_error'>, Challenge> = {
+type ServerSide = 'keys_unavailable' | 'dpop_replay_cache_full' | 'revocations_unavailable' | 'introspection_unavailable' | 'shared_state_unavailable';
+
+const CHALLENGES: Record<Exclude<ReasonCode, ServerSide | 'internal_error'>, Challenge> = {
   token_missing: { status: 401, error: null },
   request_invalid: { status: 400, error: 'invalid_request' },
   token_malformed: { status: 401, error: 'invalid_token' },
@@ -74,7 +76,7 @@ export function challenge(realm: string, reason: ChallengeReason, description: s
 }
 
 /** A server-side limit: 503 with Retry-After, never proxied. */
-function unavailable(reason: 'keys_unavailable' | 'dpop_replay_cache_full' | 'revocations_unavailable', message: string, retryAfterSeconds: number): Deny {
+function unavailable(reason: ServerSide, message: string, retryAfterSeconds: number): Deny {
   return { kind: 'deny', status: 503, body: { message }, headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) }, reason };
 }
 
@@ -94,6 +96,16 @@ export function replayProtectionFull(retryAfterSeconds: number): Deny {
 /** This node cannot confirm it knows every revocation (its shared copy is not current): never proxy. */
 export function revocationsUnavailable(retryAfterSeconds: number): Deny {
   return unavailable('revocations_unavailable', 'Revocation state is unavailable; try again later', retryAfterSeconds);
+}
+
+/** Redis (shared state) did not answer in time: DPoP replay protection cannot be checked across nodes. */
+export function sharedStateUnavailable(retryAfterSeconds: number): Deny {
+  return unavailable('shared_state_unavailable', 'Replay protection is unavailable; try again later', retryAfterSeconds);
+}
+
+/** The introspection endpoint did not answer (and no grace applies): whether the token is revoked is unknown. */
+export function introspectionUnavailable(retryAfterSeconds: number): Deny {
+  return unavailable('introspection_unavailable', 'The token issuer is unavailable; try again later', retryAfterSeconds);
 }
 
 /** Any unexpected failure: fail closed without saying why (the log says why). */

@@ -25,17 +25,32 @@ export interface SharedStore {
   put(key: string, value: string, ttlMs: number): Promise<void>;
 }
 
+/** One deadline for the whole operation: waiting for the connection and the command share `timeout`. */
 async function guarded<T>(settings: RedisSettings, operation: (redis: Redis) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+  });
   try {
     const redis = redisConnection(settings);
-    await whenReady(redis, settings.timeoutMs);
-    return await operation(redis);
+    return await Promise.race([whenReady(redis, settings.timeoutMs).then(() => operation(redis)), deadline]);
   } catch (err) {
     throw new StoreUnavailable(err);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 const ttl = (ms: number) => Math.max(1, Math.ceil(ms));
+
+const stores = new WeakMap<RedisSettings, SharedStore>();
+
+/** redisStore for the settings of one plugin instance, made once per instance (no allocation per request). */
+export function sharedStoreFor(settings: RedisSettings): SharedStore {
+  let store = stores.get(settings);
+  if (store === undefined) stores.set(settings, (store = redisStore(settings)));
+  return store;
+}
 
 /** The store on the Redis these settings name (one shared connection per distinct setting). */
 export function redisStore(settings: RedisSettings): SharedStore {

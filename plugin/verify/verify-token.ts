@@ -13,7 +13,8 @@ import { metricsSink } from '../metrics/sink';
 
 export type VerifyFailureReason = Exclude<
   ReasonCode,
-  'token_missing' | 'request_invalid' | 'rule_unmatched' | 'path_ambiguous' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error' | 'token_revoked' | 'revocations_unavailable' | `dpop_${string}`
+  | 'token_missing' | 'request_invalid' | 'rule_unmatched' | 'path_ambiguous' | 'scope_missing' | 'client_not_allowed' | 'claim_unsafe' | 'claim_mismatch' | 'step_up_required' | 'consumer_not_found' | 'internal_error' | `dpop_${string}`
+  | 'token_revoked' | 'revocations_unavailable' | 'introspection_unavailable' | 'shared_state_unavailable'
 >;
 
 export type Verification =

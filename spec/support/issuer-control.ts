@@ -3,6 +3,7 @@
 import type { IssuerFault, MintOptions } from '../../dev/issuer';
 import type { PushRequest, SetRequest } from '../../dev/ssf-transmitter';
 import { CONTROL_PREFIX } from '../../dev/issuer-controls';
+import { DEV_CLIENT_ID, DEV_CLIENT_SECRET } from '../../dev/dev-identity';
 import { send } from './http-client';
 
 export interface IssuerControl {
@@ -16,7 +17,9 @@ export interface IssuerControl {
   /** Misbehaviour of discovery and key set (null: healthy again). */
   setFault(fault: IssuerFault | null): Promise<void>;
   setCacheMaxAge(seconds: number): Promise<void>;
-  requestCount(endpoint?: 'discovery' | 'jwks' | 'all'): Promise<number>;
+  requestCount(endpoint?: 'discovery' | 'jwks' | 'introspect' | 'all'): Promise<number>;
+  /** Revokes a token at the issuer's revocation endpoint (RFC 7009), as a client would. */
+  revoke(token: string): Promise<void>;
   resetCounts(): Promise<void>;
   /** Another authorization server of the same dev issuer, under `path` (e.g. /oauth2/aus2nd). */
   authServer(path: string): Promise<IssuerControl>;
@@ -53,6 +56,11 @@ export function issuerControl(url: string, issuer: string): IssuerControl {
       issuer: new URL(issuer).origin,
       sign: async (request = {}) => (await control<{ set: string }>('POST', '/ssf/set', request)).set,
       push: (request) => control('POST', '/ssf/push', request),
+    },
+    revoke: async (token) => {
+      const basic = Buffer.from(`${DEV_CLIENT_ID}:${DEV_CLIENT_SECRET}`).toString('base64');
+      const res = await send('POST', `${url}/v1/revoke`, [['Authorization', `Basic ${basic}`], ['Content-Type', 'application/x-www-form-urlencoded']], new URLSearchParams({ token }).toString());
+      if (res.status !== 200) throw new Error(`dev issuer /v1/revoke: ${res.status} ${res.text}`);
     },
     authServer: async (path) => {
       const added = await control<{ issuer: string }>('POST', '/authorization-servers', { path });

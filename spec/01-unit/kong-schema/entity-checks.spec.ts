@@ -99,6 +99,14 @@ describe('okta-jwt config entity checks, as Kong enforces them', () => {
     expect(errorsOf(schema, { ...base, issuer: 'http://127.0.0.1.evil.example/oauth2/default' })).to.not.equal(null);
   });
 
+  it('refuses introspection without a client id, and sampling without a share, naming the fields', () => {
+    const cond = "failed conditional validation given value of field 'introspection.mode'";
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'always' } })).to.deep.equal({ introspection: { client_id: 'required field missing' }, '@entity': [cond] });
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'sample', client_id: 'c' } })).to.deep.equal({ introspection: { sample_percent: 'required field missing' }, '@entity': [cond] });
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'sample', sample_percent: 10, client_id: 'c', client_secret: 's' } })).to.equal(null);
+    expect(errorsOf(schema, { ...base, introspection: { mode: 'off' } })).to.equal(null);
+  });
+
   it('refuses consumer_required without consumer_claim, and deny without rules, naming the fix', () => {
     expect(errorsOf(schema, { ...base, consumer_required: true })).to.deep.equal({ consumer_claim: 'required field missing', '@entity': ["failed conditional validation given value of field 'consumer_required'"] });
     expect(errorsOf(schema, { ...base, unmatched_requests: 'deny' })).to.deep.equal({

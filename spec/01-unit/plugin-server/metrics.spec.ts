@@ -58,6 +58,16 @@ describe('okta-jwt-pluginserver metrics', () => {
       expect(metricsSink()).to.equal(typed);
     });
 
+    it('counts introspection calls by outcome, with their duration', async () => {
+      const { registry, sink } = createMetricsRegistry();
+      sink.introspection('active', 0.02);
+      sink.introspection('active', 0.03);
+      sink.introspection('error', 2);
+      const values = (await registry.getSingleMetric('okta_jwt_introspection_duration_seconds')!.get()).values;
+      const count = (outcome: string) => values.find((v) => (v as { metricName?: string }).metricName === 'okta_jwt_introspection_duration_seconds_count' && v.labels.outcome === outcome)?.value;
+      expect([count('active'), count('error')]).to.deep.equal([2, 1]);
+    });
+
     it(`gives at most ${MAX_SCOPES} route/service pairs their own series; the rest count as "other"`, async () => {
       const { registry, sink } = createMetricsRegistry();
       for (let i = 0; i < MAX_SCOPES + 5; i++) sink.decision('deny', 401, 'token_missing', { routeId: `r${i}`, serviceId: null });

@@ -14,7 +14,9 @@ describe('normalising the plugin config', () => {
       claimsRequired: [],
       claimsMatch: 'all',
       authentication: { amrValues: [], acrValues: [], maxAgeSeconds: null },
+      introspection: { mode: 'off', samplePercent: 100, methods: null },
     });
+    expect(c.introspection, 'no policy introspects').to.equal(null);
     expect(c.consumer).to.deep.equal({ claim: null, claimName: null, lookup: 'username', required: false, anonymous: null });
     expect(c).to.deep.include({
       allowedAlgorithms: ['RS256'],

@@ -72,6 +72,26 @@ describe('npm start (dev/start-gateway.ts)', function () {
     expect((await get(`${proxyUrl}/echo/hello`, headers)).status).to.equal(401);
   });
 
+  it('prints a revocation walk-through: the revoked token is refused on /payments writes and still accepted on /echo', async () => {
+    const revoke = (await waitFor(gateway.output, /^ {2}(curl -u \S+ -d token=\S+ \S+\/v1\/revoke)$/m))[1]!;
+    const token = /token=(\S+)/.exec(revoke)![1]!;
+    const [, , credentials, , , url] = revoke.split(' ');
+    const charge = () => send('POST', `${proxyUrl}/payments/charge`, bearer(token), '{}');
+    expect((await charge()).status).to.equal(200);
+    const basic = Buffer.from(credentials!).toString('base64');
+    expect((await send('POST', url!, [['Authorization', `Basic ${basic}`], ['Content-Type', 'application/x-www-form-urlencoded']], `token=${token}`)).status).to.equal(200);
+    // Within introspection.cache_ttl_seconds (5 s): wait for the condition, not a fixed time.
+    const deadline = Date.now() + 20_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = (await charge()).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).to.equal(401);
+    expect((await get(`${proxyUrl}/payments/history`, bearer(token))).status, 'reads are not introspected').to.equal(200);
+    expect((await get(`${proxyUrl}/echo/hello`, bearer(token))).status).to.equal(200);
+  });
+
   it('says in its banner that metrics are off and how to turn them on, and what the Admin API takes in this mode', async () => {
     const banner = gateway.output();
     expect(banner).to.match(/metrics +off \(OKTA_JWT_METRICS_ADDR=9542 npm start serves them on http:\/\/127\.0\.0\.1:9542\/metrics\)/);
