@@ -26,7 +26,7 @@ describe('benchmark machinery', function () {
 
   it('replays Kong onto each plugin server: every case takes the allow path with 2 PDK calls and uses CPU', async () => {
     const results = await runSocketReplay(replayCases(gw.issuer.issuer), replayHeaders(gw.token), { requests: 20, warmUp: 5, repetitions: 2, concurrency: 3 });
-    expect(results.map((r) => r.id)).to.deep.equal(['a-stock', 'a', 'b', 'b-stock', 'b0']);
+    expect(results.map((r) => r.id)).to.deep.equal(['a-stock', 'a', 'b', 'b-guard', 'b-stock', 'b0']);
     for (const r of results) {
       expect(r.pdkCallsPerRequest, r.id).to.equal(2);
       expect(r.perRepetition, r.id).to.have.length(2);
