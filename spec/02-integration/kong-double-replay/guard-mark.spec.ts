@@ -43,19 +43,24 @@ describe('kong-double replay: the fail-closed guard\'s mark in kong.ctx.shared (
     await up?.close();
   });
 
-  /** A double of this version with one route (/r) carrying `plugins`; both plugin servers (the probe's and okta-jwt's). */
+  /** One double per Kong version with both plugin servers (the probe's and okta-jwt's), started on first use. */
+  const doubles = new Map<KongVersion, Promise<KongDouble>>();
+  after(async () => {
+    for (const kong of doubles.values()) await (await kong).close();
+  });
+
+  /** The double of this version with one route (/r) carrying `plugins` (a fresh config: new plugin instances). */
   async function withRoute(kongVersion: KongVersion, plugins: Plugin[], run: (kong: KongDouble) => Promise<void>): Promise<void> {
-    const kong = await startKongDouble({
-      kongVersion, workers: 1,
-      pluginServers: [{ name: 'guard-probe', pluginsDir: PROBE_DIR }, { name: 'okta-jwt', pluginsDir: PLUGINS_DIR }],
-      config: { _format_version: '3.0', services: [{ name: 'echo', url: up.url, routes: [{ name: 'r', paths: ['/r'], plugins }] }] },
-    });
-    up.reset();
-    try {
-      await run(kong);
-    } finally {
-      await kong.close();
+    if (!doubles.has(kongVersion)) {
+      doubles.set(kongVersion, startKongDouble({
+        kongVersion, workers: 1,
+        pluginServers: [{ name: 'guard-probe', pluginsDir: PROBE_DIR }, { name: 'okta-jwt', pluginsDir: PLUGINS_DIR }],
+      }));
     }
+    const kong = await doubles.get(kongVersion)!;
+    await kong.loadConfig({ _format_version: '3.0', services: [{ name: 'echo', url: up.url, routes: [{ name: 'r', paths: ['/r'], plugins }] }] });
+    up.reset();
+    await run(kong);
   }
   const get = (kong: KongDouble, lines: string[] = []): Promise<HttpResult> =>
     rawRequest(kong.proxyPort, ['GET /r/x HTTP/1.1', `Host: 127.0.0.1:${kong.proxyPort}`, ...lines, 'Connection: close', '', ''].join('\r\n'));
