@@ -17,6 +17,7 @@ import { keySetFor } from '../plugin/keys';
 import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
 import { fail, info, pass, type Check } from './check';
 import { probeIssuer, type IssuerTarget } from './issuer-probe';
+import { revocationCoverageChecks, type JudgedConfig } from './revocation-coverage';
 import { consumerScopedCount, everyPluginConfig, readConfigDocument, scopedPlugins, selectPluginConfig } from './kong-config';
 import { guardFileChecks } from './guard-check';
 import { kongNodeChecks, pluginServerChecks, readKongConfFile } from './kong-node';
@@ -263,6 +264,7 @@ async function everyLiveConfig(options: DoctorOptions, node: NodeResult, documen
   const probes: Probes = new Map();
   let unreachable = node.unreachable;
   let refused = false;
+  const accepted: JudgedConfig[] = [];
   for (const { config, where } of selected) {
     const raw = merge(config, options.overrides);
     const judged = configChecks(raw);
@@ -270,7 +272,9 @@ async function everyLiveConfig(options: DoctorOptions, node: NodeResult, documen
     checks.push(...[...judged.checks, ...issuer.checks].map(labelled(where)));
     unreachable ||= issuer.unreachable;
     refused ||= judged.config === null;
+    if (judged.config !== null) accepted.push({ config: judged.config, where });
   }
+  checks.push(...revocationCoverageChecks(accepted));
   const verdict: Verdict = {
     kind: 'kong_node',
     detail: checks.some((c) => c.status === 'fail')

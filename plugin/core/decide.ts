@@ -12,7 +12,7 @@ import { clientSpellings, foldedName } from '../forward/spoofed-headers';
 import { cookieWithoutSpellings, queryWithoutSpellings, tokenHeaderSpellings } from '../forward/credential-spellings';
 import { methodOverride, OVERRIDE_HEADERS, withoutOverrideParameter } from '../authorize/method-override';
 import { challenge, introspectionUnavailable, keysUnavailable } from '../respond/deny';
-import { introspect } from '../introspection/introspect';
+import { introspect, knownInactive } from '../introspection/introspect';
 import { introspectionWanted } from '../introspection/when';
 import { checkDpop, spendProof } from '../dpop/bound-request';
 import type { CheckedProof } from '../dpop/proof';
@@ -151,10 +151,12 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (setHeaders === 'unsafe') return unforwardable();
   const consumer = consumerFor(claims, config);
   if (consumer === 'unsafe') return unforwardable();
-  if (config.introspection !== null && introspectionWanted(selection.policies, request.method)) {
-    const verdict = await introspect(token, claims.iss as string, claims.exp as number, config, config.introspection);
-    if (verdict.kind === 'unavailable') return refuse(introspectionUnavailable(verdict.retryAfterSeconds));
-    if (verdict.kind === 'inactive') return anonymousOr(request, config, refuse(challenge(config.realm, 'token_revoked', 'The access token is no longer active')), source);
+  if (config.introspection !== null) {
+    const wanted = introspectionWanted(selection.policies, request.method);
+    const verdict = wanted === 'introspect' ? await introspect(token, claims.iss as string, claims.exp as number, config, config.introspection)
+      : wanted === 'sampled_out' && knownInactive(token, claims.iss as string, config.introspection) ? { kind: 'inactive' as const } : null;
+    if (verdict?.kind === 'unavailable') return refuse(introspectionUnavailable(verdict.retryAfterSeconds));
+    if (verdict?.kind === 'inactive') return anonymousOr(request, config, refuse(challenge(config.realm, 'token_revoked', 'The access token is no longer active')), source);
   }
   // Spent last, once nothing here refuses the request: of two uses of one proof, one is the first.
   const spent = proof === null ? null : await spendProof(proof, config);

@@ -15,7 +15,7 @@ import { warnOncePerInterval } from '../log/throttled-warning';
 import { metricsSink } from '../metrics/sink';
 import { sharedStoreFor, StoreUnavailable } from '../state/shared-store';
 import { assertionAuthentication, basicAuthentication } from './client-auth';
-import { answerKey, isFresh, keepForMs, storeAnswer, storedAnswer, type IntrospectionAnswer } from './results';
+import { answerKey, isFresh, keepForMs, mayHoldInactive, storeAnswer, storedAnswer, type IntrospectionAnswer } from './results';
 
 export type IntrospectionVerdict = { kind: 'active' } | { kind: 'inactive' } | { kind: 'unavailable'; retryAfterSeconds: number };
 
@@ -51,6 +51,14 @@ export async function introspect(token: string, issuer: string, expSeconds: numb
   }
   warnOncePerInterval('introspection-refuse', `token introspection failed (${answer.message}); requests that need it are refused with 503`);
   return { kind: 'unavailable', retryAfterSeconds: INTROSPECTION_RETRY_AFTER_SECONDS };
+}
+
+/**
+ * Whether this node already knows the token inactive (until its exp: an inactive token never
+ * becomes active again). For a request a sample did not draw: no endpoint call, no Redis.
+ */
+export function knownInactive(token: string, issuer: string, settings: IntrospectionSettings): boolean {
+  return mayHoldInactive() && storedAnswer(answerKey(issuer, settings.clientId, token))?.active === false;
 }
 
 /** The shared store's answer when fresh, else the endpoint's (stored in both); an Error when the endpoint failed. */

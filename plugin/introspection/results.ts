@@ -19,6 +19,8 @@ export interface IntrospectionAnswer {
 export const MAX_ANSWERS = 50_000;
 
 const answers = new BoundedLru<string, IntrospectionAnswer>(MAX_ANSWERS);
+/** Until when some stored "inactive" answer may still be alive (epoch ms): before any, no lookup is needed. */
+let inactiveUntilMs = 0;
 
 export function answerKey(issuer: string, clientId: string, token: string): string {
   return hash('sha256', `${issuer}\n${clientId}\n${token}`, 'base64url');
@@ -34,7 +36,14 @@ export function storedAnswer(key: string): IntrospectionAnswer | undefined {
 }
 
 export function storeAnswer(key: string, answer: IntrospectionAnswer): void {
-  if (clock.now() < answer.expiresAtMs) answers.set(key, Object.freeze(answer));
+  if (!(clock.now() < answer.expiresAtMs)) return;
+  answers.set(key, Object.freeze(answer));
+  if (!answer.active) inactiveUntilMs = Math.max(inactiveUntilMs, answer.expiresAtMs);
+}
+
+/** False while no "inactive" answer can be stored: the common path then skips hashing the token. */
+export function mayHoldInactive(): boolean {
+  return clock.now() < inactiveUntilMs;
 }
 
 /** Fresh enough to reuse under a cache_ttl_seconds of `ttlSeconds`. */
@@ -51,4 +60,5 @@ export function keepForMs(answer: IntrospectionAnswer, ttlSeconds: number, grace
 /** Tests only. */
 export function clearIntrospectionAnswers(): void {
   answers.clear();
+  inactiveUntilMs = 0;
 }

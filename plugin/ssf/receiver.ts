@@ -101,7 +101,8 @@ async function receive(kong: Pdk, config: PluginConfig, receiver: SsfReceiverSet
 
 /** Records the SET's revocations once (its jti), shared through Redis with revocations.sync "redis". */
 async function record(config: PluginConfig, receiver: SsfReceiverSettings, jti: string, revocations: Revocation[]): Promise<PushAnswer> {
-  const windowMs = (receiver.maxSetAgeSeconds + config.leewaySeconds) * 1000;
+  // As long as the SET can be accepted from now: an iat up to leeway ahead, then max age plus leeway.
+  const windowMs = (receiver.maxSetAgeSeconds + 2 * config.leewaySeconds) * 1000;
   const issuer = receiver.transmitterIssuer;
   if (config.revocations.sync === 'redis' && config.redis !== null) {
     let shared;

@@ -26,7 +26,7 @@ describe('docs/troubleshooting.md', () => {
   });
 
   it('docs/doctor.md lists every check the doctor reports in its checklist', () => {
-    const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts'].map(read).join('\n');
+    const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts', 'cli/revocation-coverage.ts'].map(read).join('\n');
     const reported = new Set([...sources.matchAll(/['`]((?:config|issuer|request|token|header|claims|client|policy|consumer)\.[a-z_]+)(?:'|`|\$\{)/g)].map((m) => m[1]));
     expect(reported).to.include.members(['token.binding', 'issuer.discovery', 'config.schema']);
     const checklist = /^The checks, in the plugin's order: ([\s\S]+?)\n\n/m.exec(read('docs/doctor.md'))?.[1] ?? '';
@@ -46,7 +46,7 @@ describe('docs/troubleshooting.md', () => {
   });
 
   it('names only checks the doctor reports', () => {
-    const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts'].map(read).join('\n');
+    const sources = ['cli/doctor.ts', 'cli/issuer-probe.ts', 'cli/token-checks.ts', 'cli/revocation-coverage.ts'].map(read).join('\n');
     const named = new Set([...(doc + read('docs/doctor.md')).matchAll(/`((?:config|issuer|request|token|header|claims|client|policy|consumer)\.[a-z_]+)`/g)].map((m) => m[1]));
     expect(named.size).to.be.greaterThan(20);
     // Ids appear as string literals, or as the start of a template literal (issuer checks carry a suffix).

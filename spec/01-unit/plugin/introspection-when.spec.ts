@@ -18,11 +18,11 @@ describe('when a request is introspected', () => {
       ],
     });
     const [payments, catalogue, orders] = config.rules.map((r) => [r.policy]);
-    expect(introspectionWanted(payments!, 'POST')).to.equal(true);
-    expect(introspectionWanted(payments!, 'GET')).to.equal(false);
-    expect(introspectionWanted(catalogue!, 'POST')).to.equal(false);
-    expect(introspectionWanted(orders!, 'GET', () => 0.05), '5 < 10 percent').to.equal(true);
-    expect(introspectionWanted(orders!, 'GET', () => 0.5)).to.equal(false);
+    expect(introspectionWanted(payments!, 'POST')).to.equal('introspect');
+    expect(introspectionWanted(payments!, 'GET')).to.equal('no');
+    expect(introspectionWanted(catalogue!, 'POST')).to.equal('no');
+    expect(introspectionWanted(orders!, 'GET', () => 0.05), '5 < 10 percent').to.equal('introspect');
+    expect(introspectionWanted(orders!, 'GET', () => 0.5), 'not drawn').to.equal('sampled_out');
     expect(config.introspection?.needsMethod, 'a rule names methods: the handler reads the method').to.equal(true);
   });
 

@@ -8,6 +8,8 @@ import { normaliseConfig } from '../../../plugin/config/normalise';
 import type { PluginConfig } from '../../../plugin/config/types';
 import { clearIntrospectionAnswers } from '../../../plugin/introspection/results';
 import { introspect } from '../../../plugin/introspection/introspect';
+import { decide } from '../../../plugin/core/decide';
+import { keySetFor } from '../../../plugin/keys';
 import { closeRedisConnections } from '../../../plugin/state/redis-connections';
 import { redisServerInstalled, startRedisServer, type RedisServer } from '../../support/redis-server';
 
@@ -63,5 +65,28 @@ describe('token introspection (dev issuer over HTTP)', function () {
     clearIntrospectionAnswers(); // another node: nothing in its own process
     expect(await verdict(token, c)).to.equal('active');
     expect(issuer.requestCount('introspect')).to.equal(1);
+  });
+
+  it('refuses a token already found inactive on a request the sample did not draw (no retrying until one is not drawn)', async () => {
+    const c = config({ mode: 'sample', sample_percent: 50, client_secret: DEV_CLIENT_SECRET });
+    const token = await issuer.mint();
+    const revoked = await fetch(`${issuer.issuer}/v1/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${DEV_CLIENT_ID}:${DEV_CLIENT_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    expect(revoked.status).to.equal(200);
+    expect(await verdict(token, c), 'a drawn request finds it revoked').to.equal('inactive');
+    const keySets = new Map([[issuer.issuer, keySetFor(c.issuers[0]!.keys)]]);
+    const drawn = Math.random;
+    Math.random = () => 0.99; // never drawn
+    try {
+      const decision = await decide({ headers: { authorization: [`Bearer ${token}`] }, method: 'GET', path: '/', rawQuery: null, alreadyAuthenticated: false }, c, keySets);
+      expect(decision.kind, JSON.stringify(decision)).to.equal('deny');
+      expect((decision as { reason?: string }).reason).to.equal('token_revoked');
+    } finally {
+      Math.random = drawn;
+    }
+    expect(issuer.requestCount('introspect'), 'the undrawn request asked no endpoint').to.equal(1);
   });
 });

@@ -92,6 +92,30 @@ describe('okta-jwt doctor reads a live Kong\'s okta-jwt configs (--admin-url)', 
     expect(report.checks.some((c) => c.id.startsWith('issuer.discovery') && c.status === 'pass' && c.detail.startsWith('service "echo": '))).to.equal(true);
   });
 
+  it('fails a node whose SSF receiver drops revocations while a plugin verifying the same issuer still accepts the revoked tokens', async () => {
+    const receiverOn = (receiver: Record<string, unknown>) => {
+      const config = kongYml(gw, { guard: true });
+      const service = (config.services as Array<{ routes: Array<Record<string, unknown>> }>)[0]!;
+      service.routes.push({
+        name: 'ssf', paths: ['/ssf'],
+        plugins: [{ name: 'okta-jwt', config: oktaJwtConfig(gw, { ...receiver, ssf_receiver: { transmitter_issuer: gw.issuerControl.ssf.issuer, audiences: ['https://gateway.example/ssf'], authorization: 'Bearer a-stream-authorization-value' } }) }],
+      });
+      return config;
+    };
+    const revocationChecks = async () => (await runDoctor(['--admin-url', gw.adminUrl, '--json'])).report().checks.filter((c) => c.id === 'config.revocations');
+    try {
+      // The receiver keeps a revocation an hour; route "protected" accepts tokens up to a day old (the default).
+      await useConfig(gw, receiverOn({ max_token_age_seconds: 3600 }));
+      const short = await revocationChecks();
+      expect(short.map((c) => `${c.status} ${c.field}`)).to.deep.equal(['fail max_token_age_seconds']);
+      expect(short[0]!.detail).to.match(/^route "ssf" keeps a revocation 3630 s .* route "protected" accepts tokens up to 86430 s old/);
+      await useConfig(gw, receiverOn({}));
+      expect((await revocationChecks()).map((c) => c.status)).to.deep.equal(['pass']);
+    } finally {
+      await useConfig(gw, kongYml(gw));
+    }
+  });
+
   it('reads every page of the Admin API\'s lists (more than 1000 routes)', async () => {
     const config = kongYml(gw, { guard: true });
     const service = (config.services as Array<{ routes: Array<Record<string, unknown>> }>)[0]!;
