@@ -163,7 +163,7 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   if (spent !== null) return spent.status === 503 ? refuse(spent) : anonymousOr(request, config, refuse(spent), source);
   // Names the handler sets are not cleared again (set_headers replaced that spelling already).
   const allow: Allow = {
-    kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), rawQuery: null,
+    kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), clearUnlessAuthenticated: unclaimedConsumerHeaders(request, config, consumer), rawQuery: null,
     claims, consumer, sharedClaimsKey: config.sharedClaimsKey,
   };
   let upstream = allow;
@@ -174,6 +174,13 @@ async function judgeToken(request: RequestView, config: PluginConfig, keySets: K
   }
   if (override === 'strip_query') upstream = { ...upstream, rawQuery: withoutOverrideParameter(upstream.rawQuery ?? request.rawQuery ?? '') };
   return upstream;
+}
+
+/** With consumer_claim set and no consumer in the token: the client's canonical consumer headers. */
+function unclaimedConsumerHeaders(request: RequestView, config: PluginConfig, consumer: ConsumerRequest | null): string[] {
+  if (consumer !== null || config.consumer.claim === null) return [];
+  const othersMayHaveSet = new Set(spoofed(request, config, true));
+  return spoofed(request, config).filter((name) => !othersMayHaveSet.has(name));
 }
 
 /** The mapped claims as upstream headers (frozen: shared by every request with the same token), or 'unsafe'. */
@@ -241,6 +248,7 @@ function anonymousOr(request: RequestView, config: PluginConfig, denial: Deny, s
     kind: 'allow',
     setHeaders: {},
     clearHeaders: spoofed(request, config),
+    clearUnlessAuthenticated: [],
     rawQuery: null,
     claims: {},
     consumer: { value: anonymous, lookup: 'any', required: true, anonymous: true, credential: null },

@@ -45,6 +45,12 @@ export interface Allow {
   setHeaders: Readonly<Record<string, string>>;
   /** Upstream headers to remove (client-sent spellings of owned headers, the token when hidden). */
   clearHeaders: string[];
+  /**
+   * Client-sent canonical consumer headers (X-Consumer-ID, …) of a token that names no consumer: left
+   * out of clearHeaders because another auth plugin may have set them, removed when none authenticated
+   * the request (the handler asks Kong: one PDK call, on this rare path only).
+   */
+  clearUnlessAuthenticated: string[];
   /** The query string to send upstream instead (hide_credentials with a query-parameter token), or null. */
   rawQuery: string | null;
   claims: Claims;

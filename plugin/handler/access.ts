@@ -159,16 +159,21 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
       setHeaders = { ...setHeaders, ...consumerHeaders(consumer, request.credential, request.anonymous) };
     }
   }
+  let clearHeaders = decision.clearHeaders;
+  // Nobody authenticated the request, so those consumer headers can only be the client's.
+  if (decision.clearUnlessAuthenticated.length > 0 && (await kong.client.getCredential()) == null) {
+    clearHeaders = [...clearHeaders, ...decision.clearUnlessAuthenticated];
+  }
   if (config.failClosedGuard) {
     // The post-function sets the headers, after the plugins between: those must not see a client's
     // value for a name okta-jwt will set, so every such name the client sent is cleared now.
-    await clearAll(kong, decision.clearHeaders);
+    await clearAll(kong, clearHeaders);
   } else {
     if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
-    if (decision.clearHeaders.length > 0) {
+    if (clearHeaders.length > 0) {
       // set_headers already replaced every value of the names it set; clearing them again would undo it.
       const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
-      await clearAll(kong, decision.clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
+      await clearAll(kong, clearHeaders.filter((name) => !setNames.has(name.toLowerCase())));
     }
   }
   if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);

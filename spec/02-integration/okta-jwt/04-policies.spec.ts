@@ -113,6 +113,15 @@ describe('access policies through the gateway', function () {
       expect(bob.status).to.equal(403);
     });
 
+    it('removes a client\'s X-Consumer-* headers when the token names no consumer and no other plugin authenticated the request', async () => {
+      await use({ consumer_claim: 'preferred_username' }, { consumers });
+      const forged: Array<[string, string]> = [['X-Consumer-Username', 'alice@example.com'], ['X-Consumer-ID', '00000000-0000-4000-8000-000000000001'], ['X-Credential-Identifier', 'alice']];
+      const res = await get(`${gw.proxyUrl}/echo/x`, [...bearer(await gw.mint({ sub: 'mallory@example.com', scp: ['orders:read'] })), ...forged]);
+      expect(res.status, res.text).to.equal(200);
+      const headers = upstreamHeaders(res);
+      for (const [name] of forged) expect(headers, name).to.not.have.property(name.toLowerCase());
+    });
+
     it('refuses a token without a consumer when consumers are required', async () => {
       await use({ consumer_claim: 'sub', consumer_required: true }, { consumers });
       expectChallenge(await get(`${gw.proxyUrl}/echo/x`, bearer(await gw.mint({ sub: 'mallory@example.com', scp: ['orders:read'] }))), 403, 'insufficient_scope');
