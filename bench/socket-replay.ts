@@ -28,6 +28,8 @@ export interface ReplayCase {
   config: Record<string, unknown>;
   /** Extra server arguments (e.g. --metrics). */
   args?: string[];
+  /** A command the server runs under (replay-instructions.ts: callgrind). */
+  wrapper?: string[];
   /** The request of each event, when not the run's one request (e.g. a fresh token each time). */
   request?: () => Record<string, string[]>;
 }
@@ -112,7 +114,7 @@ function pluginSchema(replay: ReplayCase): DumpedSchema {
 export async function startReplay(replay: ReplayCase): Promise<Running> {
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `replay-${replay.id}.cpuprofile`] : [];
-  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs, args: replay.args });
+  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs, args: replay.args, wrapper: replay.wrapper });
   const recorder = new RpcRecorder(() => 0);
   recorder.enabled = false;
   let conn = 0;
@@ -135,7 +137,7 @@ export async function oneEvent(run: Running, headers: Record<string, string[]>):
 }
 
 /** `concurrency` loops, as nginx workers each with requests in flight, until `requests` events ran. */
-async function drive(run: Running, headers: Record<string, string[]>, requests: number, concurrency: number): Promise<void> {
+export async function drive(run: Running, headers: Record<string, string[]>, requests: number, concurrency: number): Promise<void> {
   let left = requests;
   const next = run.replay.request;
   const loop = async () => {

@@ -37,6 +37,8 @@ export interface LaunchOptions {
   nodeArgs?: string[];
   /** Extra server arguments (e.g. -v). */
   args?: string[];
+  /** A command the server runs under (e.g. valgrind and its flags), node's path appended. */
+  wrapper?: string[];
 }
 
 export interface Exit {
@@ -120,7 +122,8 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerProcess> 
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'okta-jwt-ps-'));
   const sockName = 'ps.sock';
   const argv = [...(opts.nodeArgs ?? []), serverBinary(opts.kind), '-p', tmpDir, '--sock-name', sockName, '-d', opts.pluginsDir, ...(opts.args ?? [])];
-  const child = spawn(process.execPath, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...wrapped] = [...(opts.wrapper ?? []), process.execPath, ...argv];
+  const child = spawn(command!, wrapped, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = new ServerProcess(opts.kind, child, path.join(tmpDir, sockName), tmpDir);
   try {
     await waitForSocket(proc);
