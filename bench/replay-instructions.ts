@@ -4,7 +4,8 @@
 // warm-up (not counted), then the counters are zeroed, `requests` events run, and the counters are
 // dumped; the dump's total over `requests` is the figure. Slow (callgrind runs node ~50× slower).
 //   node dist/test/bench/replay-instructions.js [case …]   cases: a, b, b-guard, miss (default: all)
-//   REPLAY_IR_REQUESTS (2000), REPLAY_IR_WARMUP (3000), REPLAY_IR_OUT (folder kept with the dumps).
+//   REPLAY_IR_REQUESTS (2000), REPLAY_IR_WARMUP (3000), REPLAY_IR_OUT (folder kept with the dumps),
+//   REPLAY_IR_PERF_MAP=1 (node --perf-basic-prof: /tmp/perf-<pid>.map names the JIT's frames in the dump).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
       const replay: ReplayCase = {
         ...base,
         wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${path.join(out, `${id}.%p`)}`],
+        // The JIT's code addresses by function name (/tmp/perf-<pid>.map), to read the dump's unnamed frames.
+        nodeArgs: process.env.REPLAY_IR_PERF_MAP === '1' ? ['--perf-basic-prof'] : undefined,
         request: id === 'miss' ? () => replayHeaders(tokens[next++]!) : undefined,
       };
       const run = await startReplay(replay);

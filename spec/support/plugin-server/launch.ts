@@ -126,7 +126,7 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerProcess> 
   const child = spawn(command!, wrapped, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = new ServerProcess(opts.kind, child, path.join(tmpDir, sockName), tmpDir);
   try {
-    await waitForSocket(proc);
+    await waitForSocket(proc, opts.wrapper === undefined ? 15_000 : 180_000);
   } catch (err) {
     await proc.stop();
     throw err;
@@ -134,11 +134,11 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerProcess> 
   return proc;
 }
 
-async function waitForSocket(proc: ServerProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
+async function waitForSocket(proc: ServerProcess, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
   while (proc.alive) {
     if (await socketAccepts(proc.socketPath)) return;
-    if (Date.now() > deadline) throw new Error(`${proc.kind} plugin server: no socket after 15 s\n${proc.stdout}${proc.stderr}`);
+    if (Date.now() > deadline) throw new Error(`${proc.kind} plugin server: no socket after ${waitMs / 1000} s\n${proc.stdout}${proc.stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${proc.kind} plugin server exited before listening\n${proc.stdout}${proc.stderr}`);
