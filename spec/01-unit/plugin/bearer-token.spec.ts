@@ -39,19 +39,4 @@ describe('extracting the bearer token', () => {
     expect(extractBearerToken(headers, 'x-token')).to.deep.equal({ kind: 'token', token: JWT });
     expect(extractBearerToken(headers, 'authorization').kind).to.equal('absent');
   });
-
-  it('gives the plain-Bearer shortcut\'s verdict to exactly the values /^Bearer (token68)$/ matches', () => {
-    // Random values over the characters at the shortcut's edges: padding, spaces, tabs, other schemes, non-ASCII.
-    const alphabet = ['a', 'Z', '9', '-', '.', '_', '~', '+', '/', '=', ' ', '\t', ',', '"', '\u00e9', '\u0100', 'Bearer ', 'bearer '];
-    const plain = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
-    let seed = 7;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-    for (let n = 0; n < 20_000; n++) {
-      let value = next() % 4 === 0 ? '' : 'Bearer ';
-      for (let len = next() % 8; len > 0; len--) value += alphabet[next() % alphabet.length];
-      const matched = plain.exec(value);
-      const got = extractBearerToken({ authorization: [value] }, 'authorization');
-      if (matched !== null) expect(got, JSON.stringify(value)).to.deep.equal({ kind: 'token', token: matched[1] });
-    }
-  });
 });
