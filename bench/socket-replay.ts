@@ -28,6 +28,9 @@ export interface ReplayCase {
   config: Record<string, unknown>;
   /** Extra server arguments (e.g. --metrics). */
   args?: string[];
+  /** A command the server runs under (replay-instructions.ts: callgrind), and node flags for it. */
+  wrapper?: string[];
+  nodeArgs?: string[];
   /** The request of each event, when not the run's one request (e.g. a fresh token each time). */
   request?: () => Record<string, string[]>;
 }
@@ -111,8 +114,8 @@ function pluginSchema(replay: ReplayCase): DumpedSchema {
 /** Starts the case's plugin server and one instance of its plugin, as Kong would. */
 export async function startReplay(replay: ReplayCase): Promise<Running> {
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `replay-${replay.id}.cpuprofile`] : [];
-  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs, args: replay.args });
+  const nodeArgs = [...(replay.nodeArgs ?? []), ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `replay-${replay.id}.cpuprofile`] : [])];
+  const proc = await launchServer({ kind: replay.server, pluginsDir: replay.pluginsDir, nodeArgs, args: replay.args, wrapper: replay.wrapper });
   const recorder = new RpcRecorder(() => 0);
   recorder.enabled = false;
   let conn = 0;
@@ -135,7 +138,7 @@ export async function oneEvent(run: Running, headers: Record<string, string[]>):
 }
 
 /** `concurrency` loops, as nginx workers each with requests in flight, until `requests` events ran. */
-async function drive(run: Running, headers: Record<string, string[]>, requests: number, concurrency: number): Promise<void> {
+export async function drive(run: Running, headers: Record<string, string[]>, requests: number, concurrency: number): Promise<void> {
   let left = requests;
   const next = run.replay.request;
   const loop = async () => {

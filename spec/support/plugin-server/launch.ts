@@ -37,6 +37,8 @@ export interface LaunchOptions {
   nodeArgs?: string[];
   /** Extra server arguments (e.g. -v). */
   args?: string[];
+  /** A command the server runs under (e.g. valgrind and its flags), node's path appended. */
+  wrapper?: string[];
 }
 
 export interface Exit {
@@ -120,10 +122,11 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerProcess> 
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'okta-jwt-ps-'));
   const sockName = 'ps.sock';
   const argv = [...(opts.nodeArgs ?? []), serverBinary(opts.kind), '-p', tmpDir, '--sock-name', sockName, '-d', opts.pluginsDir, ...(opts.args ?? [])];
-  const child = spawn(process.execPath, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...wrapped] = [...(opts.wrapper ?? []), process.execPath, ...argv];
+  const child = spawn(command!, wrapped, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = new ServerProcess(opts.kind, child, path.join(tmpDir, sockName), tmpDir);
   try {
-    await waitForSocket(proc);
+    await waitForSocket(proc, opts.wrapper === undefined ? 15_000 : 180_000);
   } catch (err) {
     await proc.stop();
     throw err;
@@ -131,11 +134,11 @@ export async function launchServer(opts: LaunchOptions): Promise<ServerProcess> 
   return proc;
 }
 
-async function waitForSocket(proc: ServerProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
+async function waitForSocket(proc: ServerProcess, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
   while (proc.alive) {
     if (await socketAccepts(proc.socketPath)) return;
-    if (Date.now() > deadline) throw new Error(`${proc.kind} plugin server: no socket after 15 s\n${proc.stdout}${proc.stderr}`);
+    if (Date.now() > deadline) throw new Error(`${proc.kind} plugin server: no socket after ${waitMs / 1000} s\n${proc.stdout}${proc.stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${proc.kind} plugin server exited before listening\n${proc.stdout}${proc.stderr}`);
