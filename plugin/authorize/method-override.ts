@@ -9,7 +9,7 @@
 // the one method those frameworks accept overrides on. A `_method` in a form body cannot be seen
 // (okta-jwt never reads bodies): docs/access-policies.md says what to do upstream.
 import type { PluginConfig } from '../config/types';
-import type { RequestView } from '../core/request';
+import type { RequestView } from '../vocabulary/request';
 import { queryWithoutSpellings } from '../forward/credential-spellings';
 import { clientSpellings } from '../forward/spoofed-headers';
 

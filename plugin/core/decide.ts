@@ -20,8 +20,8 @@ import { carriesDpop, inDpopScheme, missingTokenChallenge, presentation, type Pr
 import { metricsSink, timedVerification } from '../metrics/sink';
 import { revocationDenial } from '../revocation/revocation-check';
 import { claimAt, perClaims, type Claims } from '../util/claims';
-import { headerValues, type HeaderMap, type RequestView } from './request';
-import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from './decision';
+import { headerValues, type HeaderMap, type RequestView } from '../vocabulary/request';
+import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from '../vocabulary/decision';
 
 /** Which request values beyond the headers decide() needs: each costs the handler one PDK call. */
 export interface RequestNeeds {

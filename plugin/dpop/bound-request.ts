@@ -6,8 +6,8 @@
 // shared store, where SET NX makes exactly one node the first user of a proof. Redis failing never
 // lets a proof through: 503, or with dpop.redis_unavailable "local" this node's cache.
 import type { PluginConfig, RedisSettings } from '../config/types';
-import type { Deny } from '../core/decision';
-import type { RequestView } from '../core/request';
+import type { Deny } from '../vocabulary/decision';
+import type { RequestView } from '../vocabulary/request';
 import { challenge, replayProtectionFull, sharedStateUnavailable } from '../respond/deny';
 import { sharedStoreFor, STORE_RETRY_AFTER_SECONDS, StoreUnavailable } from '../state/shared-store';
 import { warnOncePerInterval } from '../log/throttled-warning';

@@ -14,7 +14,7 @@
 //   are compared as their UTF-8 percent-encoding, as URL libraries send them.
 // A host outside RFC 3986's reg-name and IP-literal syntax, userinfo or a non-http(s) scheme: no htu.
 import type { DpopSettings } from '../config/types';
-import type { RequestTarget } from '../core/request';
+import type { RequestTarget } from '../vocabulary/request';
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 /**

@@ -1,8 +1,8 @@
 // How DPoP applies to one request (RFC 9449 §7), decided from the headers alone before the token
 // is verified: the Bearer path as before, the DPoP scheme with exactly one proof, or a refusal.
 import type { PluginConfig } from '../config/types';
-import type { Deny } from '../core/decision';
-import { headerValues, type HeaderMap } from '../core/request';
+import type { Deny } from '../vocabulary/decision';
+import { headerValues, type HeaderMap } from '../vocabulary/request';
 import type { SourcedExtraction } from '../extract/token-sources';
 import { challenge } from '../respond/deny';
 

@@ -1,5 +1,5 @@
 // Stage 1: find exactly one bearer token in the configured header (RFC 6750 §2.1).
-import { headerValues, type HeaderMap } from '../core/request';
+import { headerValues, type HeaderMap } from '../vocabulary/request';
 
 export type Extraction =
   /** `dpop`: sent with the DPoP scheme (RFC 9449 §7.1), recognised only when DPoP is on. */

@@ -1,7 +1,7 @@
 // Stage 1 across sources: the bearer header, and — only when configured — a cookie and a query
 // parameter. RFC 6750 §2: a client must not send the token in more than one place.
 import type { TokenSources } from '../config/types';
-import { headerValues, type HeaderMap } from '../core/request';
+import { headerValues, type HeaderMap } from '../vocabulary/request';
 import { extractBearerToken, type Extraction } from './bearer-token';
 import { scanQueryToken } from './query-token';
 

@@ -8,7 +8,7 @@
 //   OrdinalIgnoreCase compare per character, so `ſ` reads as `s` and the Kelvin sign as `k`);
 // - CGI, WSGI and Rack read header `X_Api_Token` as `X-Api-Token` (spoofed-headers.ts).
 // Everything that folds to the configured name is removed; other bytes go upstream as sent.
-import { headerValues, type HeaderMap } from '../core/request';
+import { headerValues, type HeaderMap } from '../vocabulary/request';
 import { decodeQueryComponent } from '../extract/query-token';
 import { clientSpellings, foldedName } from './spoofed-headers';
 

@@ -3,7 +3,7 @@
 // CGI, WSGI, PHP and Rack upstreams fold `_` into `-`, so `X_User_Sub` reads as `X-User-Sub`.
 // kong.service.request.clear_header removes only the spelling it is given (case aside), so each
 // spelling is returned exactly as kong.request.get_headers keyed it (lower-cased, `_` kept).
-import type { HeaderMap } from '../core/request';
+import type { HeaderMap } from '../vocabulary/request';
 
 /** A header name as such upstreams read it: lower case, `_` as `-`. */
 export function foldedName(name: string): string {

@@ -6,8 +6,8 @@
 // the request, so everything here is caught and answered with kong.response.exit.
 import type { PluginConfig } from '../config/types';
 import { decide, mayLogRequest, requestNeeds, type RequestNeeds } from '../core/decide';
-import type { Allow, Decision, Deny, Observe } from '../core/decision';
-import type { RequestView } from '../core/request';
+import type { Allow, Decision, Deny, Observe } from '../vocabulary/decision';
+import type { RequestView } from '../vocabulary/request';
 import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
 import { hasQueuedWarnings, queueWarning, takeQueuedWarnings } from '../log/deferred-log';

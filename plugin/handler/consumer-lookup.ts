@@ -2,7 +2,7 @@
 // database read on Kong's side), so results — found or not — are cached process-wide for a short
 // time. Consequence: a consumer created, renamed or deleted is seen within CONSUMER_TTL_SECONDS.
 import NodeCache from 'node-cache';
-import type { ConsumerRequest } from '../core/decision';
+import type { ConsumerRequest } from '../vocabulary/decision';
 import type { KongConsumer } from '../forward/consumer-headers';
 import type { Pdk } from './pdk';
 

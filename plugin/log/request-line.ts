@@ -8,7 +8,7 @@
 import type { PluginConfig } from '../config/types';
 import { scanQueryToken } from '../extract/query-token';
 import type { HeaderMultiMap, Pdk } from '../handler/pdk';
-import { headerValues } from '../core/request';
+import { headerValues } from '../vocabulary/request';
 
 /** The smallest JWS protected header, {"alg":""}, is 14 base64url characters. */
 const MIN_HEADER_SEGMENT = 14;

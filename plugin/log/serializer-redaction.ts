@@ -10,7 +10,7 @@
 // default anyway). For the cookie, only the token cookie's value is replaced: the other cookies stay
 // readable. Mode `replace`: a header that hide_credentials already removed is not added back.
 import type { PluginConfig } from '../config/types';
-import { headerValues, type HeaderMap } from '../core/request';
+import { headerValues, type HeaderMap } from '../vocabulary/request';
 
 export const REDACTED = 'REDACTED';
 

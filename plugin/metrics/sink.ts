@@ -3,7 +3,7 @@
 // sits in a process-wide slot on globalThis (the server and the plugin are separate module trees,
 // and kong-pdk's stock server never fills it). Without a sink every report is one property read
 // and an optional call that is skipped, arguments included.
-import type { ReasonCode } from '../core/decision';
+import type { ReasonCode } from '../vocabulary/decision';
 
 export type DecisionKind = 'allow' | 'deny' | 'pass' | 'observe';
 

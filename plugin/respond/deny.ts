@@ -1,6 +1,6 @@
 // Stage 5: refusals as RFC 6750 answers: a WWW-Authenticate challenge and a small JSON body.
 // Descriptions are fixed strings chosen here, never derived from the token or an exception.
-import type { Deny, ReasonCode } from '../core/decision';
+import type { Deny, ReasonCode } from '../vocabulary/decision';
 
 type Challenge = {
   status: 400 | 401 | 403;

@@ -1,7 +1,7 @@
 // The per-request revocation check of a verified token (plugin/core/decide.ts calls it on cache
 // hits and misses alike): an in-memory lookup, never a Redis round trip.
 import type { PluginConfig } from '../config/types';
-import type { Deny } from '../core/decision';
+import type { Deny } from '../vocabulary/decision';
 import { queueWarning } from '../log/deferred-log';
 import { challenge, revocationsUnavailable } from '../respond/deny';
 import type { Claims } from '../util/claims';

@@ -10,7 +10,7 @@
 // "redis", in the shared list (once per jti across every node) — or the SET is refused and changes nothing.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PluginConfig, SsfReceiverSettings } from '../config/types';
-import { headerValues, type HeaderMap } from '../core/request';
+import { headerValues, type HeaderMap } from '../vocabulary/request';
 import type { Pdk } from '../handler/pdk';
 import type { KeySet } from '../keys';
 import { queueWarning } from '../log/deferred-log';

@@ -6,7 +6,7 @@ import type { PluginConfig } from '../config/types';
 import { KeySetError, type KeySet } from '../keys';
 import { getVerified, putVerified } from '../cache/verified-tokens';
 import { deepFreeze, type Claims } from '../util/claims';
-import type { ReasonCode } from '../core/decision';
+import type { ReasonCode } from '../vocabulary/decision';
 import { isCanonicalCompactJws } from './token-grammar';
 import { fastJwtVerify, type JwtCheck } from './fast-jwt-verify';
 import { metricsSink } from '../metrics/sink';

@@ -1,5 +1,5 @@
 // docs/troubleshooting.md and docs/doctor.md keep up with the code: one section and one table row per
-// ReasonCode (read from plugin/core/decision.ts), the doctor's checklist complete, and every doctor
+// ReasonCode (read from plugin/vocabulary/decision.ts), the doctor's checklist complete, and every doctor
 // check they name one the doctor has.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { repoRoot } from '../../support/repo-paths';
 const read = (file: string) => fs.readFileSync(path.join(repoRoot(), file), 'utf8');
 
 function reasonCodes(): string[] {
-  const source = read('plugin/core/decision.ts');
+  const source = read('plugin/vocabulary/decision.ts');
   const union = /export type ReasonCode =([^;]+);/.exec(source)?.[1] ?? '';
   return [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
 }

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { CompactSign, SignJWT } from 'jose';
 import { decide, mayLogRequest } from '../../../plugin/core/decide';
-import type { Allow, Decision, Deny } from '../../../plugin/core/decision';
-import type { RequestView } from '../../../plugin/core/request';
+import type { Allow, Decision, Deny } from '../../../plugin/vocabulary/decision';
+import type { RequestView } from '../../../plugin/vocabulary/request';
 import type { KeySet } from '../../../plugin/keys';
 import type { KeySets } from '../../../plugin/verify/verify-token';
 import { normaliseConfig } from '../../../plugin/config/normalise';

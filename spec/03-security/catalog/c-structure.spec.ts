@@ -4,7 +4,7 @@ import { securitySuite } from '../support/security-gateway';
 import { b64url } from '../support/raw-issuer';
 import { join, parts } from '../support/tokens';
 import { startCore } from '../support/core';
-import type { Deny } from '../../../plugin/core/decision';
+import type { Deny } from '../../../plugin/vocabulary/decision';
 
 describe('security catalogue C: structure and encoding of the compact JWS', function () {
   const { test } = securitySuite();

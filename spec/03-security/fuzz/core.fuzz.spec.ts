@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { expect } from 'chai';
 import { startCore, CORE_HEADERS, type Core } from '../support/core';
-import type { Decision } from '../../../plugin/core/decision';
+import type { Decision } from '../../../plugin/vocabulary/decision';
 import {
   carriesExactly, Entries, expectedHeader, fuzzRuns, fuzzSeed, genuinelyValid, hostileJson, hostileString, HOSTILE_KEYS, mutate, mutation,
   SAFE_HEADER_VALUE, toJson, type JsonValue,

@@ -3,8 +3,8 @@
 // signer for hand-assembled header/payload text (signed with WebCrypto, not jose, so the text is exact).
 import { webcrypto } from 'node:crypto';
 import { decide } from '../../../plugin/core/decide';
-import type { Decision } from '../../../plugin/core/decision';
-import type { RequestView } from '../../../plugin/core/request';
+import type { Decision } from '../../../plugin/vocabulary/decision';
+import type { RequestView } from '../../../plugin/vocabulary/request';
 import type { PluginConfig } from '../../../plugin/config/types';
 import { normaliseConfig } from '../../../plugin/config/normalise';
 import type { KeySets } from '../../../plugin/verify/verify-token';
