@@ -18,7 +18,7 @@ import { startDevIssuer, type DevIssuer } from '../dev/issuer';
 import { normaliseConfig } from '../plugin/config/normalise';
 import type { PluginConfig } from '../plugin/config/types';
 import { decide } from '../plugin/core/decide';
-import type { RequestView } from '../plugin/core/request';
+import type { RequestView } from '../plugin/vocabulary/request';
 import { keySetFor } from '../plugin/keys';
 import { closeRedisConnections } from '../plugin/state/redis-connections';
 import type { KeySets } from '../plugin/verify/verify-token';

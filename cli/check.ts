@@ -1,6 +1,6 @@
 // One line of the doctor's report: a named check, its outcome, what it found, and the plugin
 // config field an operator would change (null when no field is responsible, e.g. a bad signature).
-import type { ReasonCode } from '../plugin/core/decision';
+import type { ReasonCode } from '../plugin/vocabulary/decision';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'info' | 'skip';
 

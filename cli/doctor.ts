@@ -10,9 +10,9 @@ import { ConfigError, configWithDefaults, normaliseConfig } from '../plugin/conf
 import { startupProblems } from '../plugin/config/startup-checks';
 import type { PluginConfig } from '../plugin/config/types';
 import { decide } from '../plugin/core/decide';
-import { headerValues, type HeaderMap } from '../plugin/core/request';
+import { headerValues, type HeaderMap } from '../plugin/vocabulary/request';
 import { extractToken } from '../plugin/extract/token-sources';
-import type { Decision } from '../plugin/core/decision';
+import type { Decision } from '../plugin/vocabulary/decision';
 import { keySetFor } from '../plugin/keys';
 import { parseDoctorArgs, UsageError, USAGE, type DoctorOptions } from './args';
 import { fail, info, pass, type Check } from './check';
