@@ -6,11 +6,11 @@ import { expect } from 'chai';
 import { decodeProtectedHeader } from 'jose';
 import { stringify } from 'yaml';
 import { startDevIssuer, type DevIssuer } from '../../../dev/issuer';
-import { startGateway, type Gateway } from '../../support/gateway';
+import type { Gateway } from '../../support/gateway';
 import { send, type HttpResponse } from '../../support/http-client';
 import { kongYml, oktaJwtConfig } from '../../support/kong-config';
 import { applyConfig, useConfig } from '../../support/apply-config';
-import { doctorBuilt, failing, runDoctor, tempDir, type DoctorReport } from './run-doctor';
+import { doctorSuite, failing, runDoctor, type DoctorReport } from './run-doctor';
 
 type TokenInput = 'file' | 'stdin' | 'flag';
 
@@ -31,34 +31,22 @@ const now = () => Math.floor(Date.now() / 1000);
 const read = ['orders:read'];
 
 describe('okta-jwt doctor explains every refusal class exactly as the plugin decides it', function () {
-  let gw: Gateway;
-  let tmp: ReturnType<typeof tempDir>;
-
-  before(async function () {
-    this.timeout(60000);
-    if (!doctorBuilt()) throw new Error('the doctor is not built: npx tsc -p tsconfig.cli.json');
-    gw = await startGateway();
-    tmp = tempDir();
-  });
-  after(async () => {
-    tmp?.remove();
-    await gw?.close();
-  });
+  const suite = doctorSuite();
 
   /** The plugin's answer through the gateway, and the reason code it logged (Kong double only). */
   async function pluginAnswer(config: Record<string, unknown>, headers: Array<[string, string]>): Promise<{ res: HttpResponse; logged: string | null }> {
-    await useConfig(gw, kongYml(gw, { plugin: config }));
-    gw.double?.errorLog.reset();
-    const res = await send('GET', `${gw.proxyUrl}/echo/x`, headers);
-    const line = gw.double?.errorLog.lines.map((l) => l.message).find((m) => m.includes('okta-jwt refused the request'));
+    await useConfig(suite.gw, kongYml(suite.gw, { plugin: config }));
+    suite.gw.double?.errorLog.reset();
+    const res = await send('GET', `${suite.gw.proxyUrl}/echo/x`, headers);
+    const line = suite.gw.double?.errorLog.lines.map((l) => l.message).find((m) => m.includes('okta-jwt refused the request'));
     return { res, logged: line === undefined ? null : (/reason=(\w+)/.exec(line)?.[1] ?? null) };
   }
 
   async function doctorAnswer(config: Record<string, unknown>, token: string | undefined, headers: Array<[string, string]>, input: TokenInput, extra: string[] = []): Promise<{ code: number | null; report: DoctorReport; stdout: string }> {
-    const file = tmp.file('kong.yml', stringify(kongYml(gw, { plugin: config })));
+    const file = suite.tmp.file('kong.yml', stringify(kongYml(suite.gw, { plugin: config })));
     const args = ['--config', file, '--route', 'protected', '--json', ...extra];
     let stdin = '';
-    if (token !== undefined && input === 'file') args.push('--token-file', tmp.file('token.txt', `${token}\n`));
+    if (token !== undefined && input === 'file') args.push('--token-file', suite.tmp.file('token.txt', `${token}\n`));
     if (token !== undefined && input === 'flag') args.push('--token', token);
     if (token !== undefined && input === 'stdin') {
       args.push('--token', '-');
@@ -143,8 +131,8 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
 
   for (const c of cases) {
     it(`${c.what}: the doctor predicts the plugin's refusal (${c.reason}) and names ${c.check} / ${c.field ?? 'no field'}`, async () => {
-      const config = oktaJwtConfig(gw, c.config);
-      const { token, headers = [] } = await c.request(gw);
+      const config = oktaJwtConfig(suite.gw, c.config);
+      const { token, headers = [] } = await c.request(suite.gw);
       const sent: Array<[string, string]> = [...headers, ...(token === undefined ? [] : [['Authorization', `Bearer ${token}`] as [string, string]])];
       const plugin = await pluginAnswer(config, sent);
       const doctor = await doctorAnswer(config, token, headers, c.input ?? 'file', c.args);
@@ -154,7 +142,7 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
       expect(verdict.kind).to.equal('deny');
       expect(verdict.status).to.equal(plugin.res.status);
       expect(verdict.wwwAuthenticate ?? undefined).to.equal(plugin.res.headers['www-authenticate']);
-      if (gw.double !== null) expect(verdict.reason).to.equal(plugin.logged);
+      if (suite.gw.double !== null) expect(verdict.reason).to.equal(plugin.logged);
       expect(verdict.reason).to.equal(c.reason);
       expect(explainedBy).to.deep.equal({ check: c.check, field: c.field });
       expect(failing(doctor.report, c.check).reason).to.equal(c.reason);
@@ -166,8 +154,8 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
   }
 
   it('a valid token: the plugin lets it through and the doctor passes every check with exit 0', async () => {
-    const config = oktaJwtConfig(gw);
-    const token = await gw.mint({ sub: 'alice@example.com', scp: read });
+    const config = oktaJwtConfig(suite.gw);
+    const token = await suite.gw.mint({ sub: 'alice@example.com', scp: read });
     const plugin = await pluginAnswer(config, [['Authorization', `Bearer ${token}`]]);
     expect(plugin.res.status).to.equal(200);
     const doctor = await doctorAnswer(config, token, [], 'file');
@@ -184,12 +172,12 @@ describe('okta-jwt doctor explains every refusal class exactly as the plugin dec
     after(async () => org?.close());
 
     it('Kong refuses the config, and the doctor says why: issuer is the org authorization server', async () => {
-      const config = { ...oktaJwtConfig(gw), issuer: org.issuer };
-      const res = await applyConfig(gw, kongYml(gw, { plugin: config }));
+      const config = { ...oktaJwtConfig(suite.gw), issuer: org.issuer };
+      const res = await applyConfig(suite.gw, kongYml(suite.gw, { plugin: config }));
       expect(res.status).to.equal(400);
       expect(res.text).to.match(/issuer/);
 
-      const file = tmp.file('org.yml', stringify(kongYml(gw, { plugin: config })));
+      const file = suite.tmp.file('org.yml', stringify(kongYml(suite.gw, { plugin: config })));
       const run = await runDoctor(['--config', file, '--route', 'protected', '--json', '--token', await org.mint({ scp: read })]);
       expect(run.code).to.equal(1);
       const report = run.report();

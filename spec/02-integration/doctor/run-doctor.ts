@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startGateway, type Gateway } from '../../support/gateway';
 import { repoRoot } from '../../support/repo-paths';
 
 export interface DoctorCheck {
@@ -71,4 +72,20 @@ export function failing(report: DoctorReport, id: string): DoctorCheck {
   const found = report.checks.filter((c) => c.id === id && c.status === 'fail');
   if (found.length !== 1) throw new Error(`expected one failing ${id} check, got: ${JSON.stringify(report.checks.filter((c) => c.status === 'fail'))}`);
   return found[0];
+}
+
+/** A doctor suite's shared gateway and temp directory, set up by the mocha hooks this registers. */
+export function doctorSuite(): { readonly gw: Gateway; readonly tmp: ReturnType<typeof tempDir> } {
+  const suite = {} as { gw: Gateway; tmp: ReturnType<typeof tempDir> };
+  before(async function () {
+    this.timeout(60000);
+    if (!doctorBuilt()) throw new Error('the doctor is not built: npx tsc -p tsconfig.cli.json');
+    suite.gw = await startGateway();
+    suite.tmp = tempDir();
+  });
+  after(async () => {
+    suite.tmp?.remove();
+    await suite.gw?.close();
+  });
+  return suite;
 }
