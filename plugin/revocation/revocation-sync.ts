@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisSettings } from '../config/types';
 import { redisConnection, redisSubscriber, whenReady } from '../state/redis-connections';
-import { StoreUnavailable } from '../state/shared-store';
+import { withRedis } from '../state/shared-store';
 import { recordRevocation, type Revocation } from './revocation-list';
 
 /** How often the subscriber is asked to answer; the copy stays current for two of these without an answer. */
@@ -75,14 +75,9 @@ export async function shareRevocations(settings: RedisSettings, issuer: string, 
   const jtiKey = `${settings.keyPrefix}set-jti:${createHash('sha256').update(`${issuer}\n${jti}`).digest('base64url')}`;
   const message = JSON.stringify(revocations.map((r) => [r.issuer, r.subject, r.revokedAt, r.expiresAt]));
   const args = revocations.flatMap((r) => [field(r), String(Math.floor(r.revokedAt)), String(Math.ceil(r.expiresAt))]);
-  try {
-    const redis = redisConnection(settings);
-    await whenReady(redis, settings.timeoutMs);
-    const answer = await redis.eval(RECORD_SCRIPT, 3, list, expiry, jtiKey, String(Math.floor(Date.now() / 1000)), String(Math.max(1, Math.ceil(jtiTtlMs))), String(maxEntries), channel, message, ...args);
-    return answer === 'replayed' || answer === 'full' ? answer : 'ok';
-  } catch (err) {
-    throw new StoreUnavailable(err);
-  }
+  const answer = await withRedis(settings, (redis) =>
+    redis.eval(RECORD_SCRIPT, 3, list, expiry, jtiKey, String(Math.floor(Date.now() / 1000)), String(Math.max(1, Math.ceil(jtiTtlMs))), String(maxEntries), channel, message, ...args));
+  return answer === 'replayed' || answer === 'full' ? answer : 'ok';
 }
 
 /** Applies one published message (a JSON list of [issuer, subject, revokedAt, expiresAt]); anything else is ignored. */

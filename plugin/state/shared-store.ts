@@ -25,8 +25,11 @@ export interface SharedStore {
   put(key: string, value: string, ttlMs: number): Promise<void>;
 }
 
-/** One deadline for the whole operation: waiting for the connection and the command share `timeout`. */
-async function guarded<T>(settings: RedisSettings, operation: (redis: Redis) => Promise<T>): Promise<T> {
+/**
+ * Runs `operation` on the shared connection for these settings with one deadline for the whole of it
+ * (waiting for the connection and the commands share `timeout`); any failure is StoreUnavailable.
+ */
+export async function withRedis<T>(settings: RedisSettings, operation: (redis: Redis) => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${settings.timeoutMs} ms`)), settings.timeoutMs);
@@ -56,8 +59,8 @@ export function sharedStoreFor(settings: RedisSettings): SharedStore {
 export function redisStore(settings: RedisSettings): SharedStore {
   const prefix = settings.keyPrefix;
   return {
-    claimOnce: (key, ttlMs) => guarded(settings, async (redis) => (await redis.set(prefix + key, '1', 'PX', ttl(ttlMs), 'NX')) === 'OK'),
-    get: (key) => guarded(settings, (redis) => redis.get(prefix + key)),
-    put: (key, value, ttlMs) => guarded(settings, async (redis) => void (await redis.set(prefix + key, value, 'PX', ttl(ttlMs)))),
+    claimOnce: (key, ttlMs) => withRedis(settings, async (redis) => (await redis.set(prefix + key, '1', 'PX', ttl(ttlMs), 'NX')) === 'OK'),
+    get: (key) => withRedis(settings, (redis) => redis.get(prefix + key)),
+    put: (key, value, ttlMs) => withRedis(settings, async (redis) => void (await redis.set(prefix + key, value, 'PX', ttl(ttlMs)))),
   };
 }
