@@ -41,8 +41,8 @@ export class Plugin {
     followRevocations(this.config);
   }
 
-  async access(kong: Pdk): Promise<void> {
+  access(kong: Pdk): Promise<void> {
     if (this.transmitterKeys !== null) return handleSetPush(kong, this.config, this.config.ssfReceiver!, this.transmitterKeys);
-    await handleAccess(kong, this.config, this.keySets);
+    return handleAccess(kong, this.config, this.keySets);
   }
 }

@@ -6,7 +6,7 @@
 // the request, so everything here is caught and answered with kong.response.exit.
 import type { PluginConfig } from '../config/types';
 import { decide, mayLogRequest, requestNeeds, type RequestNeeds } from '../core/decide';
-import type { Allow, Decision, Deny, Observe } from '../vocabulary/decision';
+import type { Allow, Decision, Deny, Observe, Pass } from '../vocabulary/decision';
 import type { RequestView } from '../vocabulary/request';
 import { consumerHeaders } from '../forward/consumer-headers';
 import { challenge, internalError } from '../respond/deny';
@@ -73,7 +73,8 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
       const request = needs === null ? headersOnly(headers) : await readRequest(kong, config, headers, needs);
       if (!mayLogRequest(request, config)) gate.markUnsafe();
       if (request.target) gate.useTarget(request.target.pathWithQuery);
-      decision = await decide(request, config, keySets);
+      const decided = decide(request, config, keySets);
+      decision = decided instanceof Promise ? await decided : decided;
     } else {
       decision = challenge(config.realm, 'request_invalid', 'The request has too many headers');
     }
@@ -86,24 +87,30 @@ export async function handleAccess(kong: Pdk, config: PluginConfig, keySets: Key
 }
 
 /** Every kong.log line asks `gate` first (request-line.ts); the serializer value is always set. */
-async function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, gate: LogGate): Promise<void> {
+function applyDecision(kong: Pdk, decision: Decision, config: PluginConfig, gate: LogGate): Promise<void> {
   switch (decision.kind) {
     case 'pass':
-      metricsSink()?.decision('pass', null, null, config.scope);
-      await clearAll(kong, decision.clearHeaders);
-      await markGuard(kong, config);
-      return;
+      return pass(kong, decision, config);
     case 'deny':
-      metricsSink()?.decision('deny', decision.status, decision.reason, config.scope);
-      await reportRefusal(kong, decision, config, gate);
-      // exit is terminal: Kong sends no reply and no further call may follow it.
-      void kong.response.exit(decision.status, decision.body, decision.headers);
-      return;
+      return deny(kong, decision, config, gate);
     case 'observe':
       return observe(kong, decision, config, gate);
     case 'allow':
       return allow(kong, decision, config, gate);
   }
+}
+
+async function pass(kong: Pdk, decision: Pass, config: PluginConfig): Promise<void> {
+  metricsSink()?.decision('pass', null, null, config.scope);
+  await clearAll(kong, decision.clearHeaders);
+  await markGuard(kong, config);
+}
+
+async function deny(kong: Pdk, decision: Deny, config: PluginConfig, gate: LogGate): Promise<void> {
+  metricsSink()?.decision('deny', decision.status, decision.reason, config.scope);
+  await reportRefusal(kong, decision, config, gate);
+  // exit is terminal: Kong sends no reply and no further call may follow it.
+  void kong.response.exit(decision.status, decision.body, decision.headers);
 }
 
 /**
@@ -138,9 +145,19 @@ async function observe(kong: Pdk, decision: Observe, config: PluginConfig, gate:
   await markGuard(kong, config);
 }
 
-/** One clear_header per name: only names the client sent, so usually none. */
-async function clearAll(kong: Pdk, names: readonly string[]): Promise<void> {
+/** One clear_header per name: only names the client sent, so usually none (and then no promise). */
+function clearAll(kong: Pdk, names: readonly string[]): Promise<void> | undefined {
+  return names.length === 0 ? undefined : clearEach(kong, names);
+}
+
+async function clearEach(kong: Pdk, names: readonly string[]): Promise<void> {
   for (const name of names) await kong.service.request.clearHeader(name);
+}
+
+/** Whether the map has a key, without listing them. */
+function hasAny(headers: Readonly<Record<string, string>>): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
 
 async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: LogGate): Promise<void> {
@@ -167,9 +184,10 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
   if (config.failClosedGuard) {
     // The post-function sets the headers, after the plugins between: those must not see a client's
     // value for a name okta-jwt will set, so every such name the client sent is cleared now.
-    await clearAll(kong, clearHeaders);
+    const cleared = clearAll(kong, clearHeaders);
+    if (cleared !== undefined) await cleared;
   } else {
-    if (Object.keys(setHeaders).length > 0) await kong.service.request.setHeaders(setHeaders);
+    if (hasAny(setHeaders)) await kong.service.request.setHeaders(setHeaders);
     if (clearHeaders.length > 0) {
       // set_headers already replaced every value of the names it set; clearing them again would undo it.
       const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));
@@ -178,7 +196,8 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
   }
   if (decision.rawQuery !== null) await kong.service.request.setRawQuery(decision.rawQuery);
   if (decision.sharedClaimsKey !== null) await kong.ctx.shared.set(decision.sharedClaimsKey, decision.claims);
-  await markGuard(kong, config, setHeaders);
+  const marked = markGuard(kong, config, setHeaders);
+  if (marked !== undefined) await marked;
   // Counted once applied: a missing required consumer turns an allow into a refusal, a failed PDK call into internal_error.
   metricsSink()?.decision('allow', null, null, config.scope);
 }

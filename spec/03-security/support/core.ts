@@ -60,7 +60,7 @@ export async function startCore(extraConfig: Record<string, unknown> = {}): Prom
     signText,
     sign: (claims, header = { alg: 'RS256', kid: signer.kid }) => signText(JSON.stringify(header), JSON.stringify(claims)),
     validClaims: (overrides = {}) => oktaClaims(overrides) as Record<string, unknown>,
-    decide: (headers) => decide(view(headers), config, keySets),
-    bearer: (token, more = {}) => decide(view({ authorization: [`Bearer ${token}`], ...more }), config, keySets),
+    decide: async (headers) => decide(view(headers), config, keySets),
+    bearer: async (token, more = {}) => decide(view({ authorization: [`Bearer ${token}`], ...more }), config, keySets),
   };
 }
