@@ -63,9 +63,8 @@ function partitionFor(configIdentity: string, maxEntries: number, now: number): 
 }
 
 /**
- * The last token looked up and its key: a miss hashes the token on lookup and would again on a second
- * lookup and on insert, after the signature check. Other requests may look up in between; then the
- * token is hashed afresh.
+ * The last token looked up and its key: a miss hashes the token on lookup and would again on insert,
+ * after the signature check. Other requests may look up in between; then the insert hashes afresh.
  */
 let lastLookedUp: string | undefined;
 let lastKey = '';
@@ -73,8 +72,7 @@ let lastKey = '';
 export function getVerified(token: string, configIdentity: string, settings: TokenCacheSettings): CachedVerification | undefined {
   const partition = partitions.get(configIdentity)?.get(settings.maxEntries);
   if (partition === undefined) return undefined;
-  // The same token twice in a row (a miss of the plain-bearer lookup, then the full extraction's): hashed once.
-  const key = token === lastLookedUp ? lastKey : hash('sha256', token, 'base64');
+  const key = hash('sha256', token, 'base64');
   lastLookedUp = token;
   lastKey = key;
   const stored = partition.entries.get(key);

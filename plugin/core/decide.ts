@@ -101,10 +101,13 @@ export function decide(request: RequestView, config: PluginConfig, keySets: KeyS
 }
 
 function judge(request: RequestView, config: PluginConfig, keySets: KeySets): MaybePromise<Allow | Deny> {
-  const hit = cachedPlainBearer(request.headers, config, keySets);
-  const extraction = hit?.extraction ?? extractToken(request.headers, config.tokenHeader, config.tokenSources, request.rawQuery, config.dpop.mode !== 'off');
+  const looked = cachedPlainBearer(request.headers, config, keySets);
+  const extraction: SourcedExtraction = looked?.verification !== undefined ? { kind: 'token', token: looked.token, source: 'header' }
+    : extractToken(request.headers, config.tokenHeader, config.tokenSources, request.rawQuery, config.dpop.mode !== 'off');
   const dpop = presentation(config, request.headers, extraction);
-  const outcome = judgeToken(request, config, keySets, extraction, dpop, hit?.verification);
+  // A token the plain-bearer lookup missed is not looked up (hashed) again.
+  const known = looked === undefined || extraction.kind !== 'token' || extraction.token !== looked.token ? undefined : (looked.verification ?? 'miss');
+  const outcome = judgeToken(request, config, keySets, extraction, dpop, known);
   // Every refusal of a DPoP-scheme request is a DPoP challenge (RFC 9449 §7.1).
   return dpop.kind !== 'dpop' ? outcome : then(outcome, (o) => (o.kind === 'deny' ? inDpopScheme(o, config.dpop.algorithms) : o));
 }
@@ -123,21 +126,21 @@ interface Judged {
  * The common request: one `Bearer <token>` value in the token header (its only source) holding a
  * token this process verified already. The canonical JWS grammar the token passed then is stricter
  * than the header's token68, so the header is not scanned again (a regex over the whole token, a
- * tenth of the plugin's CPU on a hit). Anything else, or a miss, is extracted as usual.
+ * tenth of the plugin's CPU on a hit). Anything else, or a miss, is extracted as usual. undefined:
+ * not looked up.
  */
-function cachedPlainBearer(headers: HeaderMap, config: PluginConfig, keySets: KeySets): { extraction: SourcedExtraction; verification: Verification } | undefined {
+function cachedPlainBearer(headers: HeaderMap, config: PluginConfig, keySets: KeySets): { token: string; verification: Verification | undefined } | undefined {
   // With a metrics sink every verification is timed, hits included (judgeToken).
   if (config.tokenSources.cookie !== null || config.tokenSources.queryParam !== null || metricsSink() !== undefined) return undefined;
   const values = headerValues(headers, config.tokenHeader);
   const value = values.length === 1 ? values[0] : undefined;
   if (typeof value !== 'string' || !value.startsWith('Bearer ')) return undefined;
   const token = value.slice('Bearer '.length);
-  const verification = cachedVerification(token, config, keySets, false);
-  return verification === undefined ? undefined : { extraction: { kind: 'token', token, source: 'header' }, verification };
+  return { token, verification: cachedVerification(token, config, keySets, false) };
 }
 
-/** `known`: the verification cachedPlainBearer found for this token. */
-function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets, extraction: SourcedExtraction, dpop: Presentation, known?: Verification): MaybePromise<Allow | Deny> {
+/** `known`: what cachedPlainBearer found in the cache for this token (a verification, or 'miss'). */
+function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets, extraction: SourcedExtraction, dpop: Presentation, known?: Verification | 'miss'): MaybePromise<Allow | Deny> {
   if (extraction.kind === 'invalid_request') return challenge(config.realm, 'request_invalid', extraction.description);
   const override = methodOverride(request, config);
   if (override === 'refuse') return challenge(config.realm, 'request_invalid', 'A method override is not accepted here');
@@ -149,8 +152,8 @@ function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets
   // Without a metrics sink a cache hit needs no promise; with one, every verification (hits included) is timed.
   const untimed = metricsSink() === undefined;
   const verification =
-    known ??
-    (untimed ? cachedVerification(token, config, keySets, acceptJkt) : undefined) ??
+    (known === 'miss' ? undefined : known) ??
+    (untimed && known === undefined ? cachedVerification(token, config, keySets, acceptJkt) : undefined) ??
     timedVerification(() => (untimed ? verifyUncached : verifyAccessToken)(token, config, keySets, acceptJkt));
   return then(verification, (verified): MaybePromise<Allow | Deny> => {
     if (!verified.ok) {
