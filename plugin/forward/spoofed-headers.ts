@@ -7,7 +7,9 @@ import type { HeaderMap } from '../vocabulary/request';
 
 /** A header name as such upstreams read it: lower case, `_` as `-`. */
 export function foldedName(name: string): string {
-  return name.toLowerCase().replaceAll('_', '-');
+  const lower = name.toLowerCase();
+  // Most names have no `_`: no second string for them.
+  return lower.includes('_') ? lower.replaceAll('_', '-') : lower;
 }
 
 /**
@@ -16,7 +18,7 @@ export function foldedName(name: string): string {
  */
 export function clientSpellings(headers: HeaderMap, owned: ReadonlySet<string>, kept?: ReadonlySet<string>): string[] {
   let found: string[] | undefined;
-  // for…in: Kong's header maps have no prototype (msgpack-decode.ts); nothing is allocated for a request without spoofs.
+  // for…in: Kong's header maps inherit nothing (msgpack-decode.ts); nothing is allocated for a request without spoofs.
   for (const name in headers) {
     if (owned.has(foldedName(name)) && !kept?.has(name)) (found ??= []).push(name);
   }
