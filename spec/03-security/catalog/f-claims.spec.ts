@@ -110,16 +110,14 @@ describe('security catalogue F: claim validation', function () {
     await sec.bearerRefused('401i', await mint(sec, { cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }));
   });
 
-  test('#79 scope enforcement: missing, superstring, prefix, case change, non-strings → 403 insufficient_scope; a space-separated scope string works; 600 scopes stay fast (10,000 do not fit in one 8 KiB header line)', async (sec) => {
+  test('#79 scope enforcement: missing, superstring, prefix, case change, non-strings → 403 insufficient_scope; a space-separated scope string works; 600 scopes are judged too (10,000 do not fit in one 8 KiB header line)', async (sec) => {
     await sec.bearerRefused('403s', await mint(sec, {}, { omit: ['scp'] }));
     for (const scp of [['orders:read:all'], ['xorders:read'], 'orders:readwrite', ['Orders:Read'], [['orders:read']], [null], [{ 'orders:read': true }], 42, null]) {
       const res = await sec.bearerRefused('403s', await mint(sec, { scp }));
       expect(String(res.headers['www-authenticate'])).to.include('scope="orders:read"');
     }
     await sec.accepts([['Authorization', `Bearer ${await mint(sec, { scp: undefined, scope: 'openid orders:read' }, { omit: ['scp'] })}`]]);
-    const started = Date.now();
     await sec.bearerRefused('403s', await mint(sec, { scp: Array.from({ length: 600 }, (_, i) => `s${i}`) }));
-    expect(Date.now() - started).to.be.below(1000);
   });
 
   test('#80 cid allow-list: a token minted for another client → 403 insufficient_scope', async (sec) => {

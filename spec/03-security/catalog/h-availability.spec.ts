@@ -17,19 +17,15 @@ import { resetVerifiedTokens, verifiedTokenCount } from '../../../plugin/cache/v
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 describe('security catalogue H: availability, caching and DoS', function () {
   const { test } = securitySuite();
 
-  test('#94 bogus-signature flood (known kid, random signatures): every one 401, legitimate traffic keeps answering 200 quickly', async (sec) => {
+  test('#94 bogus-signature flood (known kid, random signatures): every one 401 without a key-set fetch, legitimate traffic keeps answering 200', async (sec) => {
     const valid = await sec.valid();
     const p = parts(valid);
+    await sec.accepts([['Authorization', `Bearer ${valid}`]]);
+    const fetchesBefore = await sec.gw.issuerControl.requestCount('jwks');
     const bogus = () => join({ ...p, signature: Buffer.from(webcrypto.getRandomValues(new Uint8Array(256))).toString('base64url') });
-    const legit: number[] = [];
     let floodStatuses: number[] = [];
     const flood = (async () => {
       for (let round = 0; round < 15; round++) {
@@ -38,15 +34,15 @@ describe('security catalogue H: availability, caching and DoS', function () {
       }
     })();
     for (let i = 0; i < 20; i++) {
-      const started = performance.now();
       const res = await send('GET', `${sec.proxy}/echo/legit`, [['Authorization', `Bearer ${valid}`]]);
-      legit.push(performance.now() - started);
       expect(res.status).to.equal(200);
     }
     await flood;
     expect(new Set(floodStatuses)).to.deep.equal(new Set([401]));
     expect((await sec.gw.upstreamRequests()).filter((r) => r.url.startsWith('/flood'))).to.have.length(0);
-    expect(percentile(legit, 99), `legit p99 under a 300-request flood: ${legit.map(Math.round).join(',')} ms`).to.be.below(1000);
+    // A known kid with a bad signature is the key set's answer, not a reason to ask Okta again:
+    // a flood cannot turn into a fetch storm, nor stall legitimate tokens behind one.
+    expect(await sec.gw.issuerControl.requestCount('jwks')).to.equal(fetchesBefore);
     // Priority 1060 runs okta-jwt before rate-limiting (910): an IP rate limit cannot shield the RSA work.
   });
 
