@@ -21,7 +21,7 @@ import { metricsSink, timedVerification } from '../metrics/sink';
 import { revocationDenial } from '../revocation/revocation-check';
 import { claimAt, perClaims, type Claims } from '../util/claims';
 import { headerValues, type HeaderMap, type RequestView } from '../vocabulary/request';
-import { then, type MaybePromise } from '../util/maybe-promise';
+import type { MaybePromise } from '../util/maybe-promise';
 import type { Allow, ConsumerRequest, Decision, Deny, RefusalDetail } from '../vocabulary/decision';
 
 /** Which request values beyond the headers decide() needs: each costs the handler one PDK call. */
@@ -96,8 +96,14 @@ export function decide(request: RequestView, config: PluginConfig, keySets: KeyS
   if (preflight || (config.consumer.anonymous !== null && request.alreadyAuthenticated)) {
     return { kind: 'pass', clearHeaders: spoofed(request, config, request.alreadyAuthenticated) };
   }
-  return then(judge(request, config, keySets), (outcome): Decision =>
-    outcome.kind === 'deny' && config.dryRun ? { kind: 'observe', wouldDeny: outcome, clearHeaders: spoofed(request, config) } : outcome);
+  // Named functions, not closures, on the path that needs no promise: nothing allocated for them per request.
+  const outcome = judge(request, config, keySets);
+  return outcome instanceof Promise ? outcome.then((o) => dryRunOf(o, request, config)) : dryRunOf(outcome, request, config);
+}
+
+/** dry_run: a refusal is observed instead. */
+function dryRunOf(outcome: Allow | Deny, request: RequestView, config: PluginConfig): Decision {
+  return outcome.kind === 'deny' && config.dryRun ? { kind: 'observe', wouldDeny: outcome, clearHeaders: spoofed(request, config) } : outcome;
 }
 
 function judge(request: RequestView, config: PluginConfig, keySets: KeySets): MaybePromise<Allow | Deny> {
@@ -109,17 +115,22 @@ function judge(request: RequestView, config: PluginConfig, keySets: KeySets): Ma
   const known = looked === undefined || extraction.kind !== 'token' || extraction.token !== looked.token ? undefined : (looked.verification ?? 'miss');
   const outcome = judgeToken(request, config, keySets, extraction, dpop, known);
   // Every refusal of a DPoP-scheme request is a DPoP challenge (RFC 9449 §7.1).
-  return dpop.kind !== 'dpop' ? outcome : then(outcome, (o) => (o.kind === 'deny' ? inDpopScheme(o, config.dpop.algorithms) : o));
+  return dpop.kind !== 'dpop' ? outcome : Promise.resolve(outcome).then((o) => (o.kind === 'deny' ? inDpopScheme(o, config.dpop.algorithms) : o));
 }
 
-/** What the stages after verification share: the request, its token and where it came from. */
-interface Judged {
+/** What the stages after extraction share: the request, its token and where it came from. */
+interface Unjudged {
   request: RequestView;
   config: PluginConfig;
   token: string;
   source: TokenSource;
-  claims: Claims;
   dpop: Presentation;
+  override: OverrideOutcome;
+}
+
+/** The same once the token is verified: its claims. */
+interface Judged extends Unjudged {
+  claims: Claims;
 }
 
 /**
@@ -155,19 +166,23 @@ function judgeToken(request: RequestView, config: PluginConfig, keySets: KeySets
     (known === 'miss' ? undefined : known) ??
     (untimed && known === undefined ? cachedVerification(token, config, keySets, acceptJkt) : undefined) ??
     timedVerification(() => (untimed ? verifyUncached : verifyAccessToken)(token, config, keySets, acceptJkt));
-  return then(verification, (verified): MaybePromise<Allow | Deny> => {
-    if (!verified.ok) {
-      if (verified.reason === 'keys_unavailable') return withDetail(keysUnavailable(verified.retryAfterSeconds ?? 30), token);
-      return anonymousOr(request, config, withDetail(challenge(config.realm, verified.reason, verified.description), token), source);
-    }
-    const judged: Judged = { request, config, token, source, claims: verified.claims, dpop };
-    // On cache hits too: a cached verification never outlives a revocation.
-    const revoked = revocationDenial(verified.claims, config);
-    if (revoked !== null) return revoked.reason === 'token_revoked' ? refuseOrAnonymous(judged, revoked) : refuse(judged, revoked);
-    if (dpop.kind !== 'dpop') return authorizeAndForward(judged, override, null);
-    return checkDpop(dpop.proof, request, config, token, verified.claims).then((check) =>
-      check.kind === 'deny' ? refuseOrAnonymous(judged, check) : authorizeAndForward(judged, override, check));
-  });
+  const unjudged: Unjudged = { request, config, token, source, dpop, override };
+  return verification instanceof Promise ? verification.then((verified) => judgeVerified(unjudged, verified)) : judgeVerified(unjudged, verification);
+}
+
+function judgeVerified(unjudged: Unjudged, verified: Verification): MaybePromise<Allow | Deny> {
+  const { request, config, token, source, dpop } = unjudged;
+  if (!verified.ok) {
+    if (verified.reason === 'keys_unavailable') return withDetail(keysUnavailable(verified.retryAfterSeconds ?? 30), token);
+    return anonymousOr(request, config, withDetail(challenge(config.realm, verified.reason, verified.description), token), source);
+  }
+  const judged: Judged = { ...unjudged, claims: verified.claims };
+  // On cache hits too: a cached verification never outlives a revocation.
+  const revoked = revocationDenial(verified.claims, config);
+  if (revoked !== null) return revoked.reason === 'token_revoked' ? refuseOrAnonymous(judged, revoked) : refuse(judged, revoked);
+  if (dpop.kind !== 'dpop') return authorizeAndForward(judged, null);
+  return checkDpop(dpop.proof, request, config, token, verified.claims).then((check) =>
+    check.kind === 'deny' ? refuseOrAnonymous(judged, check) : authorizeAndForward(judged, check));
 }
 
 /** A refusal of a verified token, with its safe identifiers. */
@@ -181,9 +196,8 @@ function refuseOrAnonymous(judged: Judged, deny: Deny): Allow | Deny {
 }
 
 /** The access rules, the headers to forward, then (when configured) introspection and the proof's single use. */
-function authorizeAndForward(judged: Judged, override: OverrideOutcome, proof: CheckedProof | null): MaybePromise<Allow | Deny> {
+function authorizeAndForward(judged: Judged, proof: CheckedProof | null): MaybePromise<Allow | Deny> {
   const { request, config, claims } = judged;
-  const unforwardable = () => refuse(judged, challenge(config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
   const selection = selectPolicies(config, request.method, request.path);
   if (!selection.ok) return refuse(judged, challenge(config.realm, selection.reason, POLICY_REFUSALS[selection.reason]));
   for (const policy of selection.policies) {
@@ -191,12 +205,15 @@ function authorizeAndForward(judged: Judged, override: OverrideOutcome, proof: C
     if (!authorization.ok) return refuse(judged, challenge(config.realm, authorization.reason, authorization.description, authorization.params));
   }
   const setHeaders = claimHeaders(claims, config.claimsToHeaders);
-  if (setHeaders === 'unsafe') return unforwardable();
+  if (setHeaders === 'unsafe') return unforwardable(judged);
   const consumer = consumerFor(claims, config);
-  if (consumer === 'unsafe') return unforwardable();
-  const allowed = () => spendThenAllow(judged, override, proof, setHeaders, consumer);
-  if (config.introspection === null) return allowed();
-  return introspected(judged, selection.policies, config.introspection).then((deny) => deny ?? allowed());
+  if (consumer === 'unsafe') return unforwardable(judged);
+  if (config.introspection === null) return spendThenAllow(judged, proof, setHeaders, consumer);
+  return introspected(judged, selection.policies, config.introspection).then((deny) => deny ?? spendThenAllow(judged, proof, setHeaders, consumer));
+}
+
+function unforwardable(judged: Judged): Deny {
+  return refuse(judged, challenge(judged.config.realm, 'claim_unsafe', 'The access token carries a claim that cannot be forwarded'));
 }
 
 /** Introspection's refusal, or null when the token is active (or need not be asked about). */
@@ -210,16 +227,16 @@ async function introspected(judged: Judged, policies: readonly AccessPolicy[], s
   return null;
 }
 
-function spendThenAllow(judged: Judged, override: OverrideOutcome, proof: CheckedProof | null, setHeaders: Readonly<Record<string, string>>, consumer: ConsumerRequest | null): MaybePromise<Allow | Deny> {
-  if (proof === null) return allowFor(judged, override, setHeaders, consumer);
+function spendThenAllow(judged: Judged, proof: CheckedProof | null, setHeaders: Readonly<Record<string, string>>, consumer: ConsumerRequest | null): MaybePromise<Allow | Deny> {
+  if (proof === null) return allowFor(judged, setHeaders, consumer);
   // Spent last, once nothing here refuses the request: of two uses of one proof, one is the first.
   return spendProof(proof, judged.config).then((spent) => {
-    if (spent === null) return allowFor(judged, override, setHeaders, consumer);
+    if (spent === null) return allowFor(judged, setHeaders, consumer);
     return spent.status === 503 ? refuse(judged, spent) : refuseOrAnonymous(judged, spent);
   });
 }
 
-function allowFor({ request, config, claims, source, dpop }: Judged, override: OverrideOutcome, setHeaders: Readonly<Record<string, string>>, consumer: ConsumerRequest | null): Allow {
+function allowFor({ request, config, claims, source, dpop, override }: Judged, setHeaders: Readonly<Record<string, string>>, consumer: ConsumerRequest | null): Allow {
   // Names the handler sets are not cleared again (set_headers replaced that spelling already).
   const allow: Allow = {
     kind: 'allow', setHeaders, clearHeaders: spoofed(request, config, consumer === null), clearUnlessAuthenticated: unclaimedConsumerHeaders(request, config, consumer), rawQuery: null,
