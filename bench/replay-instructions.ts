@@ -45,7 +45,11 @@ async function main(): Promise<void> {
         ...base,
         wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${path.join(out, `${id}.%p`)}`],
         // The JIT's code addresses by function name (/tmp/perf-<pid>.map), to read the dump's unnamed frames.
-        nodeArgs: process.env.REPLAY_IR_PERF_MAP === '1' ? ['--perf-basic-prof'] : undefined,
+        // Optimising compiles on the main thread: valgrind runs one thread at a time, so with V8's
+        // background compiler the tier a function has reached after the warm-up depends on scheduling
+        // (one run counted 425k instructions a request, 30 % of them the compiler and the rest mostly
+        // baseline code); this way it depends on the request count only.
+        nodeArgs: ['--no-concurrent-recompilation', ...(process.env.REPLAY_IR_PERF_MAP === '1' ? ['--perf-basic-prof'] : [])],
         request: id === 'miss' ? () => replayHeaders(tokens[next++]!) : undefined,
       };
       const run = await startReplay(replay);

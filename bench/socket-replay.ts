@@ -104,7 +104,7 @@ export interface Running {
 }
 
 /** The schema as Kong learns it: the server's `--dump-all-plugins` answer for the named plugin. */
-function pluginSchema(replay: ReplayCase): DumpedSchema {
+export function pluginSchema(replay: Pick<ReplayCase, 'server' | 'pluginsDir' | 'plugin'>): DumpedSchema {
   const out = execFileSync(process.execPath, [serverBinary(replay.server), '--plugins-directory', replay.pluginsDir, '--dump-all-plugins'], { encoding: 'utf8' });
   const info = (JSON.parse(out) as Array<{ Name: string; Schema: DumpedSchema }>).find((p) => p.Name === replay.plugin);
   if (info === undefined) throw new Error(`socket replay: ${replay.pluginsDir} has no plugin ${replay.plugin}`);
