@@ -7,13 +7,16 @@
 // connections wait in the supervisor (or the kernel's backlog) until the standby takes them a few
 // milliseconds later, instead of being refused. SIGHUP (new code on disk) starts a fresh worker from
 // disk; once it is loaded, new connections go to it and the old worker finishes its events (their
-// Steps reach it through the new worker) and exits. SIGTERM/SIGINT stop everything.
+// Steps reach it through the new worker) and exits. The old worker never closes a connection Kong
+// keeps in its pool: it hands each back here, unread, once idle, and it goes to the active worker
+// like a new one. SIGTERM/SIGINT stop everything.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import type Server from 'kong-pdk/server';
 import { listenOwnerAndGroupOnly } from './private-socket';
+import { stopReading } from './stop-reading';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker';
 
 export interface SupervisorOptions {
@@ -92,7 +95,7 @@ export class Supervisor {
     });
     const worker: Worker = { child, startedAt: Date.now(), unsent: new Set(), unreachable: false };
     this.workers.add(worker);
-    child.on('message', (msg: FromWorker) => this.onMessage(worker, msg));
+    child.on('message', (msg: FromWorker, handle?: net.Socket) => this.onMessage(worker, msg, handle));
     child.on('exit', (code, signal) => this.onExit(worker, code, signal));
     // An IPC write to a worker that just died: its exit is handled above.
     child.on('error', (err) => this.logger.debug(`worker ${child.pid}: ${err.message}`));
@@ -135,8 +138,16 @@ export class Supervisor {
     }
   }
 
-  private onMessage(worker: Worker, msg: FromWorker): void {
+  private onMessage(worker: Worker, msg: FromWorker, handle?: net.Socket): void {
     const pid = worker.child.pid;
+    if (msg.type === 'connection') {
+      if (handle === undefined) return;
+      // Node starts reading a received socket: stopped in the same turn, before any read, so what Kong
+      // writes on it stays in the kernel for the worker it goes to.
+      handle.on('error', () => undefined);
+      if (!stopReading(handle)) return void handle.destroy();
+      return this.dispatch(handle);
+    }
     if (msg.type === 'ready') {
       worker.privateSocket = msg.privateSocket;
       this.logger.info(`worker ${pid} ready`);

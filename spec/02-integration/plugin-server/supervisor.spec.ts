@@ -12,6 +12,8 @@ import { askPluginInfo } from '../../../server/health';
 import { queryPlugins } from '../../kong-double/plugin-server';
 import { serverBinary } from '../../support/plugin-server/launch';
 import { repoRoot } from '../../support/repo-paths';
+import { RawConnection, request, type Reply } from '../../support/plugin-server/raw-connection';
+import type { ServerStats } from '../../../server/hardened-server';
 import path from 'node:path';
 
 const CLIENTS = 4;
@@ -22,6 +24,39 @@ const KONG_ANSWERS: Record<string, unknown> = { 'kong.request.get_path_with_quer
 
 function kongWorker(socketPath: string): RpcClient {
   return new RpcClient({ server: 'okta-jwt', worker: 0, socketPath, recorder: new RpcRecorder(() => 0), readTimeoutMs: 20_000, nextConnId: () => 0 });
+}
+
+const CONFIG = JSON.stringify({ issuer: 'https://example.okta.com/oauth2/default', audiences: ['api://x'], __seq__: 1 });
+
+/** Resolves once the process is gone (its parent reaped it). */
+async function exited(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One call on a connection the test keeps, as Kong keeps one in its pool: its reply, or why it failed. */
+async function callOn(conn: RawConnection, msgid: number, method: string, param: unknown): Promise<Reply> {
+  await conn.write(request(msgid, method, param));
+  return conn.reply(msgid, 30_000);
+}
+
+/** Runs okta-jwt's access phase for a request without a token to its end on `conn`, from the event's first Step: its last instruction. */
+async function finishEvent(conn: RawConnection, eventId: number, firstMsgid: number): Promise<EventReply['Data']> {
+  let msgid = firstMsgid;
+  let reply = await callOn(conn, msgid, 'plugin.StepMultiMap', { EventId: eventId, Data: {} });
+  for (let calls = 0; calls < 10; calls++) {
+    expect(reply[2], 'error reply').to.equal(null);
+    const data = (reply[3] as EventReply).Data;
+    if (data === 'ret' || data.Method === 'kong.response.exit') return data;
+    reply = await callOn(conn, ++msgid, 'plugin.Step', { EventId: eventId, Data: KONG_ANSWERS[data.Method] });
+  }
+  throw new Error('the event did not end');
 }
 
 function expectNothingUnauthenticatedProxied(gw: RestartGateway, sent: SentRequest[]): void {
@@ -166,5 +201,63 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
     // okta-jwt finishing the request ("no token": 401), not a refusal for an unknown event (500).
     expect(reply.Data).to.have.property('Method', 'kong.response.exit');
     expect((reply.Data as { Args: unknown[] }).Args[0]).to.equal(401);
+  });
+
+  it('SIGHUP: a connection Kong keeps idle in its pool moves to the new worker instead of being closed, and the old worker exits without waiting for it', async () => {
+    const old = await gw.servingPid();
+    await gw.waitForStandby(old);
+    const kept = await RawConnection.open(gw.socketPath);
+    try {
+      expect(((await callOn(kept, 1, 'plugin.GetServerStats', null))[3] as ServerStats).Pid).to.equal(old);
+      const from = gw.output.length;
+      process.kill(gw.processPid(), 'SIGHUP');
+      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      const drained = await gw.waitForLine(new RegExp(`worker ${old} drained`), from);
+      await exited(old);
+      // The old worker is gone; the connection Kong kept serves a whole request in the new one.
+      const stats = await callOn(kept, 2, 'plugin.GetServerStats', null);
+      expect(stats[2], 'the kept connection was closed').to.equal(null);
+      expect((stats[3] as ServerStats).Pid).to.equal(successor);
+      // Nothing held the old worker until the drain timeout: Kong's idle connections left it at once.
+      expect(gw.output.slice(from, drained.index).filter((l) => l.includes('drain timeout'))).to.deep.equal([]);
+      const instance = (await callOn(kept, 3, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
+      const open = (await callOn(kept, 4, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
+      expect(open.Data).to.have.property('Method', 'kong.request.get_headers');
+      const exit = await finishEvent(kept, open.EventId, 5);
+      expect(exit).to.have.property('Method', 'kong.response.exit');
+      expect((exit as { Args: unknown[] }).Args[0]).to.equal(401);
+      expect(kept.closed).to.equal(false);
+    } finally {
+      kept.close();
+    }
+  });
+
+  it('SIGHUP: a connection carrying an event of the old worker finishes that event there, then serves the new worker', async () => {
+    const old = await gw.servingPid();
+    await gw.waitForStandby(old);
+    const kept = await RawConnection.open(gw.socketPath);
+    try {
+      const instance = (await callOn(kept, 1, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
+      const open = (await callOn(kept, 2, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
+      expect(open.Data).to.have.property('Method', 'kong.request.get_headers');
+      const from = gw.output.length;
+      process.kill(gw.processPid(), 'SIGHUP');
+      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      // The event's Steps on the same connection: the old worker finishes its request ("no token": 401).
+      const exit = await finishEvent(kept, open.EventId, 3);
+      expect(exit).to.have.property('Method', 'kong.response.exit');
+      expect((exit as { Args: unknown[] }).Args[0]).to.equal(401);
+      // Kong pools the connection with the last reply and takes it for its next call, which the new worker answers.
+      for (const msgid of [20, 21]) {
+        const stats = await callOn(kept, msgid, 'plugin.GetServerStats', null);
+        expect(stats[2], 'the kept connection was closed').to.equal(null);
+        expect((stats[3] as ServerStats).Pid).to.equal(successor);
+      }
+      expect((await gw.waitForLine(new RegExp(`worker ${old} drained`), from)).line).to.include('(0 event(s) left open)');
+      await exited(old);
+      expect(kept.closed).to.equal(false);
+    } finally {
+      kept.close();
+    }
   });
 });
