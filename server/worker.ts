@@ -21,8 +21,8 @@ import type Server from 'kong-pdk/server';
 export const WORKER_ENV = 'OKTA_JWT_PS_WORKER';
 
 /** `connection` comes with the descriptor of a connection Kong opened (to a worker: to serve; from a draining worker: idle, unread, to pass on). */
-export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string } | { type: 'connection' };
-export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'drained'; events: number } | { type: 'connection' };
+export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string } | { type: 'connection' } | { type: 'ping' };
+export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'drained'; events: number } | { type: 'connection' } | { type: 'pong' };
 
 export function isSupervisedWorker(): boolean {
   return process.env[WORKER_ENV] === '1' && typeof process.send === 'function';
@@ -80,7 +80,10 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
     }, 20);
   };
   process.on('message', (msg: ToWorker, handle?: net.Socket) => {
-    if (msg.type === 'connection') {
+    if (msg.type === 'ping') {
+      // The supervisor's heartbeat: answered from this event loop, so a loop that no longer runs goes silent.
+      send({ type: 'pong' });
+    } else if (msg.type === 'connection') {
       if (handle !== undefined) fromKong.adopt(handle);
     } else if (msg.type === 'take-over') {
       // Ids count from the moment this worker starts serving, above all its predecessor handed out.

@@ -260,4 +260,38 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
       kept.close();
     }
   });
+
+  it('a stalled active worker (stopped with SIGSTOP) is found by the heartbeat and killed; the standby serves new connections and nothing unauthenticated is proxied', async () => {
+    const stalled = await gw.servingPid();
+    const standby = await gw.waitForStandby(stalled);
+    expect((await send('GET', `${gw.proxyUrl}/echo/warm`, [['Authorization', `Bearer ${gw.valid}`]])).status).to.equal(200);
+    const from = gw.output.length;
+    process.kill(stalled, 'SIGSTOP');
+    try {
+      // Sent while the worker is stopped: Kong's calls on its connections wait in it.
+      const load = steadyLoad(gw, 2);
+      const warning = await gw.waitForLine(new RegExp(`worker ${stalled} has not answered`), from);
+      expect(warning.line).to.include(`active worker ${stalled}`).and.include(`worker ${standby} takes over`);
+      // A new connection is served by the standby (even before the stalled worker is gone).
+      expect(await gw.servingPid()).to.equal(standby);
+      await exited(stalled);
+      // Kong's pooled connections to the killed worker fail the calls sent on them until Kong sees them closed.
+      for (;;) {
+        const after = await send('GET', `${gw.proxyUrl}/echo/after-stall`, [['Authorization', `Bearer ${gw.valid}`]]);
+        if (after.status === 200) break;
+        expect(after.status, after.text).to.be.oneOf([500, 503]);
+      }
+      const sent = await load.stop();
+      expectNothingUnauthenticatedProxied(gw, sent);
+      // The calls that waited in the stalled worker were answered (refused) when it was killed, not left to Kong's timeout.
+      expect(sent.filter((r) => r.status === 0)).to.deep.equal([]);
+      expect(gw.output.slice(from).filter((l) => l.includes('has not answered'))).to.have.length(1);
+    } finally {
+      try {
+        process.kill(stalled, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
 });
