@@ -74,9 +74,15 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
       if (busy && Date.now() < deadline) return;
       clearInterval(poll);
       if (busy) logger.warn(`drain timeout: ${ps.eventCount} event(s) still open, ${fromKong.connectionCount} connection(s) closed unused`);
-      send({ type: 'drained', events: ps.eventCount });
+      // Node queues a message behind a connection handed back until the supervisor acknowledges that
+      // one: this process exits only once the message is written (or the channel is gone).
+      const told = new Promise<void>((resolve) => {
+        const message: FromWorker = { type: 'drained', events: ps.eventCount };
+        if (process.connected) process.send!(message, undefined, {}, () => resolve());
+        else resolve();
+      });
       ps.close();
-      void Promise.all([forwarded.close(), fromKong.close()]).then(() => process.exit(0));
+      void Promise.all([told, forwarded.close(), fromKong.close()]).then(() => process.exit(0));
     }, 20);
   };
   process.on('message', (msg: ToWorker, handle?: net.Socket) => {
