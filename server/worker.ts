@@ -65,6 +65,7 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
     if (draining) return;
     draining = true;
     const forSuccessor = successor !== undefined;
+    logger.info(`worker ${process.pid} draining (${ps.eventCount} event(s) open)`);
     metrics?.close();
     fromKong.drain(successor, forSuccessor ? handBack : undefined);
     const deadline = Date.now() + opts.drainTimeoutSeconds * 1000;

@@ -243,6 +243,7 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
       const from = gw.output.length;
       process.kill(gw.processPid(), 'SIGHUP');
       const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
       // The event's Steps on the same connection: the old worker finishes its request ("no token": 401).
       const exit = await finishEvent(kept, open.EventId, 3);
       expect(exit).to.have.property('Method', 'kong.response.exit');
@@ -256,6 +257,32 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
       expect((await gw.waitForLine(new RegExp(`worker ${old} drained`), from)).line).to.include('(0 event(s) left open)');
       await exited(old);
       expect(kept.closed).to.equal(false);
+    } finally {
+      kept.close();
+    }
+  });
+
+  it('SIGHUP: a call Kong had only partly written when the switch came is answered whole, then its connection moves on', async () => {
+    const old = await gw.servingPid();
+    await gw.waitForStandby(old);
+    const kept = await RawConnection.open(gw.socketPath);
+    try {
+      expect(((await callOn(kept, 1, 'plugin.GetServerStats', null))[3] as ServerStats).Pid).to.equal(old);
+      // Read by the old worker (it loads nothing meanwhile) long before the new worker has loaded.
+      const frame = request(2, 'plugin.GetServerStats', null);
+      await kept.write(frame.subarray(0, 5));
+      const from = gw.output.length;
+      process.kill(gw.processPid(), 'SIGHUP');
+      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
+      await kept.write(frame.subarray(5));
+      const stats = await kept.reply(2, 30_000);
+      expect(stats[2], 'the kept connection was closed').to.equal(null);
+      // Passed on by the old worker: the new one serves every call but the old worker's events.
+      expect((stats[3] as ServerStats).Pid).to.equal(successor);
+      await gw.waitForLine(new RegExp(`worker ${old} drained`), from);
+      await exited(old);
+      expect(((await callOn(kept, 3, 'plugin.GetServerStats', null))[3] as ServerStats).Pid).to.equal(successor);
     } finally {
       kept.close();
     }
