@@ -56,8 +56,8 @@ const MAX_HELD = 1_000;
 /**
  * Heartbeat: each loaded worker is pinged this often and answers from its event loop. A healthy
  * worker's loop is held up for milliseconds per request, a few hundred at worst (GC, a burst on a
- * CPU-starved machine: 90–160 ms measured at load average 8–10 on 2 cores), so a worker silent for
- * STALLED_AFTER_MS is not busy, it is stuck: a hundred times the worst lag seen, and well inside
+ * CPU-starved machine: up to 220 ms measured at load average 7–10 on 2 cores), so a worker silent for
+ * STALLED_AFTER_MS is not busy, it is stuck: over forty times the worst lag seen, and well inside
  * Kong's 60 s socket timeout, so its successor serves before Kong gives up. It must also have
  * missed every one of that many pings: a supervisor that was itself held up (a paused container,
  * a starved machine) sent fewer and does not blame its workers for its own absence.

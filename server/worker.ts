@@ -40,7 +40,7 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
   const handBack: HandBack = (socket, passed) => {
     const message: FromWorker = { type: 'connection' };
     // keepOpen: this copy is closed only once the descriptor is in the channel (see release()).
-    process.send!(message, socket, { keepOpen: true }, (err: Error | null) => passed(err === null || err === undefined));
+    process.send!(message, socket, { keepOpen: true }, (err: Error | null) => passed(!err));
   };
   // A worker that loaded no plugin must never replace one that serves (a broken upgrade on disk).
   if (ps.getPlugins().size === 0) {

@@ -288,6 +288,35 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
     }
   });
 
+  it('SIGHUP, then the new worker and its standby die: a connection the old worker hands back waits for the next worker, and is served there', async () => {
+    const old = await gw.servingPid();
+    await gw.waitForStandby(old);
+    const kept = await RawConnection.open(gw.socketPath);
+    try {
+      const instance = (await callOn(kept, 1, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
+      const open = (await callOn(kept, 2, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
+      let from = gw.output.length;
+      process.kill(gw.processPid(), 'SIGHUP');
+      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
+      const standby = await gw.waitForStandby(successor);
+      from = gw.output.length;
+      process.kill(standby, 'SIGKILL');
+      await gw.waitForLine(new RegExp(`standby worker ${standby} ended`), from);
+      process.kill(successor, 'SIGKILL');
+      await gw.waitForLine(new RegExp(`worker ${successor} ended \\(signal SIGKILL\\); no standby ready yet`), from);
+      // No worker serves; the old one finishes its event and hands the connection back.
+      const exit = await finishEvent(kept, open.EventId, 3);
+      expect(exit).to.have.property('Method', 'kong.response.exit');
+      const stats = await callOn(kept, 20, 'plugin.GetServerStats', null);
+      expect(stats[2], 'the kept connection was closed').to.equal(null);
+      const next = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      expect((stats[3] as ServerStats).Pid).to.equal(next);
+    } finally {
+      kept.close();
+    }
+  });
+
   it('a stalled active worker (stopped with SIGSTOP) is found by the heartbeat and killed; the standby serves new connections and nothing unauthenticated is proxied', async () => {
     const stalled = await gw.servingPid();
     const standby = await gw.waitForStandby(stalled);
