@@ -2,7 +2,9 @@
 // or compose would: a crash of the active worker is covered by the standby that already holds a
 // loaded server, and SIGHUP replaces the code without refusing a valid request. Kong's pool is
 // modelled: each RPC of an event may take any pooled connection, so an event's Steps may reach the
-// new worker, which passes them to the old one. Counts and order are asserted, never durations.
+// new worker, which passes them to the old one, and a connection Kong keeps in its pool across the
+// switch (a raw connection here) moves to the new worker instead of being closed. A worker whose
+// event loop stopped (SIGSTOP) is found by the heartbeat. Counts and order are asserted, never durations.
 import { expect } from 'chai';
 import { startRestartGateway, steadyLoad, type RestartGateway, type SentRequest } from '../../support/plugin-server/restart-gateway';
 import { RpcClient } from '../../kong-double/msgpack-rpc-client';
@@ -71,7 +73,7 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
   let gw: RestartGateway;
 
   before(async () => {
-    // Connections Kong leaves unused in its pool keep the old worker until the drain timeout.
+    // A short drain timeout: a drain that waits for it (a connection or an event left behind) shows in the log as "drain timeout".
     gw = await startRestartGateway({ supervise: true, drainTimeoutSeconds: 5 });
   });
   after(() => gw?.close());
