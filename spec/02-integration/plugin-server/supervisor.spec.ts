@@ -48,15 +48,31 @@ async function callOn(conn: RawConnection, msgid: number, method: string, param:
   return conn.reply(msgid, 30_000);
 }
 
-/** Runs okta-jwt's access phase for a request without a token to its end on `conn`, from the event's first Step: its last instruction. */
-async function finishEvent(conn: RawConnection, eventId: number, firstMsgid: number): Promise<EventReply['Data']> {
+/** The pid of the worker that answers a call on `conn` (the connection must still be open). */
+async function answeringPid(conn: RawConnection, msgid: number): Promise<number> {
+  const stats = await callOn(conn, msgid, 'plugin.GetServerStats', null);
+  expect(stats[2], 'the kept connection was closed').to.equal(null);
+  return (stats[3] as ServerStats).Pid;
+}
+
+/** Kong's first calls of a request on `conn`: an okta-jwt instance, and its access event, open at its first PDK call. */
+async function openEvent(conn: RawConnection, firstMsgid: number): Promise<number> {
+  const instance = (await callOn(conn, firstMsgid, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
+  const open = (await callOn(conn, firstMsgid + 1, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
+  expect(open.Data).to.have.property('Method', 'kong.request.get_headers');
+  return open.EventId;
+}
+
+/** Runs okta-jwt's access phase for a request without a token to its end on `conn`, from the event's first Step: the status it answers. */
+async function finishEvent(conn: RawConnection, eventId: number, firstMsgid: number): Promise<unknown> {
   let msgid = firstMsgid;
   let reply = await callOn(conn, msgid, 'plugin.StepMultiMap', { EventId: eventId, Data: {} });
   for (let calls = 0; calls < 10; calls++) {
     expect(reply[2], 'error reply').to.equal(null);
     const data = (reply[3] as EventReply).Data;
-    if (data === 'ret' || data.Method === 'kong.response.exit') return data;
-    reply = await callOn(conn, ++msgid, 'plugin.Step', { EventId: eventId, Data: KONG_ANSWERS[data.Method] });
+    expect(data).to.not.equal('ret');
+    if (data !== 'ret' && data.Method === 'kong.response.exit') return data.Args[0];
+    reply = await callOn(conn, ++msgid, 'plugin.Step', { EventId: eventId, Data: KONG_ANSWERS[(data as { Method: string }).Method] });
   }
   throw new Error('the event did not end');
 }
@@ -77,6 +93,38 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
     gw = await startRestartGateway({ supervise: true, drainTimeoutSeconds: 5 });
   });
   after(() => gw?.close());
+
+  /** Runs `body` with a connection to the serving worker (`old`) that it keeps, as Kong keeps one in its pool. */
+  async function keepingAConnection(body: (kept: RawConnection, old: number) => Promise<void>): Promise<void> {
+    const old = await gw.servingPid();
+    await gw.waitForStandby(old);
+    const kept = await RawConnection.open(gw.socketPath);
+    try {
+      await body(kept, old);
+    } finally {
+      kept.close();
+    }
+  }
+
+  /** Kills the loaded standby, then the active worker, before a new standby has loaded; the output index before the kills. */
+  async function killBothWorkers(active: number): Promise<number> {
+    const standby = await gw.waitForStandby(active);
+    const from = gw.output.length;
+    process.kill(standby, 'SIGKILL');
+    await gw.waitForLine(new RegExp(`standby worker ${standby} ended`), from);
+    process.kill(active, 'SIGKILL');
+    await gw.waitForLine(new RegExp(`worker ${active} ended \\(signal SIGKILL\\); no standby ready yet`), from);
+    return from;
+  }
+
+  /** SIGHUP: resolves with the new worker's pid once it serves and `old` is draining. */
+  async function upgradeFrom(old: number): Promise<number> {
+    const from = gw.output.length;
+    process.kill(gw.processPid(), 'SIGHUP');
+    const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+    await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
+    return successor;
+  }
   afterEach(function () {
     // The supervisor's and workers' log is the story of a failed switch.
     if (this.currentTest?.state === 'failed') process.stderr.write(`plugin-server output:\n${gw.output.slice(-60).join('\n')}\n`);
@@ -112,13 +160,7 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
   });
 
   it('with no worker loaded (the standby was lost too), Kong\'s requests wait for the next worker instead of being refused', async () => {
-    const active = await gw.servingPid();
-    const standby = await gw.waitForStandby(active);
-    const from = gw.output.length;
-    process.kill(standby, 'SIGKILL');
-    await gw.waitForLine(new RegExp(`standby worker ${standby} ended`), from);
-    process.kill(active, 'SIGKILL');
-    await gw.waitForLine(new RegExp(`worker ${active} ended \\(signal SIGKILL\\); no standby ready yet`), from);
+    const from = await killBothWorkers(await gw.servingPid());
     // Sent while no process runs plugin code: the socket still accepts, and the next worker answers.
     const waited = send('GET', `${gw.proxyUrl}/echo/waiting`, [['Authorization', `Bearer ${gw.valid}`]]);
     const serving = await gw.waitForLine(/worker (\d+) serving on/, from);
@@ -206,77 +248,44 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
   });
 
   it('SIGHUP: a connection Kong keeps idle in its pool moves to the new worker instead of being closed, and the old worker exits without waiting for it', async () => {
-    const old = await gw.servingPid();
-    await gw.waitForStandby(old);
-    const kept = await RawConnection.open(gw.socketPath);
-    try {
-      expect(((await callOn(kept, 1, 'plugin.GetServerStats', null))[3] as ServerStats).Pid).to.equal(old);
+    await keepingAConnection(async (kept, old) => {
+      expect(await answeringPid(kept, 1)).to.equal(old);
       const from = gw.output.length;
-      process.kill(gw.processPid(), 'SIGHUP');
-      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
+      const successor = await upgradeFrom(old);
       const drained = await gw.waitForLine(new RegExp(`worker ${old} drained`), from);
       await exited(old);
       // The old worker is gone; the connection Kong kept serves a whole request in the new one.
-      const stats = await callOn(kept, 2, 'plugin.GetServerStats', null);
-      expect(stats[2], 'the kept connection was closed').to.equal(null);
-      expect((stats[3] as ServerStats).Pid).to.equal(successor);
+      expect(await answeringPid(kept, 2)).to.equal(successor);
       // Nothing held the old worker until the drain timeout: Kong's idle connections left it at once.
       expect(gw.output.slice(from, drained.index).filter((l) => l.includes('drain timeout'))).to.deep.equal([]);
-      const instance = (await callOn(kept, 3, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
-      const open = (await callOn(kept, 4, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
-      expect(open.Data).to.have.property('Method', 'kong.request.get_headers');
-      const exit = await finishEvent(kept, open.EventId, 5);
-      expect(exit).to.have.property('Method', 'kong.response.exit');
-      expect((exit as { Args: unknown[] }).Args[0]).to.equal(401);
+      expect(await finishEvent(kept, await openEvent(kept, 3), 5)).to.equal(401);
       expect(kept.closed).to.equal(false);
-    } finally {
-      kept.close();
-    }
+    });
   });
 
   it('SIGHUP: a connection carrying an event of the old worker finishes that event there, then serves the new worker', async () => {
-    const old = await gw.servingPid();
-    await gw.waitForStandby(old);
-    const kept = await RawConnection.open(gw.socketPath);
-    try {
-      const instance = (await callOn(kept, 1, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
-      const open = (await callOn(kept, 2, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
-      expect(open.Data).to.have.property('Method', 'kong.request.get_headers');
+    await keepingAConnection(async (kept, old) => {
+      const eventId = await openEvent(kept, 1);
       const from = gw.output.length;
-      process.kill(gw.processPid(), 'SIGHUP');
-      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
-      await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
+      const successor = await upgradeFrom(old);
       // The event's Steps on the same connection: the old worker finishes its request ("no token": 401).
-      const exit = await finishEvent(kept, open.EventId, 3);
-      expect(exit).to.have.property('Method', 'kong.response.exit');
-      expect((exit as { Args: unknown[] }).Args[0]).to.equal(401);
+      expect(await finishEvent(kept, eventId, 3)).to.equal(401);
       // Kong pools the connection with the last reply and takes it for its next call, which the new worker answers.
-      for (const msgid of [20, 21]) {
-        const stats = await callOn(kept, msgid, 'plugin.GetServerStats', null);
-        expect(stats[2], 'the kept connection was closed').to.equal(null);
-        expect((stats[3] as ServerStats).Pid).to.equal(successor);
-      }
+      expect([await answeringPid(kept, 20), await answeringPid(kept, 21)]).to.deep.equal([successor, successor]);
       expect((await gw.waitForLine(new RegExp(`worker ${old} drained`), from)).line).to.include('(0 event(s) left open)');
       await exited(old);
       expect(kept.closed).to.equal(false);
-    } finally {
-      kept.close();
-    }
+    });
   });
 
   it('SIGHUP: a call Kong had only partly written when the switch came is answered whole, then its connection moves on', async () => {
-    const old = await gw.servingPid();
-    await gw.waitForStandby(old);
-    const kept = await RawConnection.open(gw.socketPath);
-    try {
-      expect(((await callOn(kept, 1, 'plugin.GetServerStats', null))[3] as ServerStats).Pid).to.equal(old);
+    await keepingAConnection(async (kept, old) => {
+      expect(await answeringPid(kept, 1)).to.equal(old);
       // Read by the old worker (it loads nothing meanwhile) long before the new worker has loaded.
       const frame = request(2, 'plugin.GetServerStats', null);
       await kept.write(frame.subarray(0, 5));
       const from = gw.output.length;
-      process.kill(gw.processPid(), 'SIGHUP');
-      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
-      await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
+      const successor = await upgradeFrom(old);
       await kept.write(frame.subarray(5));
       const stats = await kept.reply(2, 30_000);
       expect(stats[2], 'the kept connection was closed').to.equal(null);
@@ -284,39 +293,19 @@ describe('plugin server: --supervise keeps a standby for crashes and upgrades', 
       expect((stats[3] as ServerStats).Pid).to.equal(successor);
       await gw.waitForLine(new RegExp(`worker ${old} drained`), from);
       await exited(old);
-      expect(((await callOn(kept, 3, 'plugin.GetServerStats', null))[3] as ServerStats).Pid).to.equal(successor);
-    } finally {
-      kept.close();
-    }
+      expect(await answeringPid(kept, 3)).to.equal(successor);
+    });
   });
 
   it('SIGHUP, then the new worker and its standby die: a connection the old worker hands back waits for the next worker, and is served there', async () => {
-    const old = await gw.servingPid();
-    await gw.waitForStandby(old);
-    const kept = await RawConnection.open(gw.socketPath);
-    try {
-      const instance = (await callOn(kept, 1, 'plugin.StartInstance', { Name: 'okta-jwt', Config: CONFIG }))[3] as { Id: number };
-      const open = (await callOn(kept, 2, 'plugin.HandleEvent', { InstanceId: instance.Id, EventName: 'access' }))[3] as EventReply;
-      let from = gw.output.length;
-      process.kill(gw.processPid(), 'SIGHUP');
-      const successor = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
-      await gw.waitForLine(new RegExp(`worker ${old} draining`), from);
-      const standby = await gw.waitForStandby(successor);
-      from = gw.output.length;
-      process.kill(standby, 'SIGKILL');
-      await gw.waitForLine(new RegExp(`standby worker ${standby} ended`), from);
-      process.kill(successor, 'SIGKILL');
-      await gw.waitForLine(new RegExp(`worker ${successor} ended \\(signal SIGKILL\\); no standby ready yet`), from);
+    await keepingAConnection(async (kept, old) => {
+      const eventId = await openEvent(kept, 1);
+      const from = await killBothWorkers(await upgradeFrom(old));
       // No worker serves; the old one finishes its event and hands the connection back.
-      const exit = await finishEvent(kept, open.EventId, 3);
-      expect(exit).to.have.property('Method', 'kong.response.exit');
-      const stats = await callOn(kept, 20, 'plugin.GetServerStats', null);
-      expect(stats[2], 'the kept connection was closed').to.equal(null);
-      const next = Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]);
-      expect((stats[3] as ServerStats).Pid).to.equal(next);
-    } finally {
-      kept.close();
-    }
+      expect(await finishEvent(kept, eventId, 3)).to.equal(401);
+      const pid = await answeringPid(kept, 20);
+      expect(pid).to.equal(Number((await gw.waitForLine(/worker (\d+) serving on/, from)).match[1]));
+    });
   });
 
   it('a stalled active worker (stopped with SIGSTOP) is found by the heartbeat and killed; the standby serves new connections and nothing unauthenticated is proxied', async () => {
