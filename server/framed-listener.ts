@@ -17,10 +17,16 @@ import { kongPdkMsgpack } from './kong-pdk-msgpack';
 import { printable, type HardenedServer } from './hardened-server';
 import { callOnce } from './call-once';
 import { listenOwnerAndGroupOnly } from './private-socket';
+import { stopReading } from './stop-reading';
 
 type RpcMethod = (...args: unknown[]) => unknown;
 type Reply = (msgid: number, error: string | undefined, result?: unknown) => void;
 type Encoder = InstanceType<typeof kongPdkMsgpack.Encoder>;
+/**
+ * Passes an idle connection, unread, to the process that serves Kong's new connections; `passed`
+ * says whether its descriptor reached that process (then this process closes its copy).
+ */
+export type HandBack = (socket: net.Socket, passed: (ok: boolean) => void) => void;
 
 /** A call as Kong sends it: [0, msgid, "plugin.<Method>", [args…]]. */
 interface RpcCall {
@@ -34,6 +40,9 @@ interface Connection {
   pending: number;
   /** The event of the last reply sent: Kong's next call is often its Step, on this same pooled connection. */
   lastEvent?: number;
+  readonly splitter: FrameSplitter;
+  /** Being handed back: reading stopped, its descriptor on its way to the supervisor. */
+  leaving: boolean;
 }
 
 /** Bound on a call passed to the process that owns its event (Kong's own read timeout is 60 s). */
@@ -56,6 +65,8 @@ export class FramedListener {
    * Kong back and forth between the two while its pool holds connections to both).
    */
   private successor?: string;
+  /** While draining under a supervisor: where idle connections go instead of being closed. */
+  private handBack?: HandBack;
 
   /** `debug`: the log level is debug, so each call is logged (the line is not even built otherwise). */
   constructor(private readonly ps: HardenedServer, private readonly debug = false) {
@@ -77,7 +88,8 @@ export class FramedListener {
 
   /** Serves a connection accepted by another process (the supervisor), as if accepted here. */
   adopt(socket: net.Socket): void {
-    this.accept(socket);
+    // One sent here just before this process began draining: unread, it goes straight back.
+    this.release(socket, this.accept(socket));
   }
 
   /** Stops accepting, closes every connection; the socket file is removed when the server closes. */
@@ -88,16 +100,25 @@ export class FramedListener {
   }
 
   /**
-   * Stops accepting; from now on each connection is closed with the reply that leaves it with no
-   * call to answer and no open event (closing one whose event is open would race that event's next
-   * Step). The close goes out with the reply, so Kong sees it before pooling the connection again
-   * (OpenResty checks then) and connects anew, to whichever process serves the path now. An idle
-   * connection is left alone: closing it could race a call Kong is sending on it.
+   * Stops accepting. From now on a connection leaves this process as soon as it has no call to
+   * answer, no partial call read and no open event (Kong's next call on it is often that event's
+   * Step): with `handBack` (under a supervisor) it is passed, unread, to the process that replaced
+   * this one, so Kong never sees it close; a call Kong writes meanwhile waits in the kernel for the
+   * new owner. Without it (stopping) it is closed with the reply that leaves it idle: the close goes
+   * out with the reply, so Kong most often sees it before pooling the connection again. An idle
+   * connection is then left alone: closing it could race a call Kong is sending on it.
    */
-  drain(successor?: string): void {
+  drain(successor?: string, handBack?: HandBack): void {
     this.draining = true;
     this.successor = successor;
+    this.handBack = handBack;
     this.server?.close();
+    this.releaseIdle();
+  }
+
+  /** Hands back every connection that has become idle (its event may have ended on another connection). */
+  releaseIdle(): void {
+    for (const [socket, conn] of this.sockets) this.release(socket, conn);
   }
 
   /** Connections still open (a draining worker waits for Kong to use and release each). */
@@ -109,8 +130,28 @@ export class FramedListener {
     return conn.pending === 0 && (conn.lastEvent === undefined || !this.ps.hasEvent(conn.lastEvent));
   }
 
-  private accept(socket: net.Socket): void {
-    const conn: Connection = { pending: 0 };
+  /** Passes the connection back if it is idle, nothing of it read or being written. */
+  private release(socket: net.Socket, conn: Connection): void {
+    const handBack = this.handBack;
+    if (handBack === undefined || conn.leaving || !this.done(conn) || conn.splitter.buffered > 0) return;
+    if (socket.destroyed || !socket.readable || socket.writableLength > 0) return;
+    conn.leaving = true;
+    if (!stopReading(socket)) return void this.stay(socket, conn);
+    handBack(socket, (ok) => {
+      if (ok) return void socket.destroy(); // only this process's copy: no shutdown reaches Kong
+      // The supervisor is gone: serve it here until it is idle again, then close it with a reply.
+      this.handBack = undefined;
+      this.stay(socket, conn);
+    });
+  }
+
+  private stay(socket: net.Socket, conn: Connection): void {
+    conn.leaving = false;
+    socket.resume();
+  }
+
+  private accept(socket: net.Socket): Connection {
+    const conn: Connection = { pending: 0, splitter: new FrameSplitter(), leaving: false };
     this.sockets.set(socket, conn);
     socket.on('close', () => this.sockets.delete(socket));
     // A peer that vanishes (Kong worker killed) must not crash the server through an 'error' without listener.
@@ -123,19 +164,19 @@ export class FramedListener {
       conn.lastEvent = eventId;
       if (!socket.writable) return;
       socket.write(bytes);
-      // Closed in the same turn as the reply is handed to the kernel: the close reaches Kong with
-      // the reply, and OpenResty checks for it before it pools the connection again.
-      if (this.draining && this.done(conn)) {
-        if (socket.writableLength === 0) socket.destroy();
-        else socket.end();
-      }
+      if (!this.draining || !this.done(conn)) return;
+      // Passed on in the same turn as the reply is handed to the kernel, before Kong's next call is read.
+      if (this.handBack !== undefined) return this.release(socket, conn);
+      // Closed in the same turn: the close reaches Kong with the reply, and OpenResty checks for it
+      // before it pools the connection again.
+      if (socket.writableLength === 0) socket.destroy();
+      else socket.end();
     };
     const reply: Reply = (msgid, error, result) => send(encodeReply(encoder, msgid, error, result, this.logger), eventOfReply(result));
 
-    const splitter = new FrameSplitter();
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const frame of splitter.push(chunk)) {
+        for (const frame of conn.splitter.push(chunk)) {
           const { value, problem } = decodeMessage(frame);
           const call = asCall(value);
           if (this.debug) this.logger.debug(`rpc: #${call.msgid} method: ${call.method} args: <${frame.length} bytes hidden>`);
@@ -153,6 +194,7 @@ export class FramedListener {
         socket.destroy();
       }
     });
+    return conn;
   }
 
   private dispatch(call: RpcCall, reply: Reply): void {

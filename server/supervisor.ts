@@ -7,13 +7,17 @@
 // connections wait in the supervisor (or the kernel's backlog) until the standby takes them a few
 // milliseconds later, instead of being refused. SIGHUP (new code on disk) starts a fresh worker from
 // disk; once it is loaded, new connections go to it and the old worker finishes its events (their
-// Steps reach it through the new worker) and exits. SIGTERM/SIGINT stop everything.
+// Steps reach it through the new worker) and exits. The old worker never closes a connection Kong
+// keeps in its pool: it hands each back here, unread, once idle, and it goes to the active worker
+// like a new one. A heartbeat over the IPC channel finds a worker whose event loop no longer runs
+// (stuck in a loop, stopped): it is killed, and the standby takes over. SIGTERM/SIGINT stop everything.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import type Server from 'kong-pdk/server';
 import { listenOwnerAndGroupOnly } from './private-socket';
+import { stopReading } from './stop-reading';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './worker';
 
 export interface SupervisorOptions {
@@ -29,8 +33,11 @@ interface Worker {
   privateSocket?: string;
   /** Connections handed to this worker whose descriptor is not yet written to its channel. */
   readonly unsent: Set<net.Socket>;
-  /** Its channel failed: it gets no more connections (its 'exit' follows). */
+  /** Its channel failed or it stalled: it gets no more connections (its 'exit' follows). */
   unreachable: boolean;
+  /** Heartbeat pings sent since its last answer, and when that answer came (or it became ready). */
+  unanswered: number;
+  answeredAt: number;
 }
 
 /** A worker that dies sooner than this after its start counts as a crash loop (respawns back off). */
@@ -46,6 +53,17 @@ const STOP_GRACE_MS = 10_000;
  */
 const HOLD_MS = 10_000;
 const MAX_HELD = 1_000;
+/**
+ * Heartbeat: each loaded worker is pinged this often and answers from its event loop. A healthy
+ * worker's loop is held up for milliseconds per request, a few hundred at worst (GC, a burst on a
+ * CPU-starved machine: up to 220 ms measured at load average 7–10 on 2 cores), so a worker silent for
+ * STALLED_AFTER_MS is not busy, it is stuck: over forty times the worst lag seen, and well inside
+ * Kong's 60 s socket timeout, so its successor serves before Kong gives up. It must also have
+ * missed every one of that many pings: a supervisor that was itself held up (a paused container,
+ * a starved machine) sent fewer and does not blame its workers for its own absence.
+ */
+const PING_EVERY_MS = 1_000;
+const STALLED_AFTER_MS = 10_000;
 
 export class Supervisor {
   private active?: Worker;
@@ -83,6 +101,7 @@ export class Supervisor {
       process.exit(1);
     });
     this.standby = this.spawn();
+    setInterval(() => this.heartbeat(), PING_EVERY_MS).unref();
   }
 
   private spawn(): Worker {
@@ -90,9 +109,9 @@ export class Supervisor {
       env: { ...process.env, [WORKER_ENV]: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const worker: Worker = { child, startedAt: Date.now(), unsent: new Set(), unreachable: false };
+    const worker: Worker = { child, startedAt: Date.now(), unsent: new Set(), unreachable: false, unanswered: 0, answeredAt: 0 };
     this.workers.add(worker);
-    child.on('message', (msg: FromWorker) => this.onMessage(worker, msg));
+    child.on('message', (msg: FromWorker, handle?: net.Socket) => this.onMessage(worker, msg, handle));
     child.on('exit', (code, signal) => this.onExit(worker, code, signal));
     // An IPC write to a worker that just died: its exit is handled above.
     child.on('error', (err) => this.logger.debug(`worker ${child.pid}: ${err.message}`));
@@ -135,10 +154,22 @@ export class Supervisor {
     }
   }
 
-  private onMessage(worker: Worker, msg: FromWorker): void {
+  private onMessage(worker: Worker, msg: FromWorker, handle?: net.Socket): void {
     const pid = worker.child.pid;
-    if (msg.type === 'ready') {
+    if (msg.type === 'connection') {
+      if (handle === undefined) return;
+      // Node starts reading a received socket: stopped in the same turn, before any read, so what Kong
+      // writes on it stays in the kernel for the worker it goes to.
+      handle.on('error', () => undefined);
+      if (!stopReading(handle)) return void handle.destroy();
+      return this.dispatch(handle);
+    }
+    if (msg.type === 'pong') {
+      worker.unanswered = 0;
+      worker.answeredAt = Date.now();
+    } else if (msg.type === 'ready') {
       worker.privateSocket = msg.privateSocket;
+      worker.answeredAt = Date.now();
       this.logger.info(`worker ${pid} ready`);
       if (worker === this.candidate) this.takeOver(worker, this.active);
       else if (worker === this.standby && this.active === undefined) this.takeOver(worker);
@@ -215,6 +246,38 @@ export class Supervisor {
       if (next !== undefined) return this.takeOver(next);
     }
     this.ensureStandby();
+  }
+
+  /** Pings every loaded worker (one still loading is busy by design); a stalled one is replaced. */
+  private heartbeat(): void {
+    if (this.stopping) return;
+    for (const worker of this.workers) {
+      if (worker.privateSocket === undefined || worker.unreachable) continue;
+      if (worker.unanswered * PING_EVERY_MS >= STALLED_AFTER_MS && Date.now() - worker.answeredAt >= STALLED_AFTER_MS) this.stalled(worker);
+      else {
+        worker.unanswered++;
+        this.send(worker, { type: 'ping' });
+      }
+    }
+  }
+
+  /**
+   * A worker whose event loop has not run for STALLED_AFTER_MS never answers Kong either: the standby
+   * takes new connections at once, and the stalled worker is killed (the calls waiting in it fail,
+   * which the fail-closed guard turns into refusals). No successor asks it about its events.
+   */
+  private stalled(worker: Worker): void {
+    worker.unreachable = true;
+    const wasActive = worker === this.active;
+    const next = wasActive && this.standby?.privateSocket !== undefined ? this.standby : undefined;
+    const role = wasActive ? 'active' : worker === this.standby ? 'standby' : 'old';
+    if (wasActive) this.active = undefined;
+    if (worker === this.standby) this.standby = undefined;
+    const then = !wasActive ? '' : next !== undefined ? `; worker ${next.child.pid} takes over` : '; no standby ready yet';
+    this.logger.warn(`${role} worker ${worker.child.pid} has not answered for ${STALLED_AFTER_MS / 1000} s (its event loop is blocked or the process is stopped): killing it (SIGKILL)${then}`);
+    worker.child.kill('SIGKILL');
+    if (next !== undefined) this.takeOver(next);
+    else this.ensureStandby();
   }
 
   /** SIGHUP: a worker started from disk now takes over once loaded; the running ones carry on until then. */

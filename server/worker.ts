@@ -3,13 +3,15 @@
 // also listens on a private socket next to the public path, `<path>.<pid>-<tag>`, where the worker
 // that replaced it passes the Steps of this worker's events while it drains, and it passes calls to
 // its successor the same way (framed-listener.ts). On drain it gets no more connections, passes every
-// call but its own events' Steps to the new worker, closes each connection with its last reply and
-// exits once its events are done and Kong has let go of its connections (or after the drain timeout).
+// call but its own events' Steps to the new worker, hands each of Kong's connections back to the
+// supervisor, unread, as soon as it is idle (the supervisor passes it to the new worker: Kong keeps
+// it in its pool and never sees a close), and exits once its events are done and its connections
+// are gone (or after the drain timeout).
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type net from 'node:net';
 import type { HardenedServer } from './hardened-server';
-import { FramedListener } from './framed-listener';
+import { FramedListener, type HandBack } from './framed-listener';
 import { firstIdOfThisProcess } from './unique-ids';
 import { startMetrics } from './metrics-endpoint';
 import type { MetricsAddress } from './metrics-address';
@@ -18,9 +20,9 @@ import type Server from 'kong-pdk/server';
 /** Set in a worker's environment by the supervisor. */
 export const WORKER_ENV = 'OKTA_JWT_PS_WORKER';
 
-/** `connection` comes with the descriptor of a connection Kong opened. */
-export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string } | { type: 'connection' };
-export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'drained'; events: number };
+/** `connection` comes with the descriptor of a connection Kong opened (to a worker: to serve; from a draining worker: idle, unread, to pass on). */
+export type ToWorker = { type: 'take-over'; predecessor?: string } | { type: 'drain'; successor?: string } | { type: 'connection' } | { type: 'ping' };
+export type FromWorker = { type: 'ready'; privateSocket: string } | { type: 'drained'; events: number } | { type: 'connection' } | { type: 'pong' };
 
 export function isSupervisedWorker(): boolean {
   return process.env[WORKER_ENV] === '1' && typeof process.send === 'function';
@@ -35,6 +37,11 @@ export interface WorkerOptions {
 
 export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: Server.Logger): void {
   const send = (msg: FromWorker) => process.send?.(msg);
+  const handBack: HandBack = (socket, passed) => {
+    const message: FromWorker = { type: 'connection' };
+    // keepOpen: this copy is closed only once the descriptor is in the channel (see release()).
+    process.send!(message, socket, { keepOpen: true }, (err: Error | null) => passed(!err));
+  };
   // A worker that loaded no plugin must never replace one that serves (a broken upgrade on disk).
   if (ps.getPlugins().size === 0) {
     logger.error('no plugin loaded; this worker will not serve');
@@ -58,21 +65,32 @@ export function serveAsWorker(ps: HardenedServer, opts: WorkerOptions, logger: S
     if (draining) return;
     draining = true;
     const forSuccessor = successor !== undefined;
+    logger.info(`worker ${process.pid} draining (${ps.eventCount} event(s) open)`);
     metrics?.close();
-    fromKong.drain(successor);
+    fromKong.drain(successor, forSuccessor ? handBack : undefined);
     const deadline = Date.now() + opts.drainTimeoutSeconds * 1000;
     const poll = setInterval(() => {
+      fromKong.releaseIdle();
       const busy = ps.eventCount > 0 || (forSuccessor && fromKong.connectionCount > 0);
       if (busy && Date.now() < deadline) return;
       clearInterval(poll);
       if (busy) logger.warn(`drain timeout: ${ps.eventCount} event(s) still open, ${fromKong.connectionCount} connection(s) closed unused`);
-      send({ type: 'drained', events: ps.eventCount });
+      // Node queues a message behind a connection handed back until the supervisor acknowledges that
+      // one: this process exits only once the message is written (or the channel is gone).
+      const told = new Promise<void>((resolve) => {
+        const message: FromWorker = { type: 'drained', events: ps.eventCount };
+        if (process.connected) process.send!(message, undefined, {}, () => resolve());
+        else resolve();
+      });
       ps.close();
-      void Promise.all([forwarded.close(), fromKong.close()]).then(() => process.exit(0));
+      void Promise.all([told, forwarded.close(), fromKong.close()]).then(() => process.exit(0));
     }, 20);
   };
   process.on('message', (msg: ToWorker, handle?: net.Socket) => {
-    if (msg.type === 'connection') {
+    if (msg.type === 'ping') {
+      // The supervisor's heartbeat: answered from this event loop, so a loop that no longer runs goes silent.
+      send({ type: 'pong' });
+    } else if (msg.type === 'connection') {
       if (handle !== undefined) fromKong.adopt(handle);
     } else if (msg.type === 'take-over') {
       // Ids count from the moment this worker starts serving, above all its predecessor handed out.
