@@ -35,6 +35,8 @@ interface NodeAlgorithm {
   /** The WebCrypto algorithm the key must have been imported for (what jose's own key check demands). */
   name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'ECDSA';
   hash: string;
+  /** The same hash as node:crypto.verify names it: OpenSSL finds its own name at once, 'SHA-256' only by a search of every alias. */
+  digest: string;
   namedCurve?: string;
   /** node:crypto.verify's key options beyond the key. */
   options: { padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' };
@@ -42,12 +44,12 @@ interface NodeAlgorithm {
 
 const NODE_ALGORITHMS = new Map<string, NodeAlgorithm>();
 for (const [bits, curve] of [[256, 'P-256'], [384, 'P-384'], [512, 'P-521']] as const) {
-  const hash = `SHA-${bits}`;
-  NODE_ALGORITHMS.set(`RS${bits}`, { name: 'RSASSA-PKCS1-v1_5', hash, options: {} });
+  const [hash, digest] = [`SHA-${bits}`, `sha${bits}`];
+  NODE_ALGORITHMS.set(`RS${bits}`, { name: 'RSASSA-PKCS1-v1_5', hash, digest, options: {} });
   // RFC 7518 §3.5: the salt is as long as the hash (node's default on verify would accept any length).
-  NODE_ALGORITHMS.set(`PS${bits}`, { name: 'RSA-PSS', hash, options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: bits >> 3 } });
+  NODE_ALGORITHMS.set(`PS${bits}`, { name: 'RSA-PSS', hash, digest, options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: bits >> 3 } });
   // JWS ECDSA signatures are r || s (RFC 7518 §3.4), not DER.
-  NODE_ALGORITHMS.set(`ES${bits}`, { name: 'ECDSA', hash, namedCurve: curve, options: { dsaEncoding: 'ieee-p1363' } });
+  NODE_ALGORITHMS.set(`ES${bits}`, { name: 'ECDSA', hash, digest, namedCurve: curve, options: { dsaEncoding: 'ieee-p1363' } });
 }
 
 /** jose's smallest RSA modulus for signatures. */
@@ -86,14 +88,20 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
+/** The two dots of a CompactJws (indexOf: V8 runs lastIndexOf in its runtime, char by char). */
+function dotsOf(token: CompactJws): [number, number] {
+  const firstDot = token.indexOf('.');
+  return [firstDot, token.indexOf('.', firstDot + 1)];
+}
+
 /** The payload as jose's decodeJwt returns it; undefined where decodeJwt throws. */
 export function decodePayload(token: CompactJws): JWTPayload | undefined {
-  return decodeJsonObject(token.slice(token.indexOf('.') + 1, token.lastIndexOf('.')));
+  const [firstDot, lastDot] = dotsOf(token);
+  return decodeJsonObject(token.slice(firstDot + 1, lastDot));
 }
 
 export const fastJwtVerify: JwtCheck = async (token, getKey, options, decodedPayload) => {
-  const firstDot = token.indexOf('.');
-  const lastDot = token.lastIndexOf('.');
+  const [firstDot, lastDot] = dotsOf(token);
   const header = decodeJsonObject(token.slice(0, firstDot));
   if (header === undefined) throw new errors.JWSInvalid('JWS Protected Header is invalid');
   if (header.crit !== undefined) return jwtVerify(token, getKey, options);
@@ -107,7 +115,7 @@ export const fastJwtVerify: JwtCheck = async (token, getKey, options, decodedPay
 
   let valid = false;
   try {
-    valid = verify(nodeAlgorithm.hash, Buffer.from(token.slice(0, lastDot), 'latin1'), verifyKey, Buffer.from(token.slice(lastDot + 1), 'base64url'));
+    valid = verify(nodeAlgorithm.digest, Buffer.from(token.slice(0, lastDot), 'latin1'), verifyKey, Buffer.from(token.slice(lastDot + 1), 'base64url'));
   } catch {
     // e.g. an ECDSA signature of the wrong length: jose reports WebCrypto's errors as a bad signature too.
   }
