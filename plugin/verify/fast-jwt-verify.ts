@@ -94,6 +94,11 @@ function dotsOf(token: CompactJws): [number, number] {
   return [firstDot, token.indexOf('.', firstDot + 1)];
 }
 
+/** The protected header as jose parses it; undefined where jose finds it invalid. */
+export function decodeHeader(token: CompactJws): Record<string, unknown> | undefined {
+  return decodeJsonObject(token.slice(0, token.indexOf('.')));
+}
+
 /** The payload as jose's decodeJwt returns it; undefined where decodeJwt throws. */
 export function decodePayload(token: CompactJws): JWTPayload | undefined {
   const [firstDot, lastDot] = dotsOf(token);
@@ -101,8 +106,7 @@ export function decodePayload(token: CompactJws): JWTPayload | undefined {
 }
 
 export const fastJwtVerify: JwtCheck = async (token, getKey, options, decodedPayload) => {
-  const [firstDot, lastDot] = dotsOf(token);
-  const header = decodeJsonObject(token.slice(0, firstDot));
+  const header = decodeHeader(token);
   if (header === undefined) throw new errors.JWSInvalid('JWS Protected Header is invalid');
   if (header.crit !== undefined) return jwtVerify(token, getKey, options);
   const { alg } = header;
@@ -113,6 +117,7 @@ export const fastJwtVerify: JwtCheck = async (token, getKey, options, decodedPay
   const verifyKey = nodeAlgorithm === undefined ? undefined : nodeKey(key, nodeAlgorithm);
   if (nodeAlgorithm === undefined || verifyKey === undefined) return jwtVerify(token, key, options);
 
+  const lastDot = dotsOf(token)[1];
   let valid = false;
   try {
     valid = verify(nodeAlgorithm.digest, Buffer.from(token.slice(0, lastDot), 'latin1'), verifyKey, Buffer.from(token.slice(lastDot + 1), 'base64url'));
