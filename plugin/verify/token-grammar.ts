@@ -6,6 +6,10 @@
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+declare const checked: unique symbol;
+/** A string that passed isCanonicalCompactJws: its segments decode to exactly one byte string each. */
+export type CompactJws = string & { readonly [checked]: true };
+
 /** True when a base64url segment (no padding) is the canonical encoding of its bytes. */
 function isCanonicalSegment(segment: string): boolean {
   const rest = segment.length % 4;
@@ -16,6 +20,6 @@ function isCanonicalSegment(segment: string): boolean {
   return (ALPHABET.indexOf(segment[segment.length - 1]) & unusedBits) === 0;
 }
 
-export function isCanonicalCompactJws(token: string): boolean {
+export function isCanonicalCompactJws(token: string): token is CompactJws {
   return COMPACT_JWS.test(token) && token.split('.').every(isCanonicalSegment);
 }

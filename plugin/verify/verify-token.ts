@@ -1,14 +1,13 @@
 // Stage 2: verify an access token with jose against the issuer's key set, plus the checks jose
 // leaves to the caller (security-catalog §K): exp required and finite, exp >= iat, bounded
 // lifetime, no future iat, an access-token type policy, and a canonical token grammar.
-import { decodeJwt } from 'jose';
 import type { PluginConfig } from '../config/types';
 import { KeySetError, type KeySet } from '../keys';
 import { getVerified, putVerified } from '../cache/verified-tokens';
 import { deepFreeze, type Claims } from '../util/claims';
 import type { ReasonCode } from '../vocabulary/decision';
 import { isCanonicalCompactJws } from './token-grammar';
-import { fastJwtVerify, type JwtCheck } from './fast-jwt-verify';
+import { decodePayload, fastJwtVerify, type JwtCheck } from './fast-jwt-verify';
 import { metricsSink } from '../metrics/sink';
 
 export type VerifyFailureReason = Exclude<
@@ -81,15 +80,11 @@ export async function verifyUncached(token: string, config: PluginConfig, keySet
   // A miss is counted only for a well-formed token: garbage cannot skew the hit ratio.
   if (config.tokenCache.maxEntries > 0) metricsSink()?.tokenCache(false);
 
-  // The unverified iss only selects which issuer's keys to try; jwtCheck then checks it exactly.
-  // An unknown issuer is refused before any key fetch.
-  let unverifiedIss: unknown;
-  try {
-    unverifiedIss = decodeJwt(token).iss;
-  } catch {
-    return fail('token_malformed');
-  }
-  const issuer = config.issuers.find((candidate) => candidate.issuer === unverifiedIss);
+  // The payload is decoded once, here. Its unverified iss only selects which issuer's keys to try;
+  // jwtCheck then checks it exactly. An unknown issuer is refused before any key fetch.
+  const payload = decodePayload(token);
+  if (payload === undefined) return fail('token_malformed');
+  const issuer = config.issuers.find((candidate) => candidate.issuer === payload.iss);
   if (issuer === undefined) return fail('bad_issuer');
   const keySet = keySets.get(issuer.issuer);
   if (keySet === undefined) throw new Error(`no key set for issuer ${issuer.issuer}`);
@@ -115,6 +110,7 @@ export async function verifyUncached(token: string, config: PluginConfig, keySet
         maxTokenAge: config.maxTokenAgeSeconds,
         requiredClaims: ['exp', 'iat'],
       },
+      payload,
     );
     claims = result.payload;
   } catch (err) {

@@ -24,7 +24,7 @@ const SUBTLE_PARAMS: Record<string, (alg: string) => webcrypto.AlgorithmIdentifi
 };
 
 /** Signs exactly this header and payload text with the signer's key (WebCrypto: independent of both paths). */
-async function signText(signer: TestSigner, headerJson: string, payloadJson: string, params = SUBTLE_PARAMS[signer.alg.slice(0, 2)](signer.alg)): Promise<string> {
+async function signText(signer: TestSigner, headerJson: string | Uint8Array, payloadJson: string | Uint8Array, params = SUBTLE_PARAMS[signer.alg.slice(0, 2)](signer.alg)): Promise<string> {
   const input = `${b64url(headerJson)}.${b64url(payloadJson)}`;
   const signature = await webcrypto.subtle.sign(params, signer.privateKey as webcrypto.CryptoKey, Buffer.from(input));
   return `${input}.${b64url(new Uint8Array(signature))}`;
@@ -134,12 +134,17 @@ describe('differential: jose-only and the node:crypto signature path give the sa
         { iss: 'https://evil.example/oauth2/default' }, { iss: [TEST_ISSUER] }, { iss: undefined },
         { aud: 'api://other' }, { aud: [TEST_AUDIENCE, 'x'] }, { aud: 7 }, { aud: undefined }, { aud: [] },
         { cnf: { jkt: 'x' } }, { nonce: 'n' }, { at_hash: 'h' }, { jti: 'ID.x' }, { sub: 7 }, { scp: 'orders:read' },
+        { exp: null }, { iat: null }, { nbf: null }, { iat: String(now) }, { nbf: 1e400 }, { iat: -1e400 }, { iat: 1e400 }, { exp: -1e400 },
+        { iss: null }, { iss: `${TEST_ISSUER}/` }, { aud: null }, { aud: [7, TEST_AUDIENCE] }, { aud: [[TEST_AUDIENCE]] }, { aud: { 0: TEST_AUDIENCE } }, { aud: `${TEST_AUDIENCE} x` },
       ];
       for (const overrides of claimSets) corpus.push(await signText(s, headerOf(s), JSON.stringify(oktaClaims(overrides))));
-      for (const payload of ['not json', '[1,2]', 'null', '"text"', '{"exp":1,"exp":9999999999}', `{"__proto__":{"scp":["orders:read"]},${claims.slice(1)}`, '\u00ff{}']) {
+      // Byte-level encodings as well: a UTF-8 byte order mark (jose's decoder drops one), invalid UTF-8.
+      const bom = (json: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]);
+      const invalidUtf8 = (json: string) => Buffer.concat([Buffer.from(json.slice(0, -1)), Buffer.from([0xff, 0x7d])]);
+      for (const payload of ['not json', '[1,2]', 'null', '"text"', '{"exp":1,"exp":9999999999}', `{"__proto__":{"scp":["orders:read"]},${claims.slice(1)}`, '\u00ff{}', bom(claims), bom(`\ufeff${claims}`), invalidUtf8(claims)]) {
         corpus.push(await signText(s, headerOf(s), payload));
       }
-      for (const header of ['not json', '[]', `{"alg":"none","alg":"${s.alg}","kid":"${s.kid}"}`, `{"__proto__":{"alg":"none"},"alg":"${s.alg}","kid":"${s.kid}"}`]) {
+      for (const header of ['not json', '[]', `{"alg":"none","alg":"${s.alg}","kid":"${s.kid}"}`, `{"__proto__":{"alg":"none"},"alg":"${s.alg}","kid":"${s.kid}"}`, bom(headerOf(s)), invalidUtf8(headerOf(s))]) {
         corpus.push(await signText(s, header, claims));
       }
       for (const token of corpus) await compare(token);
