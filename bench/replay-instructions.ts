@@ -4,7 +4,7 @@
 // warm-up (not counted), then the counters are zeroed, `requests` events run, and the counters are
 // dumped; the dump's total over `requests` is the figure. Slow (callgrind runs node ~50× slower).
 //   node dist/test/bench/replay-instructions.js [case …]   cases: a, b, b-guard, miss (default: all)
-//   REPLAY_IR_REQUESTS (2000), REPLAY_IR_WARMUP (3000), REPLAY_IR_OUT (folder kept with the dumps),
+//   REPLAY_IR_REQUESTS (3000), REPLAY_IR_WARMUP (20000), REPLAY_IR_OUT (folder kept with the dumps),
 //   REPLAY_IR_PERF_MAP=1 (node --perf-basic-prof: /tmp/perf-<pid>.map names the JIT's frames in the dump).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,8 +15,9 @@ import { BENCH_TOKEN_CLAIMS } from './claim-mapping';
 import { freshTokens } from './miss-replay';
 import { drive, replayCases, replayHeaders, startReplay, stopReplay, type ReplayCase } from './socket-replay';
 
-const requests = Number(process.env.REPLAY_IR_REQUESTS ?? 2000);
-const warmUp = Number(process.env.REPLAY_IR_WARMUP ?? 3000);
+const requests = Number(process.env.REPLAY_IR_REQUESTS ?? 3000);
+// Long: after 3,000 requests V8 was still optimising okta-jwt's functions, a quarter of the counted instructions.
+const warmUp = Number(process.env.REPLAY_IR_WARMUP ?? 20000);
 const concurrency = 10;
 
 /** The `totals:` (or `summary:`) line of a callgrind dump: instructions executed. */
@@ -47,11 +48,11 @@ async function main(): Promise<void> {
         // case would take the refusal path: give it time (the count covers requests after warm-up only).
         config: base.plugin === 'okta-jwt' ? { ...base.config, key_set: { timeout_ms: 60_000, connect_timeout_ms: 60_000 } } : base.config,
         wrapper: ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${path.join(out, `${id}.%p`)}`],
-        // The JIT's code addresses by function name (/tmp/perf-<pid>.map), to read the dump's unnamed frames.
         // Optimising compiles on the main thread: valgrind runs one thread at a time, so with V8's
         // background compiler the tier a function has reached after the warm-up depends on scheduling
         // (one run counted 425k instructions a request, 30 % of them the compiler and the rest mostly
-        // baseline code); this way it depends on the request count only.
+        // baseline code); this way it depends on the request count only. With the perf map, the JIT's
+        // code addresses by function name (/tmp/perf-<pid>.map), to read the dump's unnamed frames.
         nodeArgs: ['--no-concurrent-recompilation', ...(process.env.REPLAY_IR_PERF_MAP === '1' ? ['--perf-basic-prof'] : [])],
         request: id === 'miss' ? () => replayHeaders(tokens[next++]!) : undefined,
       };
