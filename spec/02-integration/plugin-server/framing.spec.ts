@@ -171,7 +171,8 @@ describe('plugin server: framing bugs of the stock kong-js-pluginserver (kong-pd
       const conn = await RawConnection.open(proc.socketPath);
       // The server may already be gone before the last write.
       await feed(conn).catch(() => undefined);
-      const exit = await Promise.race([proc.exited, sleep(5000).then(() => null)]);
+      // Generous: a starved process can take seconds to read, fail and exit.
+      const exit = await Promise.race([proc.exited, sleep(20_000).then(() => null)]);
       conn.close();
       return { code: exit?.code ?? null, stderr: proc.stderr };
     } finally {
@@ -180,7 +181,8 @@ describe('plugin server: framing bugs of the stock kong-js-pluginserver (kong-pd
   }
 
   it('dies when a message arrives split after its first byte', async () => {
-    const { code, stderr } = await crashOf((conn) => splitWriter(conn, 1, 50)(request(1, 'plugin.StartInstance', START)));
+    // The pause must outlast the server's read of the first byte, or it reads the message whole.
+    const { code, stderr } = await crashOf((conn) => splitWriter(conn, 1, 500)(request(1, 'plugin.StartInstance', START)));
     expect(code).to.equal(1);
     expect(stderr).to.include('Offset is outside the bounds of the DataView');
   });
