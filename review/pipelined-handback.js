@@ -12,7 +12,7 @@ const ps = { getLogger: () => log, hasEvent: (id) => open && id === 7, eventCoun
 const { kongPdkMsgpack } = require('../dist/server/kong-pdk-msgpack.js');
 const enc = new kongPdkMsgpack.Encoder();
 // The successor answers any call after 50 ms.
-const events = []; net.createServer((s) => s.on('error', () => {}).on('data', () => (events.push('successor got a call from the worker that handed the connection back'), 0) || setTimeout(() => s.end(Buffer.from(enc.encode([1, 2, null, { answered: 'by successor' }]))), 50))).listen(succ, () => {
+const events = []; net.createServer((s) => s.on('error', () => {}).on('data', () => (events.push('successor got call #2 from the worker'), 0) || setTimeout(() => s.end(Buffer.from(enc.encode([1, 2, null, { answered: 'by successor' }]))), 50))).listen(succ, () => {
   const l = new FramedListener(ps);
   l.serve(pub).on('connection', (s) => s.prependListener('data', (d) => events.push('chunk ' + d.length))); const wait = () => require('node:fs').existsSync(pub) ? go() : setTimeout(wait, 20); wait(); function go() {
     let handedBack = 0;
@@ -30,6 +30,6 @@ const events = []; net.createServer((s) => s.on('error', () => {}).on('data', ()
     const got = []; c.on('error', (e) => got.push('client error ' + e.code));
     c.on('data', (d) => got.push(d.length));
     c.on('close', () => events.push('client saw close'));
-    setTimeout(() => { console.log(JSON.stringify({ handedBack, replyChunks: got, note: 'no close', events })); process.exit(0); }, 1000);
+    setTimeout(() => { const ok = got.length === 3 && events.indexOf('handed back') > events.indexOf('successor got call #2 from the worker'); console.log(ok ? 'PASS' : 'FAIL: call #2 was read by the worker after it handed the connection back, and its reply is lost', JSON.stringify({ replyChunks: got, events })); process.exit(ok ? 0 : 1); }, 1000);
   }
 });

@@ -43,6 +43,8 @@ interface Connection {
   readonly splitter: FrameSplitter;
   /** Being handed back: reading stopped, its descriptor on its way to the supervisor. */
   leaving: boolean;
+  /** Dispatching the calls of one read: those after the current one are read but not yet pending. */
+  dispatching: boolean;
 }
 
 /** Bound on a call passed to the process that owns its event (Kong's own read timeout is 60 s). */
@@ -133,7 +135,7 @@ export class FramedListener {
   /** Passes the connection back if it is idle, nothing of it read or being written. */
   private release(socket: net.Socket, conn: Connection): void {
     const handBack = this.handBack;
-    if (handBack === undefined || conn.leaving || !this.done(conn) || conn.splitter.buffered > 0) return;
+    if (handBack === undefined || conn.leaving || conn.dispatching || !this.done(conn) || conn.splitter.buffered > 0) return;
     if (socket.destroyed || !socket.readable || socket.writableLength > 0) return;
     conn.leaving = true;
     if (!stopReading(socket)) return void this.stay(socket, conn);
@@ -151,7 +153,7 @@ export class FramedListener {
   }
 
   private accept(socket: net.Socket): Connection {
-    const conn: Connection = { pending: 0, splitter: new FrameSplitter(), leaving: false };
+    const conn: Connection = { pending: 0, splitter: new FrameSplitter(), leaving: false, dispatching: false };
     this.sockets.set(socket, conn);
     socket.on('close', () => this.sockets.delete(socket));
     // A peer that vanishes (Kong worker killed) must not crash the server through an 'error' without listener.
@@ -175,6 +177,9 @@ export class FramedListener {
     const reply: Reply = (msgid, error, result) => send(encodeReply(encoder, msgid, error, result, this.logger), eventOfReply(result));
 
     socket.on('data', (chunk: Buffer) => {
+      // A call answered at once (an undecodable one) must not hand the connection back while calls
+      // read with it wait in this loop: they would be answered on a descriptor this process gave away.
+      conn.dispatching = true;
       try {
         for (const frame of conn.splitter.push(chunk)) {
           const { value, problem } = decodeMessage(frame);
@@ -192,7 +197,10 @@ export class FramedListener {
         // Only bytes Kong never writes get here (no MessagePack, or not a call): the stream cannot be trusted.
         this.logger.error(`closing connection after malformed input: ${(err as Error).message}`);
         socket.destroy();
+      } finally {
+        conn.dispatching = false;
       }
+      if (this.draining) this.release(socket, conn);
     });
     return conn;
   }
