@@ -18,7 +18,7 @@ export function foldedName(name: string): string {
  */
 export function clientSpellings(headers: HeaderMap, owned: ReadonlySet<string>, kept?: ReadonlySet<string>): string[] {
   let found: string[] | undefined;
-  // for…in: Kong's header maps inherit nothing (msgpack-decode.ts); nothing is allocated for a request without spoofs.
+  // for…in: Kong's header maps have no prototype (msgpack-decode.ts); nothing is allocated for a request without spoofs.
   for (const name in headers) {
     if (owned.has(foldedName(name)) && !kept?.has(name)) (found ??= []).push(name);
   }

@@ -34,7 +34,7 @@ const MAX_HEADERS = 1000;
 
 function headerCount(headers: HeaderMultiMap): number {
   let count = 0;
-  // for…in over own keys only: Kong's maps inherit nothing (msgpack-decode.ts), plain objects nothing enumerable on theirs.
+  // for…in over own keys only: Kong's maps have no prototype (msgpack-decode.ts), plain objects nothing enumerable on theirs.
   for (const name in headers) {
     const values = headers[name];
     count += Array.isArray(values) ? Math.max(values.length, 1) : 1;

@@ -22,16 +22,8 @@ const asJson = (v: unknown) =>
     return original instanceof Uint8Array ? { bin: [...original] } : x;
   }));
 
-/** Its prototype is a frozen object with no keys and no prototype of its own. */
-function expectInheritsNothing(map: object): void {
-  const proto = Object.getPrototypeOf(map) as object;
-  expect(Reflect.ownKeys(proto)).to.deep.equal([]);
-  expect(Object.getPrototypeOf(proto)).to.equal(null);
-  expect(Object.isFrozen(proto)).to.equal(true);
-}
-
 describe('plugin server: MessagePack decoding into plain data', () => {
-  it('decodes every value Kong can send as @msgpack/msgpack does, with maps that inherit nothing', () => {
+  it('decodes every value Kong can send as @msgpack/msgpack does, with prototype-less maps', () => {
     fc.assert(
       fc.property(value, (v) => {
         const bytes = encode(v);
@@ -42,7 +34,7 @@ describe('plugin server: MessagePack decoding into plain data', () => {
         while (stack.length) {
           const x = stack.pop();
           if (x === null || typeof x !== 'object' || x instanceof Uint8Array) continue;
-          if (!Array.isArray(x)) expectInheritsNothing(x);
+          if (!Array.isArray(x)) expect(Object.getPrototypeOf(x)).to.equal(null);
           stack.push(...Object.values(x));
         }
       }),
@@ -54,7 +46,7 @@ describe('plugin server: MessagePack decoding into plain data', () => {
     const { value: map, problem } = decodeMessage(headerMapBytes([...PROTOTYPE_NAMES, 'x_user_sub', 'x-user-sub', '_', '__']));
     expect(problem).to.equal(undefined);
     const headers = map as Record<string, string[]>;
-    expectInheritsNothing(headers);
+    expect(Object.getPrototypeOf(headers)).to.equal(null);
     expect(Object.keys(headers)).to.deep.equal([...PROTOTYPE_NAMES, 'x_user_sub', 'x-user-sub', '_', '__']);
     expect(headers['__proto__']).to.deep.equal(['v0']);
     expect(headers['toString']).to.deep.equal(['v3']);
