@@ -118,30 +118,24 @@ export function createMetricsRegistry() {
       if (version !== undefined) this.set({ version }, 1);
     },
   });
-  new Gauge({
-    name: 'okta_jwt_token_cache_entries',
-    help: 'Entries in the verified-token cache of this process (expired ones not yet dropped included).',
-    registers,
-    collect() {
-      this.set(pluginStats()?.verifiedTokens() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'okta_jwt_dpop_replay_cache_entries',
-    help: 'DPoP proofs this process remembers against replay (expired ones not yet dropped included).',
-    registers,
-    collect() {
-      this.set(pluginStats()?.dpopProofs() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'okta_jwt_revocations',
-    help: 'Revoked subjects this process holds (received by its SSF receivers or copied from the shared list; expired ones not yet dropped included).',
-    registers,
-    collect() {
-      this.set(pluginStats()?.revocations?.() ?? 0);
-    },
-  });
+  /** A gauge read at scrape time from the plugin's own counts (0 before the plugin is loaded). */
+  const countGauge = (name: string, help: string, read: (stats: PluginStats) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const stats = pluginStats();
+        this.set((stats === undefined ? undefined : read(stats)) ?? 0);
+      },
+    });
+  countGauge('okta_jwt_token_cache_entries', 'Entries in the verified-token cache of this process (expired ones not yet dropped included).', (s) => s.verifiedTokens());
+  countGauge('okta_jwt_dpop_replay_cache_entries', 'DPoP proofs this process remembers against replay (expired ones not yet dropped included).', (s) => s.dpopProofs());
+  countGauge(
+    'okta_jwt_revocations',
+    'Revoked subjects this process holds (received by its SSF receivers or copied from the shared list; expired ones not yet dropped included).',
+    (s) => s.revocations?.(),
+  );
   const verification = new Histogram({
     name: 'okta_jwt_verification_duration_seconds',
     help: 'Time to verify one access token (a cache hit, or the signature and claim checks), by result.',
