@@ -78,9 +78,10 @@ async function main(): Promise<void> {
       }
     }
     const base = plugins.find((p) => p.id === 'a');
+    const baseUs = base === undefined ? undefined : median(base.samples);
     for (const p of plugins) {
       const us = median(p.samples);
-      const beyond = base === undefined ? '' : `  ${us - median(base.samples) >= 0 ? '+' : ''}${(us - median(base.samples)).toFixed(2)} µs beyond (a)`;
+      const beyond = baseUs === undefined ? '' : `  ${us >= baseUs ? '+' : ''}${(us - baseUs).toFixed(2)} µs beyond (a)`;
       console.log(`${p.id.padEnd(8)} ${us.toFixed(2)} µs CPU per event (median of ${passes} passes of ${events})${beyond}`);
     }
   } finally {

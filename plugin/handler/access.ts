@@ -15,6 +15,7 @@ import { LogGate } from '../log/request-line';
 import { serializerRedactions } from '../log/serializer-redaction';
 import { overrideQueryNeeded } from '../authorize/method-override';
 import { stableUuid } from '../util/stable-uuid';
+import { hasOwnKeys } from '../util/has-own-keys';
 import type { KeySets } from '../verify/verify-token';
 import { readTarget } from '../dpop/read-target';
 import { metricsSink } from '../metrics/sink';
@@ -154,12 +155,6 @@ async function clearEach(kong: Pdk, names: readonly string[]): Promise<void> {
   for (const name of names) await kong.service.request.clearHeader(name);
 }
 
-/** Whether the map has a key, without listing them. */
-function hasAny(headers: Readonly<Record<string, string>>): boolean {
-  for (const _ in headers) return true;
-  return false;
-}
-
 async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: LogGate): Promise<void> {
   // Shared and frozen (a cached token's headers): copied only when consumer headers join it.
   let setHeaders: Readonly<Record<string, string>> = decision.setHeaders;
@@ -187,7 +182,7 @@ async function allow(kong: Pdk, decision: Allow, config: PluginConfig, gate: Log
     const cleared = clearAll(kong, clearHeaders);
     if (cleared !== undefined) await cleared;
   } else {
-    if (hasAny(setHeaders)) await kong.service.request.setHeaders(setHeaders);
+    if (hasOwnKeys(setHeaders)) await kong.service.request.setHeaders(setHeaders);
     if (clearHeaders.length > 0) {
       // set_headers already replaced every value of the names it set; clearing them again would undo it.
       const setNames = new Set(Object.keys(setHeaders).map((n) => n.toLowerCase()));

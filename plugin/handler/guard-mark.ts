@@ -9,6 +9,7 @@
 // refuses: the earlier post-function (`~= true`) refuses the table, this one refuses `true`.
 // A later mark that asks the post-function for more must rename `ok`, for the same reason.
 import { GUARD_SHARED_KEY } from '../config/schema';
+import { hasOwnKeys } from '../util/has-own-keys';
 
 export { GUARD_SHARED_KEY };
 
@@ -20,13 +21,7 @@ export interface GuardMark {
 }
 
 export function guardMark(setHeaders: Readonly<Record<string, string>>): GuardMark {
-  return isEmpty(setHeaders) ? { ok: true } : { ok: true, set_headers: setHeaders };
-}
-
-/** Without allocating a key list (the common path runs this per request). */
-function isEmpty(record: Readonly<Record<string, string>>): boolean {
-  for (const name in record) if (Object.hasOwn(record, name)) return false;
-  return true;
+  return hasOwnKeys(setHeaders) ? { ok: true, set_headers: setHeaders } : { ok: true };
 }
 
 /**
